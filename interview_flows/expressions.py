@@ -1,0 +1,300 @@
+"""Skip logic: a small, safe expression language for ``relevant`` conditions (never ``eval``).
+
+Grammar (keywords are lower case; question ids are names)::
+
+    expr  := and ("or" and)*
+    and   := not ("and" not)*
+    not   := "not" not | cmp
+    cmp   := atom (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in") atom)?
+    atom  := NUMBER | 'string' | "string" | NAME | "(" expr ")" | "[" atom ("," atom)* "]"
+           | FUNC "(" NAME ("," atom)? ")"      FUNC: answered, selected, count
+
+An unanswered, skipped or "don't know" question has no value: every comparison with it is false,
+``answered(q)`` tells whether it has one, ``selected(q, 'v')`` (XLSForm's) and ``'v' in q`` test a
+multiple choice, ``count(q)`` counts its selected choices.
+
+>>> e = parse("team_size >= 2 and selected(platforms, 'instagram')")
+>>> sorted(e.names)
+['platforms', 'team_size']
+>>> e.evaluate({"team_size": 3, "platforms": ["instagram", "x"]})
+True
+>>> e.evaluate({"team_size": 3})
+False
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+FUNCTIONS = {"answered", "selected", "count"}
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_COMPARISONS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
+MAX_LENGTH = 500
+
+
+class ExpressionError(ValueError):
+    """A ``relevant`` condition that cannot be parsed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a parsed expression: ``kind`` and its parts."""
+
+    kind: str  # num, str, name, list, call, cmp, and, or, not
+    value: Any = None
+    parts: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed condition: its source, its tree and the question ids it names."""
+
+    source: str
+    tree: Node
+    names: frozenset[str] = field(default_factory=frozenset)
+    literals: frozenset[Any] = field(default_factory=frozenset)
+
+    def evaluate(self, answers: Mapping[str, Any]) -> bool:
+        """True when the condition holds for these answers (question id to value)."""
+        return bool(_eval(self.tree, answers))
+
+    def compared_values(self) -> list[tuple[str, Any]]:
+        """Pairs (question id, literal) that the condition compares, for validating choice values."""
+        found: list[tuple[str, Any]] = []
+        _collect_comparisons(self.tree, found)
+        return found
+
+
+def _tokenise(source: str) -> list[tuple[str, Any]]:
+    tokens: list[tuple[str, Any]] = []
+    pos = 0
+    source = source.rstrip()
+    while pos < len(source):
+        m = _TOKEN.match(source, pos)
+        if not m or m.end() == pos:
+            raise ExpressionError(f"unexpected character {source[pos:].strip()[:1]!r} at {pos + 1}")
+        pos = m.end()
+        if m.group("num") is not None:
+            text = m.group("num")
+            tokens.append(("num", float(text) if "." in text else int(text)))
+        elif m.group("str") is not None:
+            tokens.append(("str", m.group("str")[1:-1]))
+        elif m.group("op") is not None:
+            tokens.append(("op", m.group("op")))
+        else:
+            word = m.group("name")
+            if word in {"and", "or", "not", "in", "true", "false"}:
+                tokens.append(("kw", word))
+            else:
+                tokens.append(("name", word))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.tokens = _tokenise(source)
+        self.pos = 0
+
+    def peek(self, offset: int = 0) -> tuple[str, Any] | None:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, Any]:
+        tok = self.peek()
+        if tok is None:
+            raise ExpressionError("the condition ends too early")
+        self.pos += 1
+        return tok
+
+    def expect(self, kind: str, value: Any) -> None:
+        tok = self.take()
+        if tok != (kind, value):
+            raise ExpressionError(f"expected {value!r}, found {tok[1]!r}")
+
+    def parse(self) -> Node:
+        node = self.or_()
+        if self.peek() is not None:
+            raise ExpressionError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        return node
+
+    def or_(self) -> Node:
+        parts = [self.and_()]
+        while self.peek() == ("kw", "or"):
+            self.take()
+            parts.append(self.and_())
+        return parts[0] if len(parts) == 1 else Node("or", parts=tuple(parts))
+
+    def and_(self) -> Node:
+        parts = [self.not_()]
+        while self.peek() == ("kw", "and"):
+            self.take()
+            parts.append(self.not_())
+        return parts[0] if len(parts) == 1 else Node("and", parts=tuple(parts))
+
+    def not_(self) -> Node:
+        if self.peek() == ("kw", "not"):
+            self.take()
+            return Node("not", parts=(self.not_(),))
+        return self.cmp()
+
+    def cmp(self) -> Node:
+        left = self.atom()
+        tok = self.peek()
+        op = None
+        if tok is not None and tok[0] == "op" and tok[1] in _COMPARISONS:
+            op = tok[1]
+            self.take()
+        elif tok == ("kw", "in"):
+            op = "in"
+            self.take()
+        elif tok == ("kw", "not") and self.peek(1) == ("kw", "in"):
+            op = "not in"
+            self.take()
+            self.take()
+        if op is None:
+            return left
+        return Node("cmp", value=op, parts=(left, self.atom()))
+
+    def atom(self) -> Node:
+        kind, value = self.take()
+        if kind in ("num", "str"):
+            return Node(kind, value)
+        if kind == "kw" and value in ("true", "false"):
+            return Node("num", value == "true")
+        if kind == "op" and value == "(":
+            node = self.or_()
+            self.expect("op", ")")
+            return node
+        if kind == "op" and value == "[":
+            items = [self.atom()]
+            while self.peek() == ("op", ","):
+                self.take()
+                items.append(self.atom())
+            self.expect("op", "]")
+            return Node("list", parts=tuple(items))
+        if kind == "name":
+            if self.peek() == ("op", "("):
+                if value not in FUNCTIONS:
+                    raise ExpressionError(f"unknown function {value!r}")
+                self.take()
+                arg_kind, arg = self.take()
+                if arg_kind != "name":
+                    raise ExpressionError(f"{value}() takes a question id first")
+                args = [Node("name", arg)]
+                if self.peek() == ("op", ","):
+                    self.take()
+                    args.append(self.atom())
+                self.expect("op", ")")
+                wanted = 2 if value == "selected" else 1
+                if len(args) != wanted:
+                    raise ExpressionError(f"{value}() takes {wanted} argument(s)")
+                return Node("call", value, tuple(args))
+            return Node("name", value)
+        raise ExpressionError(f"unexpected {value!r}")
+
+
+def parse(source: str) -> Expression:
+    """Parse a condition; raise :class:`ExpressionError` saying what is wrong.
+
+    >>> parse("role == 'head' or")
+    Traceback (most recent call last):
+    ...
+    interview_flows.expressions.ExpressionError: the condition ends too early
+    """
+    if not source.strip():
+        raise ExpressionError("the condition is empty")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"the condition is longer than {MAX_LENGTH} characters")
+    tree = _Parser(source).parse()
+    names: set[str] = set()
+    literals: set[Any] = set()
+    _walk(tree, names, literals)
+    return Expression(source, tree, frozenset(names), frozenset(literals))
+
+
+def _walk(node: Node, names: set[str], literals: set[Any]) -> None:
+    if node.kind == "name":
+        names.add(node.value)
+    elif node.kind in ("num", "str"):
+        literals.add(node.value)
+    for part in node.parts:
+        _walk(part, names, literals)
+
+
+def _collect_comparisons(node: Node, found: list[tuple[str, Any]]) -> None:
+    if node.kind == "cmp" and node.value in ("==", "!=", "in", "not in"):
+        left, right = node.parts
+        for a, b in ((left, right), (right, left)):
+            if a.kind == "name":
+                items = b.parts if b.kind == "list" else (b,)
+                found.extend((a.value, i.value) for i in items if i.kind == "str")
+    elif node.kind == "call" and node.value == "selected":
+        name, literal = node.parts
+        if literal.kind == "str":
+            found.append((name.value, literal.value))
+    for part in node.parts:
+        _collect_comparisons(part, found)
+
+
+def _value(node: Node, answers: Mapping[str, Any]) -> Any:
+    if node.kind in ("num", "str"):
+        return node.value
+    if node.kind == "name":
+        return answers.get(node.value)
+    if node.kind == "list":
+        return [_value(p, answers) for p in node.parts]
+    return _eval(node, answers)
+
+
+def _eval(node: Node, answers: Mapping[str, Any]) -> Any:
+    kind = node.kind
+    if kind == "or":
+        return any(_eval(p, answers) for p in node.parts)
+    if kind == "and":
+        return all(_eval(p, answers) for p in node.parts)
+    if kind == "not":
+        return not _eval(node.parts[0], answers)
+    if kind == "call":
+        value = answers.get(node.parts[0].value)
+        if node.value == "answered":
+            return value is not None
+        if node.value == "count":
+            return len(value) if isinstance(value, list) else (0 if value is None else 1)
+        wanted = _value(node.parts[1], answers)
+        return value == wanted or (isinstance(value, list) and wanted in value)
+    if kind == "cmp":
+        left, right = (_value(p, answers) for p in node.parts)
+        return _compare(node.value, left, right)
+    return _value(node, answers) not in (None, False, 0, "", [])
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return False
+    if op in ("in", "not in"):
+        if isinstance(right, list | tuple | str):
+            inside = left in right if not isinstance(left, list) else any(x in right for x in left)
+        else:
+            inside = left == right
+        return inside if op == "in" else not inside
+    try:
+        if op == "==":
+            return bool(left == right)
+        if op == "!=":
+            return bool(left != right)
+        if op == "<":
+            return bool(left < right)
+        if op == "<=":
+            return bool(left <= right)
+        if op == ">":
+            return bool(left > right)
+        return bool(left >= right)
+    except TypeError:
+        # Comparing a number with a text (say a choice with 3) is never true, never a crash.
+        return False

@@ -1,0 +1,114 @@
+"""Reading flows: YAML text to a validated :class:`~interview_flows.schema.Flow`, or every error with its path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from interview_flows.checks import Issue, check_flow
+from interview_flows.schema import Flow
+
+MAX_FLOW_BYTES = 2_000_000
+
+
+class FlowError(ValueError):
+    """A flow that cannot be used; ``issues`` lists every problem with its path."""
+
+    def __init__(self, source: str, issues: list[Issue]) -> None:
+        self.source = source
+        self.issues = issues
+        lines = "\n".join(f"  {i}" for i in issues)
+        super().__init__(f"{source}: {len(issues)} problem(s)\n{lines}")
+
+
+def format_loc(loc: Iterable[Any]) -> str:
+    """Turn a pydantic error location into a path such as ``questions[12].choices[3].evidence``.
+
+    >>> format_loc(("questions", 12, "choices", 3, "evidence"))
+    'questions[12].choices[3].evidence'
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(document)"
+
+
+def parse_flow(text: str, source: str = "<flow>", criterion_ids: Iterable[str] | None = None) -> Flow:
+    """Validate a flow document (YAML or JSON text); raise :class:`FlowError` with every problem.
+
+    ``criterion_ids`` defaults to the criteria of the packaged maturity model.
+    """
+    if len(text.encode("utf-8", "replace")) > MAX_FLOW_BYTES:
+        raise FlowError(source, [Issue("(document)", f"larger than {MAX_FLOW_BYTES} bytes")])
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FlowError(source, [Issue(where, f"not valid YAML: {problem}")]) from None
+    except RecursionError:
+        raise FlowError(source, [Issue("(document)", "not valid YAML: nested too deeply")]) from None
+    if not isinstance(data, dict):
+        raise FlowError(source, [Issue("(document)", "a flow is a mapping (id, version, questions…)")])
+    try:
+        flow = Flow.model_validate(data)
+    except ValidationError as exc:
+        issues = [Issue(format_loc(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
+        raise FlowError(source, issues) from None
+    except RecursionError:
+        raise FlowError(source, [Issue("(document)", "nested too deeply")]) from None
+    if criterion_ids is None:
+        from scoring.criteria import criterion_ids as packaged_ids
+
+        criterion_ids = packaged_ids()
+    issues = check_flow(flow, criterion_ids)
+    if issues:
+        raise FlowError(source, issues)
+    return flow
+
+
+def load_flow_file(path: str | Path) -> Flow:
+    """Read and validate a flow file (:class:`FlowError` when it cannot be read or is invalid)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError(str(p), [Issue("(file)", f"cannot read: {exc.__class__.__name__}: {exc}")]) from None
+    return parse_flow(text, source=str(p))
+
+
+def packaged_flow_ids() -> list[str]:
+    """Ids of the flows that ship with Matang."""
+    return sorted(_packaged_files())
+
+
+def _packaged_files() -> dict[str, Any]:
+    files = {}
+    for entry in resources.files("interview_flows.flows").iterdir():
+        if entry.name.endswith(".yaml"):
+            data = yaml.safe_load(entry.read_text("utf-8"))
+            files[data["id"]] = entry
+    return files
+
+
+@cache
+def load_flow(flow_id: str) -> Flow:
+    """A packaged flow by id (validated once per process); KeyError for an unknown id."""
+    files = _packaged_files()
+    if flow_id not in files:
+        raise KeyError(flow_id)
+    entry = files[flow_id]
+    return parse_flow(entry.read_text("utf-8"), source=f"interview_flows/flows/{entry.name}")
+
+
+DEFAULT_FLOW_ID = "ogmm-social-media"
