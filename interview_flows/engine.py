@@ -1,0 +1,375 @@
+"""The interview engine: one shared ``transitions`` machine per flow, driving light session objects.
+
+The machine holds the lifecycle (``new → asking ⇄ paused → finished``, ``withdrawn`` from any open
+state); which question is asked is the session's ``cursor``, always derived from the flow's order
+and its ``relevant`` conditions, so skip logic lives in the flow and nowhere else. Every event
+either applies completely and returns the :class:`Change` records to log, or raises
+:class:`~interview_flows.answers.AnswerError` and leaves the session exactly as it was.
+The engine does no I/O.
+
+>>> from interview_flows.loader import load_flow
+>>> engine = Interview(load_flow("ogmm-social-media"))
+>>> s = engine.new_session("en")
+>>> _ = engine.start(s)
+>>> s.state, s.cursor == engine.flow.questions[0].id
+('asking', True)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from transitions import Machine
+
+from interview_flows.answers import Answer, AnswerError, validate_answer
+from interview_flows.expressions import Expression, parse
+from interview_flows.schema import DONT_KNOW, Flow, Question
+
+STATES = ["new", "asking", "paused", "finished", "withdrawn"]
+OPEN_STATES = ("new", "asking", "paused")
+
+
+@dataclass(eq=False)
+class Session:
+    """One respondent's interview: where it stands and what was answered.
+
+    ``eq=False`` because transitions keys models by identity; two sessions are never "equal".
+    """
+
+    flow_id: str
+    flow_version: str
+    lang: str = "id"
+    state: str = "new"
+    cursor: str | None = None
+    answers: dict[str, Answer] = field(default_factory=dict)
+    skipped: set[str] = field(default_factory=set)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The session as plain data (for storing and for restoring after a refused event)."""
+        return {
+            "flow_id": self.flow_id,
+            "flow_version": self.flow_version,
+            "lang": self.lang,
+            "state": self.state,
+            "cursor": self.cursor,
+            "answers": copy.deepcopy(self.answers),
+            "skipped": sorted(self.skipped),
+        }
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Put the session back to a :meth:`snapshot`."""
+        self.flow_id = data["flow_id"]
+        self.flow_version = data["flow_version"]
+        self.lang = data["lang"]
+        self.state = data["state"]
+        self.cursor = data["cursor"]
+        self.answers = copy.deepcopy(dict(data["answers"]))
+        self.skipped = set(data["skipped"])
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing an event did, for the append-only event log."""
+
+    kind: str  # answer, change, skip, state
+    question_id: str | None = None
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an interview is: ``done`` of ``expected`` answerable questions (skip logic applied)."""
+
+    done: int
+    expected: int
+
+    @property
+    def position(self) -> int:
+        """The number of the question being asked (``done + 1``, at most ``expected``)."""
+        return min(self.done + 1, max(self.expected, 1))
+
+    def __str__(self) -> str:
+        return f"{self.position}/{self.expected}"
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One answered (or skipped) question, for review and editing."""
+
+    question: Question
+    value: Answer | None
+    skipped: bool
+
+
+class Interview:
+    """The engine for one flow. Build it once per flow (see :func:`engine_for`) and share it."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self._conditions: dict[str, Expression] = {
+            q.id: parse(q.relevant) for q in flow.questions if q.relevant
+        }
+        self.machine = Machine(
+            model=None,
+            states=STATES,
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+            transitions=[
+                {"trigger": "start", "source": "new", "dest": "asking", "after": self._move_on},
+                # answer/skip/edit set the values first; "advance" then finds the next question,
+                # or finishes when none is left.
+                {"trigger": "advance", "source": "asking", "dest": "asking", "conditions": self._has_pending, "after": self._move_on},
+                {"trigger": "advance", "source": "asking", "dest": "finished", "after": self._clear_cursor},
+                {"trigger": "back", "source": "asking", "dest": "asking", "conditions": self._has_previous, "after": self._move_back},
+                {"trigger": "jump", "source": "asking", "dest": "asking"},
+                {"trigger": "pause", "source": "asking", "dest": "paused"},
+                {"trigger": "resume", "source": "paused", "dest": "asking"},
+                {"trigger": "finish", "source": "asking", "dest": "finished", "conditions": self._can_finish, "after": self._clear_cursor},
+                {"trigger": "withdraw", "source": list(OPEN_STATES), "dest": "withdrawn", "after": self._clear_cursor},
+            ],
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def new_session(self, lang: str = "id") -> Session:
+        """A session not yet started, in ``lang``."""
+        return Session(flow_id=self.flow.id, flow_version=self.flow.version, lang=lang)
+
+    def is_relevant(self, question_id: str, answers: Mapping[str, Any]) -> bool:
+        """Whether a question is asked, given these answers (``dont_know`` counts as no value)."""
+        cond = self._conditions.get(question_id)
+        if cond is None:
+            return True
+        return cond.evaluate(_known(answers))
+
+    def current(self, session: Session) -> Question | None:
+        """The question being asked, or None."""
+        return self.flow.question(session.cursor) if session.cursor else None
+
+    def pending(self, session: Session) -> Question | None:
+        """The first relevant question in flow order that is neither answered nor skipped."""
+        known = _known(session.answers)
+        for q in self.flow.questions:
+            if q.id in session.answers or q.id in session.skipped:
+                continue
+            cond = self._conditions.get(q.id)
+            if cond is None or cond.evaluate(known):
+                return q
+        return None
+
+    def previous(self, session: Session) -> Question | None:
+        """The answered or skipped question asked before the current one (notes are passed over)."""
+        if session.cursor is None:
+            return None
+        known = _known(session.answers)
+        for q in reversed(self.flow.questions[: self.flow.position(session.cursor)]):
+            if not q.answerable or (q.id not in session.answers and q.id not in session.skipped):
+                continue
+            cond = self._conditions.get(q.id)
+            if cond is None or cond.evaluate(known):
+                return q
+        return None
+
+    def effective_answers(self, session_or_answers: Session | Mapping[str, Any]) -> dict[str, Answer]:
+        """Answers to questions that apply (an answer whose question no longer applies is kept
+        in the record but ignored), in flow order."""
+        answers = session_or_answers.answers if isinstance(session_or_answers, Session) else session_or_answers
+        known = _known(answers)
+        out: dict[str, Answer] = {}
+        for q in self.flow.questions:
+            if q.id in answers:
+                cond = self._conditions.get(q.id)
+                if cond is None or cond.evaluate(known):
+                    out[q.id] = answers[q.id]
+        return out
+
+    def progress(self, session: Session) -> Progress:
+        """Answered-or-skipped of expected answerable questions, with skip logic applied."""
+        known = _known(session.answers)
+        done = expected = 0
+        for q in self.flow.questions:
+            if not q.answerable:
+                continue
+            cond = self._conditions.get(q.id)
+            if cond is not None and not cond.evaluate(known):
+                continue
+            expected += 1
+            if q.id in session.answers or q.id in session.skipped:
+                done += 1
+        return Progress(done, expected)
+
+    def review(self, session: Session) -> list[ReviewItem]:
+        """The answers so far (relevant questions only), in flow order, each one editable."""
+        known = _known(session.answers)
+        items = []
+        for q in self.flow.questions:
+            if not q.answerable or (q.id not in session.answers and q.id not in session.skipped):
+                continue
+            cond = self._conditions.get(q.id)
+            if cond is None or cond.evaluate(known):
+                items.append(ReviewItem(q, session.answers.get(q.id), q.id not in session.answers))
+        return items
+
+    # -- events ----------------------------------------------------------------------------
+
+    def start(self, session: Session) -> list[Change]:
+        """Begin the interview at the first question."""
+        return self._apply(session, "start", [Change("state", new="asking")])
+
+    def answer(self, session: Session, value: Any) -> list[Change]:
+        """Answer the current question with ``value`` (already a value, see :func:`validate_answer`)."""
+        q = self._asking(session)
+        clean = validate_answer(q, value)
+
+        def apply() -> list[Change]:
+            old = session.answers.get(q.id)
+            session.answers[q.id] = clean
+            session.skipped.discard(q.id)
+            if old is None:
+                return [Change("answer", q.id, None, clean)]
+            if old == clean:
+                return []
+            return [Change("change", q.id, old, clean)]
+
+        return self._apply(session, "advance", apply)
+
+    def skip(self, session: Session) -> list[Change]:
+        """Skip the current question (a note: continue) when it allows it."""
+        q = self._asking(session)
+        if not q.skippable:
+            raise AnswerError("not_skippable")
+
+        def apply() -> list[Change]:
+            old = session.answers.pop(q.id, None)
+            session.skipped.add(q.id)
+            return [Change("skip", q.id, old, None)] if q.answerable else []
+
+        return self._apply(session, "advance", apply)
+
+    def back(self, session: Session) -> list[Change]:
+        """Go back to the previous answered question (its answer stays until it is changed)."""
+        self._asking(session)
+        if self.previous(session) is None:
+            raise AnswerError("nothing_before")
+        return self._apply(session, "back", [])
+
+    def edit(self, session: Session, question_id: str) -> list[Change]:
+        """Ask an answered (or skipped) question again so its answer can be changed."""
+        self._asking(session)
+        if question_id not in self.flow._index:
+            raise AnswerError("unknown_question", {"question": question_id[:40]})
+        if question_id not in session.answers and question_id not in session.skipped:
+            raise AnswerError("not_answered_yet")
+        if not self.is_relevant(question_id, session.answers):
+            raise AnswerError("not_relevant")
+
+        def apply() -> list[Change]:
+            session.cursor = question_id
+            return []
+
+        return self._apply(session, "jump", apply)
+
+    def pause(self, session: Session) -> list[Change]:
+        """Pause; :meth:`resume` continues at the same question."""
+        if session.state != "asking":
+            raise AnswerError(_state_error(session.state))
+        return self._apply(session, "pause", [Change("state", old="asking", new="paused")])
+
+    def resume(self, session: Session) -> list[Change]:
+        """Continue a paused interview where it stopped."""
+        if session.state != "paused":
+            raise AnswerError("not_paused" if session.state == "asking" else _state_error(session.state))
+        return self._apply(session, "resume", [Change("state", old="paused", new="asking")])
+
+    def finish(self, session: Session) -> list[Change]:
+        """End now; allowed when no required question that applies is still unanswered."""
+        self._asking(session)
+        missing = self._missing_required(session)
+        if missing:
+            raise AnswerError("questions_remaining", {"count": missing})
+        return self._apply(session, "finish", [Change("state", old="asking", new="finished")])
+
+    def withdraw(self, session: Session) -> list[Change]:
+        """Stop taking part; the record is kept and marked withdrawn."""
+        if session.state not in OPEN_STATES:
+            raise AnswerError(_state_error(session.state))
+        return self._apply(session, "withdraw", [Change("state", old=session.state, new="withdrawn")])
+
+    # -- machinery -------------------------------------------------------------------------
+
+    def _asking(self, session: Session) -> Question:
+        if session.state != "asking" or session.cursor is None:
+            raise AnswerError(_state_error(session.state))
+        return self.flow.question(session.cursor)
+
+    def _apply(self, session: Session, trigger: str, changes: Any) -> list[Change]:
+        before = session.snapshot()
+        old_state = session.state
+        try:
+            done = changes() if callable(changes) else list(changes)
+            if not self.machine.events[trigger].trigger(session):
+                raise AnswerError(_state_error(session.state))
+        except BaseException:
+            session.restore(before)
+            raise
+        if trigger == "advance" and session.state == "finished" and old_state != "finished":
+            done.append(Change("state", old=old_state, new="finished"))
+        return done
+
+    def _has_pending(self, event: Any) -> bool:
+        return self.pending(event.model) is not None
+
+    def _has_previous(self, event: Any) -> bool:
+        return self.previous(event.model) is not None
+
+    def _can_finish(self, event: Any) -> bool:
+        return self._missing_required(event.model) == 0
+
+    def _missing_required(self, session: Session) -> int:
+        known = _known(session.answers)
+        missing = 0
+        for q in self.flow.questions:
+            if q.answerable and q.required and q.id not in session.answers:
+                cond = self._conditions.get(q.id)
+                if cond is None or cond.evaluate(known):
+                    missing += 1
+        return missing
+
+    def _move_on(self, event: Any) -> None:
+        nxt = self.pending(event.model)
+        event.model.cursor = nxt.id if nxt else None
+
+    def _move_back(self, event: Any) -> None:
+        prev = self.previous(event.model)
+        event.model.cursor = prev.id if prev else event.model.cursor
+
+    def _clear_cursor(self, event: Any) -> None:
+        event.model.cursor = None
+
+
+def _known(answers: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Answers as conditions see them: "don't know" is no value."""
+    if DONT_KNOW not in answers.values():
+        return answers
+    return {k: v for k, v in answers.items() if v != DONT_KNOW}
+
+
+def _state_error(state: str) -> str:
+    return {
+        "new": "not_started",
+        "paused": "not_asking",
+        "finished": "already_finished",
+        "withdrawn": "already_withdrawn",
+    }.get(state, "not_asking")
+
+
+@cache
+def engine_for(flow: Flow) -> Interview:
+    """The shared engine of a flow (one machine per flow, built once per process)."""
+    return Interview(flow)
