@@ -168,3 +168,25 @@ def _choice_value(question: Question, token: str) -> str:
         if folded in ("n", "t", "tidak", "no", "tdk"):
             return "no"
     return token
+
+
+def describe_answer(question: Question, value: Any, lang: str = "id") -> str:
+    """An answer as a person reads it: choice labels, the number, the text.
+
+    >>> from interview_flows.schema import Question
+    >>> q = Question.model_validate({"id": "q", "section": "s", "type": "yes_no", "text": {"id": "?", "en": "?"}})
+    >>> describe_answer(q, "yes", "id"), describe_answer(q, "dont_know", "en")
+    ('Ya', "Don't know")
+    """
+    if value is None:
+        return ""
+    if value == DONT_KNOW:
+        return "Don't know" if lang == "en" else "Tidak tahu"
+    if isinstance(value, list):
+        return ", ".join(describe_answer(question, v, lang) for v in value)
+    if isinstance(value, str) and question.choices:
+        choice = question.choice(value)
+        return choice.label.get(lang) if choice else value
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)

@@ -89,25 +89,43 @@ def load_flow_file(path: str | Path) -> Flow:
 
 def packaged_flow_ids() -> list[str]:
     """Ids of the flows that ship with Matang."""
-    return sorted(_packaged_files())
-
-
-def _packaged_files() -> dict[str, Any]:
-    files = {}
-    for entry in resources.files("interview_flows.flows").iterdir():
-        if entry.name.endswith(".yaml"):
-            data = yaml.safe_load(entry.read_text("utf-8"))
-            files[data["id"]] = entry
-    return files
+    return sorted({flow_id for flow_id, _ in _packaged_files()})
 
 
 @cache
-def load_flow(flow_id: str) -> Flow:
-    """A packaged flow by id (validated once per process); KeyError for an unknown id."""
-    files = _packaged_files()
-    if flow_id not in files:
+def _packaged_files() -> dict[tuple[str, str], Any]:
+    """(id, version) of every packaged flow file, including earlier versions kept in ``archive/``,
+    so a session started on an old version can finish on it."""
+    files: dict[tuple[str, str], Any] = {}
+    root = resources.files("interview_flows.flows")
+    entries = list(root.iterdir())
+    archive = root.joinpath("archive")
+    if archive.is_dir():
+        entries += list(archive.iterdir())
+    for entry in entries:
+        if entry.name.endswith(".yaml"):
+            data = yaml.safe_load(entry.read_text("utf-8"))
+            files[(str(data["id"]), str(data["version"]))] = entry
+    return files
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+@cache
+def load_flow(flow_id: str, version: str | None = None) -> Flow:
+    """A packaged flow by id — the newest version, or the given one (validated once per process).
+
+    Raises KeyError for an unknown id or version.
+    """
+    versions = [v for (fid, v) in _packaged_files() if fid == flow_id]
+    if not versions:
         raise KeyError(flow_id)
-    entry = files[flow_id]
+    chosen = version if version is not None else max(versions, key=_version_key)
+    if chosen not in versions:
+        raise KeyError(f"{flow_id}@{chosen}")
+    entry = _packaged_files()[(flow_id, chosen)]
     return parse_flow(entry.read_text("utf-8"), source=f"interview_flows/flows/{entry.name}")
 
 

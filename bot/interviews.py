@@ -1,0 +1,105 @@
+"""The interview service shared by every channel: load, apply one event, assess, commit.
+
+Channels (terminal, Telegram) turn input into one call here and render the result; the state,
+the rules and the records are the same whichever channel the respondent uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store import SessionRecord, Store
+from interview_flows.answers import AnswerError
+from interview_flows.engine import Change, Interview, engine_for
+from interview_flows.loader import load_flow
+from interview_flows.schema import Flow
+
+EVENTS = ("answer", "skip", "back", "edit", "pause", "resume", "finish", "withdraw")
+
+
+@dataclass
+class Outcome:
+    """What one event did: the changes recorded, and whether the interview just finished."""
+
+    record: SessionRecord
+    changes: list[Change]
+    finished: bool = False
+
+
+def flow_of(record: SessionRecord) -> Flow:
+    """The flow (at the version) a session was started with."""
+    return load_flow(record.session.flow_id, record.session.flow_version)
+
+
+def engine_of(record: SessionRecord) -> Interview:
+    """The shared engine of a session's flow and version."""
+    return engine_for(flow_of(record))
+
+
+class Interviews:
+    """Start interviews and apply events to them, committing each before the caller replies."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def begin(self, respondent_id: int, flow: Flow, lang: str, channel: str, *,
+              study_code: str | None = None, organisation: str | None = None,
+              chat_id: int | None = None, consent: str = "given") -> SessionRecord:
+        """Create and start a session (consent already given), committed."""
+        engine = engine_for(flow)
+        session = engine.new_session(lang)
+        changes = [Change("consent", new=consent)] + engine.start(session)
+        record = self.store.create_session(
+            respondent_id, session, channel, study_code=study_code, organisation=organisation,
+            chat_id=chat_id, changes=changes,
+        )
+        return record
+
+    def refuse(self, respondent_id: int, flow: Flow, lang: str, channel: str, *,
+               study_code: str | None = None, chat_id: int | None = None) -> SessionRecord:
+        """Record only that consent was refused: a withdrawn session with no answers."""
+        engine = engine_for(flow)
+        session = engine.new_session(lang)
+        changes = [Change("consent", new="refused")] + engine.withdraw(session)
+        return self.store.create_session(
+            respondent_id, session, channel, study_code=study_code, chat_id=chat_id, changes=changes
+        )
+
+    def act(self, record: SessionRecord, event: str, value: Any = None, *,
+            command: str | None = None, update_id: int | None = None) -> Outcome:
+        """Apply one event and commit it (with the assessment when the interview finishes).
+
+        Raises :class:`AnswerError` and records nothing when the event is refused.
+        """
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}")
+        engine = engine_of(record)
+        was_open = record.session.state != "finished"
+        method = getattr(engine, event)
+        changes = method(record.session, value) if event in ("answer", "edit") else method(record.session)
+        finished = was_open and record.session.state == "finished"
+        if event in ("answer", "skip", "edit", "back"):
+            record.draft = []
+        if finished:
+            record.assessment = assess_record(record)
+            record.remind_at = None
+        self.store.save(record, changes, command=command, update_id=update_id)
+        return Outcome(record, changes, finished)
+
+    def set_language(self, record: SessionRecord, lang: str) -> None:
+        """Change the interview language (answers are kept: they are values, not texts)."""
+        record.session.lang = lang
+        self.store.save(record, [Change("language", new=lang)])
+
+
+def assess_record(record: SessionRecord) -> dict[str, Any]:
+    """The assessment of a session's effective answers, as the shared JSON shape."""
+    from scoring.assessment import assess
+
+    flow = flow_of(record)
+    answers = engine_for(flow).effective_answers(record.session)
+    return assess(flow, answers).to_dict()
+
+
+__all__ = ["AnswerError", "Interviews", "Outcome", "assess_record", "engine_of", "flow_of"]

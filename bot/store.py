@@ -1,0 +1,346 @@
+"""Records: respondents, sessions, answers and the append-only event log, in SQLite via sqlite-utils.
+
+Every event is written in one transaction — the session row, the changed answers and the event
+records — and committed before the channel replies, so an acknowledged answer survives a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.migrations import latest_known, migrations
+from interview_flows.engine import Change, Session
+
+OPEN_STATES = ("new", "asking", "paused")
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (unreadable, newer than this code, not a database)."""
+
+
+def now() -> str:
+    """The current time as ISO 8601 with offset (UTC), to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def dumps(value: Any) -> str | None:
+    """A value as compact JSON (None stays None)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | None) -> Any:
+    """JSON text back to a value (None stays None)."""
+    return None if text is None else json.loads(text)
+
+
+@dataclass(eq=False)
+class SessionRecord:
+    """A stored session: the engine's :class:`Session` plus what the channels and research need."""
+
+    id: int
+    respondent_id: int
+    channel: str
+    session: Session
+    started_at: str
+    updated_at: str
+    study_code: str | None = None
+    organisation: str | None = None
+    chat_id: int | None = None
+    question_message_id: int | None = None
+    draft: list[str] = field(default_factory=list)
+    finished_at: str | None = None
+    assessment: dict[str, Any] | None = None
+    remind_at: str | None = None
+    reminded_at: str | None = None
+
+    @property
+    def state(self) -> str:
+        """The engine state (new, asking, paused, finished, withdrawn)."""
+        return self.session.state
+
+
+def open_database(path: str | Path, *, migrate: bool = True) -> Database:
+    """Open (creating if needed, readable by its owner only) and migrate the database at ``path``.
+
+    WAL journal, foreign keys on, a busy timeout. Raises :class:`StoreError` when the file is not a
+    database or was written by a newer Matang.
+    """
+    p = Path(path)
+    if str(p) != ":memory:" and not p.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        # Create the file ourselves so it is 0600 from the first byte, whatever the umask.
+        fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    try:
+        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db = Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{p}: not a usable SQLite database ({exc})") from None
+    check_schema(db, p)
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+def check_schema(db: Database, where: Any = "database") -> None:
+    """Refuse a database migrated by a newer Matang rather than damage it."""
+    try:
+        applied = [m.name for m in migrations.applied(db)]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{where}: not a usable SQLite database ({exc})") from None
+    unknown = [name for name in applied if name not in latest_known()]
+    if unknown:
+        raise StoreError(
+            f"{where}: the database schema is newer than this Matang knows "
+            f"(unknown migration {unknown[0]}); upgrade Matang before using this database"
+        )
+
+
+class Store:
+    """All reads and writes of interview records. One instance per thread (SQLite's rule)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open the database at ``path`` (see :func:`open_database`)."""
+        return cls(open_database(path))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    # -- meta ------------------------------------------------------------------------------
+
+    def meta(self, key: str, make: Any = None) -> str | None:
+        """A per-installation value; when absent and ``make`` is given, store ``make()`` once."""
+        row = next(self.db.query("select value from meta where key = ?", [key]), None)
+        if row is not None:
+            return row["value"]
+        if make is None:
+            return None
+        value = make()
+        self.db.execute("insert or ignore into meta (key, value) values (?, ?)", [key, value])
+        return self.meta(key)
+
+    # -- respondents -----------------------------------------------------------------------
+
+    def respondent(self, channel: str, external_id: str, *, name: str | None = None,
+                   username: str | None = None, lang: str | None = None) -> int:
+        """The id of the respondent known on ``channel`` as ``external_id``, created on first sight."""
+        row = next(
+            self.db.query(
+                "select id from respondents where channel = ? and external_id = ?", [channel, external_id]
+            ),
+            None,
+        )
+        if row is not None:
+            if name is not None or username is not None:
+                self.db.execute(
+                    "update respondents set name = coalesce(?, name), username = coalesce(?, username) where id = ?",
+                    [name, username, row["id"]],
+                )
+            return int(row["id"])
+        cur = self.db.execute(
+            "insert into respondents (channel, external_id, name, username, lang, created_at) values (?, ?, ?, ?, ?, ?)",
+            [channel, external_id, name, username, lang, now()],
+        )
+        return int(cur.lastrowid)
+
+    def respondent_row(self, respondent_id: int) -> dict[str, Any] | None:
+        """The respondent's row."""
+        return next(self.db.query("select * from respondents where id = ?", [respondent_id]), None)
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def create_session(self, respondent_id: int, session: Session, channel: str, *,
+                       study_code: str | None = None, organisation: str | None = None,
+                       chat_id: int | None = None, changes: Iterable[Change] = ()) -> SessionRecord:
+        """Store a new session (and the changes that started it) in one transaction."""
+        stamp = now()
+        with self.db.atomic():
+            cur = self.db.execute(
+                "insert into sessions (respondent_id, study_code, organisation, flow_id, flow_version, lang, state,"
+                " cursor, skipped, draft, channel, chat_id, started_at, updated_at)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)",
+                [respondent_id, study_code, organisation, session.flow_id, session.flow_version, session.lang,
+                 session.state, session.cursor, dumps(sorted(session.skipped)), channel, chat_id, stamp, stamp],
+            )
+            record = SessionRecord(
+                id=int(cur.lastrowid), respondent_id=respondent_id, channel=channel, session=session,
+                started_at=stamp, updated_at=stamp, study_code=study_code, organisation=organisation,
+                chat_id=chat_id,
+            )
+            self._write_changes(record, list(changes), stamp)
+        return record
+
+    def load(self, session_id: int) -> SessionRecord | None:
+        """The session with this id, answers included."""
+        row = next(self.db.query("select * from sessions where id = ?", [session_id]), None)
+        return self._record(row) if row else None
+
+    def open_session(self, respondent_id: int) -> SessionRecord | None:
+        """The respondent's unfinished session (new, asking or paused), the latest if several."""
+        row = next(
+            self.db.query(
+                "select * from sessions where respondent_id = ? and state in ('new', 'asking', 'paused')"
+                " order by id desc limit 1",
+                [respondent_id],
+            ),
+            None,
+        )
+        return self._record(row) if row else None
+
+    def latest_session(self, respondent_id: int, state: str | None = None) -> SessionRecord | None:
+        """The respondent's most recent session (optionally in ``state``)."""
+        sql = "select * from sessions where respondent_id = ?"
+        args: list[Any] = [respondent_id]
+        if state:
+            sql += " and state = ?"
+            args.append(state)
+        row = next(self.db.query(sql + " order by id desc limit 1", args), None)
+        return self._record(row) if row else None
+
+    def sessions_of(self, respondent_id: int) -> list[int]:
+        """Ids of every session of a respondent."""
+        return [r["id"] for r in self.db.query("select id from sessions where respondent_id = ?", [respondent_id])]
+
+    def _record(self, row: dict[str, Any]) -> SessionRecord:
+        answers = {
+            a["question_id"]: loads(a["value"])
+            for a in self.db.query("select question_id, value from answers where session_id = ?", [row["id"]])
+        }
+        session = Session(
+            flow_id=row["flow_id"], flow_version=row["flow_version"], lang=row["lang"], state=row["state"],
+            cursor=row["cursor"], answers=answers, skipped=set(loads(row["skipped"]) or []),
+        )
+        return SessionRecord(
+            id=row["id"], respondent_id=row["respondent_id"], channel=row["channel"], session=session,
+            started_at=row["started_at"], updated_at=row["updated_at"], study_code=row["study_code"],
+            organisation=row["organisation"], chat_id=row["chat_id"],
+            question_message_id=row["question_message_id"], draft=loads(row["draft"]) or [],
+            finished_at=row["finished_at"], assessment=loads(row["assessment"]),
+            remind_at=row["remind_at"], reminded_at=row["reminded_at"],
+        )
+
+    def save(self, record: SessionRecord, changes: Iterable[Change] = (), *, command: str | None = None,
+             update_id: int | None = None) -> None:
+        """Write the session, its changed answers and their events in one transaction.
+
+        ``command`` logs the command that caused it; ``update_id`` marks a Telegram update as
+        applied in the same transaction, so a redelivered update is recognised.
+        """
+        stamp = now()
+        changes = list(changes)
+        with self.db.atomic():
+            if update_id is not None:
+                self.db.execute("insert into updates (update_id, at, replied) values (?, ?, 0)", [update_id, stamp])
+            if command:
+                self._event(record.id, stamp, "command", detail=command)
+            self._write_changes(record, changes, stamp)
+            s = record.session
+            if s.state == "finished" and record.finished_at is None:
+                record.finished_at = stamp
+            record.updated_at = stamp
+            self.db.execute(
+                "update sessions set lang = ?, state = ?, cursor = ?, skipped = ?, draft = ?, organisation = ?,"
+                " chat_id = ?, question_message_id = ?, updated_at = ?, finished_at = ?, assessment = ?,"
+                " remind_at = ?, reminded_at = ? where id = ?",
+                [s.lang, s.state, s.cursor, dumps(sorted(s.skipped)), dumps(record.draft), record.organisation,
+                 record.chat_id, record.question_message_id, stamp, record.finished_at,
+                 dumps(record.assessment), record.remind_at, record.reminded_at, record.id],
+            )
+
+    def _write_changes(self, record: SessionRecord, changes: list[Change], stamp: str) -> None:
+        for ch in changes:
+            if ch.kind == "answer":
+                self.db.execute(
+                    "insert into answers (session_id, question_id, value, first_answered_at, answered_at, times_changed)"
+                    " values (?, ?, ?, ?, ?, 0) on conflict(session_id, question_id) do update set"
+                    " value = excluded.value, answered_at = excluded.answered_at, times_changed = times_changed + 1",
+                    [record.id, ch.question_id, dumps(ch.new), stamp, stamp],
+                )
+            elif ch.kind == "change":
+                self.db.execute(
+                    "update answers set value = ?, answered_at = ?, times_changed = times_changed + 1"
+                    " where session_id = ? and question_id = ?",
+                    [dumps(ch.new), stamp, record.id, ch.question_id],
+                )
+            elif ch.kind == "skip" and ch.old is not None:
+                self.db.execute(
+                    "delete from answers where session_id = ? and question_id = ?", [record.id, ch.question_id]
+                )
+            self._event(record.id, stamp, ch.kind, ch.question_id, ch.old, ch.new)
+
+    def _event(self, session_id: int, stamp: str, kind: str, question_id: str | None = None,
+               old: Any = None, new: Any = None, detail: str | None = None) -> None:
+        self.db.execute(
+            "insert into events (session_id, at, kind, question_id, old_value, new_value, detail)"
+            " values (?, ?, ?, ?, ?, ?, ?)",
+            [session_id, stamp, kind, question_id, dumps(old), dumps(new), detail],
+        )
+
+    def log(self, session_id: int, kind: str, detail: str | None = None) -> None:
+        """Record a command or delivery event that changed no answer."""
+        self._event(session_id, now(), kind, detail=detail)
+
+    def answer_rows(self, session_id: int) -> list[dict[str, Any]]:
+        """The stored answers of a session with their times and change counts."""
+        return list(self.db.query("select * from answers where session_id = ?", [session_id]))
+
+    def events(self, session_id: int) -> Iterator[dict[str, Any]]:
+        """The event log of a session, in order."""
+        return self.db.query("select * from events where session_id = ? order by id", [session_id])
+
+    # -- Telegram updates ------------------------------------------------------------------
+
+    def update_seen(self, update_id: int) -> dict[str, Any] | None:
+        """The record of an update already applied (``replied`` says whether its reply went out)."""
+        return next(self.db.query("select * from updates where update_id = ?", [update_id]), None)
+
+    def mark_update(self, update_id: int, *, replied: bool) -> None:
+        """Record that an update was handled (and whether its reply went out)."""
+        self.db.execute(
+            "insert into updates (update_id, at, replied) values (?, ?, ?)"
+            " on conflict(update_id) do update set replied = excluded.replied",
+            [update_id, now(), int(replied)],
+        )
+
+    def forget_updates_before(self, days: int = 7) -> None:
+        """Telegram keeps undelivered updates for at most a day; keep a week of ids, drop the rest."""
+        cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        self.db.execute("delete from updates where at < ?", [cutoff])
+
+    # -- erasure ---------------------------------------------------------------------------
+
+    def delete_respondent(self, respondent_id: int) -> int:
+        """Erase a respondent: answers, events, sessions and the respondent row. Returns sessions erased.
+
+        Deleted rows' pages are scrubbed by ``secure_delete`` so the text leaves the file too.
+        """
+        ids = self.sessions_of(respondent_id)
+        self.db.execute("PRAGMA secure_delete = ON")
+        with self.db.atomic():
+            for sid in ids:
+                self.db.execute("delete from answers where session_id = ?", [sid])
+                self.db.execute("delete from events where session_id = ?", [sid])
+            self.db.execute("delete from sessions where respondent_id = ?", [respondent_id])
+            self.db.execute("delete from respondents where id = ?", [respondent_id])
+        # WAL keeps old page images until a checkpoint; truncate it so nothing erased lingers there.
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(ids)

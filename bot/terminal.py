@@ -1,0 +1,236 @@
+"""The interview in a terminal: the same engine, store and scoring as Telegram.
+
+Interactive on a terminal; when standard input is not a terminal each line answers the current
+question, so ``matang interview < answers.txt`` runs an interview unattended.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from typing import IO
+
+from bot.interviews import Interviews, engine_of, flow_of
+from bot.store import SessionRecord, Store
+from bot.texts import t
+from interview_flows.answers import AnswerError, describe_answer, parse_text_answer
+from interview_flows.engine import Interview
+from interview_flows.schema import Flow, Question
+
+COMMANDS = {
+    "back": "back", "kembali": "back",
+    "skip": "skip", "lewati": "skip",
+    "review": "review", "tinjau": "review",
+    "pause": "pause", "jeda": "pause", "quit": "pause", "keluar": "pause",
+    "help": "help", "bantuan": "help",
+}
+YES = {"y", "ya", "iya", "yes", "setuju", "1"}
+NO = {"n", "t", "tidak", "no", "tdk", "2"}
+
+
+class TerminalInterview:
+    """One run of ``matang interview``: reads lines, writes text, records through :class:`Interviews`."""
+
+    def __init__(self, store: Store, flow: Flow, lang: str, *, stdin: IO[str], stdout: IO[str],
+                 user: str | None = None, study_code: str | None = None, organisation: str | None = None) -> None:
+        self.store = store
+        self.interviews = Interviews(store)
+        self.flow = flow
+        self.lang = lang
+        self.stdin = stdin
+        self.stdout = stdout
+        self.interactive = stdin.isatty()
+        self.respondent_id = store.respondent("terminal", user or getpass.getuser(), lang=lang)
+        self.study_code = study_code
+        self.organisation = organisation
+        self._last_section: str | None = None
+        self._review: list[str] = []
+
+    def say(self, text: str = "") -> None:
+        """Write a line of output."""
+        print(text, file=self.stdout, flush=True)
+
+    def read(self) -> str | None:
+        """The next input line without its newline; None at the end of input."""
+        if self.interactive:
+            self.stdout.write(t("terminal_prompt", self.lang))
+            self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            return None
+        if not self.interactive:
+            # Echo scripted input so a transcript of the run reads like a conversation.
+            self.say(f"> {line.rstrip()}")
+        return line.rstrip("\r\n")
+
+    def run(self, *, new: bool = False) -> SessionRecord | None:
+        """Run the interview to its end, a pause, or the end of input; return the session."""
+        record = None if new else self.store.open_session(self.respondent_id)
+        if record is not None and record.channel != "terminal":
+            record = None
+        if record is None:
+            record = self._consent_and_begin()
+            if record is None:
+                return None
+        else:
+            self.lang = record.session.lang
+            self.flow = flow_of(record)
+            if record.state == "paused":
+                self.interviews.act(record, "resume", command="resume")
+            self.say(t("resuming", self.lang, progress=str(engine_of(record).progress(record.session))))
+        return self._loop(record)
+
+    def _consent_and_begin(self) -> SessionRecord | None:
+        f, lang = self.flow, self.lang
+        self.say(f"Matang — {f.title.get(lang)}")
+        self.say(f.description.get(lang))
+        self.say()
+        self.say(f.consent.get(lang))
+        self.say()
+        self.say(t("consent_question", lang) + f" ({t('consent_yes', lang)} / {t('consent_no', lang)})")
+        while True:
+            line = self.read()
+            if line is None:
+                self.say(t("terminal_saved_eof", lang))
+                return None
+            word = line.strip().casefold()
+            if word in YES or word == t("consent_yes", lang).casefold():
+                self.say(t("terminal_help", lang))
+                return self.interviews.begin(
+                    self.respondent_id, f, lang, "terminal", study_code=self.study_code,
+                    organisation=self.organisation,
+                )
+            if word in NO:
+                self.interviews.refuse(self.respondent_id, f, lang, "terminal", study_code=self.study_code)
+                self.say(t("consent_refused", lang))
+                return None
+            self.say(t("terminal_consent_hint", lang))
+
+    def _loop(self, record: SessionRecord) -> SessionRecord:
+        engine = engine_of(record)
+        while record.state == "asking":
+            q = engine.current(record.session)
+            assert q is not None
+            self._show(engine, record, q)
+            line = self.read()
+            if line is None:
+                self.interviews.act(record, "pause", command="eof")
+                self.say(t("terminal_saved_eof", self.lang))
+                return record
+            self._handle(engine, record, q, line)
+        if record.state == "paused":
+            self.say(t("paused", self.lang))
+        elif record.state == "finished":
+            self._summary(engine, record)
+        return record
+
+    def _handle(self, engine: Interview, record: SessionRecord, q: Question, line: str) -> None:
+        word = line.strip().casefold()
+        parts = word.split()
+        command = COMMANDS.get(word)
+        try:
+            if line.startswith("\\"):
+                # A leading backslash answers literally, for a text that is also a command word.
+                self._answer(record, q, line[1:])
+            elif command == "help":
+                self.say(t("terminal_help", self.lang))
+            elif command == "review":
+                self._show_review(engine, record)
+            elif len(parts) == 2 and COMMANDS.get(parts[0]) is None and parts[0] in ("edit", "ubah"):
+                self._edit(record, parts[1])
+            elif command in ("back", "skip", "pause"):
+                self.interviews.act(record, command, command=command)
+            elif word == "" and (q.skippable or not q.answerable):
+                self.interviews.act(record, "skip", command="skip")
+            else:
+                self._answer(record, q, line)
+        except AnswerError as err:
+            self.say("! " + err.text(self.lang))
+
+    def _answer(self, record: SessionRecord, q: Question, line: str) -> None:
+        if not q.answerable:
+            self.interviews.act(record, "skip")
+            return
+        value = parse_text_answer(q, line, self.lang)
+        self.interviews.act(record, "answer", value)
+
+    def _edit(self, record: SessionRecord, which: str) -> None:
+        if not which.isdigit() or not 1 <= int(which) <= len(self._review):
+            self.say("! " + t("terminal_edit_usage", self.lang))
+            return
+        self.interviews.act(record, "edit", self._review[int(which) - 1], command=f"edit {which}")
+
+    def _show(self, engine: Interview, record: SessionRecord, q: Question) -> None:
+        lang = self.lang
+        if q.section != self._last_section:
+            self._last_section = q.section
+            section = self.flow.section(q.section)
+            self.say()
+            self.say("── " + t("section", lang, title=section.title.get(lang)) + " ──")
+            if section.intro:
+                self.say(section.intro.get(lang))
+        self.say()
+        progress = engine.progress(record.session)
+        if q.answerable:
+            self.say(f"[{progress}] {q.text.get(lang)}" + (f" {t('optional', lang)}" if not q.required else ""))
+        else:
+            self.say(q.text.get(lang))
+        if q.hint:
+            self.say(f"   ({q.hint.get(lang)})")
+        for line in question_options(q, lang):
+            self.say(line)
+        current = record.session.answers.get(q.id)
+        if current is not None:
+            self.say(f"   = {describe_answer(q, current, lang)}")
+        if not q.answerable:
+            self.say(f"   [{t('continue', lang)}: Enter]")
+
+    def _show_review(self, engine: Interview, record: SessionRecord) -> None:
+        items = engine.review(record.session)
+        self._review = [i.question.id for i in items]
+        if not items:
+            self.say(t("review_empty", self.lang))
+            return
+        self.say(t("review_title", self.lang))
+        for n, item in enumerate(items, 1):
+            shown = t("skipped", self.lang) if item.skipped else describe_answer(item.question, item.value, self.lang)
+            self.say(f"  {n}. {item.question.text.get(self.lang)}\n     → {shown}")
+        self.say(t("terminal_edit_usage", self.lang))
+
+    def _summary(self, engine: Interview, record: SessionRecord) -> None:
+        self.say()
+        self.say(t("finished", self.lang))
+        for item in engine.review(record.session):
+            shown = t("skipped", self.lang) if item.skipped else describe_answer(item.question, item.value, self.lang)
+            self.say(f"  • {item.question.text.get(self.lang)}\n    → {shown}")
+        if record.assessment:
+            from scoring.narrative import render_text
+
+            self.say()
+            self.say(render_text(record.assessment, self.lang))
+
+
+def question_options(q: Question, lang: str) -> list[str]:
+    """The numbered options of a question as shown in the terminal."""
+    lines = [f"   {n}. {c.label.get(lang)}" for n, c in enumerate(q.choices, 1)]
+    if q.type == "multiple_choice":
+        lines.append("   (1,3 …)")
+    if q.type == "scale":
+        lines.append("   " + " ".join(str(p) for p in q.scale_points()))
+        if q.min_label and q.max_label:
+            lines.append("   " + t("scale_ends", lang, min=int(q.min or 0), min_label=q.min_label.get(lang),
+                                    max=int(q.max or 0), max_label=q.max_label.get(lang)))
+    if q.type == "number" and q.min is not None and q.max is not None:
+        lines.append("   " + t("number_range", lang, min=_n(q.min), max=_n(q.max)))
+    if q.dont_know:
+        number = len(q.choices) + 1 if q.choices else len(q.scale_points()) + 1 if q.type == "scale" else None
+        label = t("dont_know", lang)
+        lines.append(f"   {number}. {label}" if number else f"   ({label}: dont_know)")
+    return lines
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+Reader = Callable[[], str | None]

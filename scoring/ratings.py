@@ -1,0 +1,244 @@
+"""From answers to criterion ratings: evidence per answer, fulfilment per criterion, N/P/L/F.
+
+A criterion's fulfilment is the mean of the evidence its answered questions give, weighted by each
+question's ``weight`` (ogmm.md §3.1). "Don't know", skipped and unanswered questions give no
+evidence; neither do answers to questions whose ``relevant`` condition is false given the other
+answers (the interview would not have asked them). A criterion without any evidence has no
+fulfilment and no rating: it is *unknown*, never N.
+
+>>> rating_for(0.15), rating_for(0.151), rating_for(0.5), rating_for(0.85), rating_for(0.86)
+('N', 'P', 'P', 'L', 'F')
+>>> rating_for(None) is None
+True
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from interview_flows.expressions import Expression, parse
+from interview_flows.schema import DONT_KNOW, Flow, Question
+from scoring.criteria import Model, load_model
+
+Rating = Literal["N", "P", "L", "F"]
+RATINGS: tuple[Rating, ...] = ("N", "P", "L", "F")
+BANDS: tuple[tuple[float, Rating], ...] = ((0.15, "N"), (0.50, "P"), (0.85, "L"))
+"""Upper bound (inclusive) of each band below F, after ISO/IEC 33020: N ≤ 0.15 < P ≤ 0.50 < L ≤ 0.85 < F."""
+
+# Weighted means of decimal evidence values land a hair off the band edges (0.1 and 0.2 average
+# to 0.15000000000000002); rounding before comparing keeps 0.15 an N as the scale says.
+_DIGITS = 9
+
+
+def rating_for(fulfilment: float | None) -> Rating | None:
+    """The rating of a fulfilment value (0–1); ``None`` (unknown) when there is no evidence.
+
+    >>> [rating_for(f) for f in (0.0, 0.3, 0.7, 1.0)]
+    ['N', 'P', 'L', 'F']
+    """
+    if fulfilment is None:
+        return None
+    value = round(fulfilment, _DIGITS)
+    for upper, rating in BANDS:
+        if value <= upper:
+            return rating
+    return "F"
+
+
+def rank(rating: Rating | None) -> int:
+    """Position of a rating on the scale (N=0 … F=3); -1 for unknown, so unknown is below N.
+
+    >>> rank("L") > rank("P") > rank(None)
+    True
+    """
+    return -1 if rating is None else RATINGS.index(rating)
+
+
+def at_least(rating: Rating | None, bar: Rating) -> bool:
+    """True when ``rating`` reaches ``bar``; an unknown rating never does.
+
+    >>> at_least("F", "L"), at_least("P", "L"), at_least(None, "N")
+    (True, False, False)
+    """
+    return rating is not None and RATINGS.index(rating) >= RATINGS.index(bar)
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """One criterion's result: its fulfilment (``None`` without evidence), rating and evidence.
+
+    ``evidence`` lists the ids of the questions whose answers gave evidence, in flow order.
+    """
+
+    id: str
+    level: int
+    facet: str
+    fulfilment: float | None
+    rating: Rating | None
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        """Whether any answer gave evidence for this criterion."""
+        return self.fulfilment is not None
+
+
+def answer_evidence(question: Question, value: Any) -> dict[str, float]:
+    """The evidence one answer gives: criterion id to fulfilment (empty when it gives none).
+
+    >>> from interview_flows.schema import Question
+    >>> q = Question.model_validate({"id": "sop", "section": "s", "type": "yes_no", "text": {"id": "SOP?", "en": "SOP?"},
+    ...     "choices": [{"value": "yes", "label": {"id": "Ya", "en": "Yes"}, "evidence": {"L3.respond": 1.0}},
+    ...                 {"value": "no", "label": {"id": "Tidak", "en": "No"}, "evidence": {"L3.respond": 0.0}}]})
+    >>> answer_evidence(q, "yes"), answer_evidence(q, "dont_know")
+    ({'L3.respond': 1.0}, {})
+    """
+    return _compile_question(question).evidence(value)
+
+
+def effective_answers(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers that count: those of known, answerable questions whose condition holds.
+
+    Conditions are evaluated in flow order against the answers already kept, the way the interview
+    asks them, so an answer to a question that the interview would have skipped is dropped, and so
+    is everything that depended on it. ``None`` values (skipped) are dropped; ``dont_know`` is
+    kept (it is an answer, but it gives no evidence).
+    """
+    return dict(_kept(_plan(flow), answers))
+
+
+def rate(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -> dict[str, CriterionResult]:
+    """Every criterion of the model rated from one respondent's answers, in the model's order.
+
+    ``answers`` maps question ids to stored values: a choice value, a list of choice values (multiple
+    choice), a number, a text, or ``"dont_know"``.
+    """
+    model = model or load_model()
+    sums: dict[str, list[float]] = {}  # criterion -> [weighted sum, total weight]
+    sources: dict[str, list[str]] = {}
+    for compiled, value in _kept(_plan(flow), answers):
+        if not compiled.gives_evidence:
+            continue
+        for cid, amount in compiled.evidence(value).items():
+            acc = sums.get(cid)
+            if acc is None:
+                sums[cid] = [amount * compiled.weight, compiled.weight]
+                sources[cid] = [compiled.id]
+            else:
+                acc[0] += amount * compiled.weight
+                acc[1] += compiled.weight
+                sources[cid].append(compiled.id)
+    results: dict[str, CriterionResult] = {}
+    for c in model.criteria:
+        acc = sums.get(c.id)
+        fulfilment = None if acc is None else min(1.0, max(0.0, acc[0] / acc[1]))
+        results[c.id] = CriterionResult(
+            c.id, c.level, c.facet, fulfilment, rating_for(fulfilment), tuple(sources.get(c.id, ()))
+        )
+    return results
+
+
+# --- compiled flows -------------------------------------------------------------------------------
+# Parsing conditions and indexing choices once per flow keeps assessing a session cheap (a bot
+# assesses every completed interview; the benchmark does ten thousand).
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    id: str
+    type: str
+    weight: float
+    condition: Expression | None
+    choice_evidence: Mapping[str, Mapping[str, float]]
+    rules: tuple[tuple[float | None, float | None, tuple[str, ...], Mapping[str, float]], ...]
+    combine: str
+    gives_evidence: bool
+
+    def evidence(self, value: Any) -> dict[str, float]:
+        if value is None or value == DONT_KNOW:
+            return {}
+        kind = self.type
+        if kind in ("single_choice", "yes_no"):
+            found = self.choice_evidence.get(value) if isinstance(value, str) else None
+            return dict(found) if found else {}
+        if kind == "multiple_choice":
+            return self._multiple(value)
+        if kind in ("number", "scale"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return {}
+            for low, high, _, ev in self.rules:
+                if (low is None or value >= low) and (high is None or value <= high):
+                    return dict(ev)
+            return {}
+        if kind == "text" and isinstance(value, str):
+            folded = value.casefold()
+            for _, _, keywords, ev in self.rules:
+                if any(k in folded for k in keywords):
+                    return dict(ev)
+        return {}
+
+    def _multiple(self, value: Any) -> dict[str, float]:
+        selected = [value] if isinstance(value, str) else value
+        if not isinstance(selected, list | tuple) or DONT_KNOW in selected:
+            return {}
+        per_criterion: dict[str, list[float]] = {}
+        for v in selected:
+            for cid, amount in (self.choice_evidence.get(v) or {}).items():
+                per_criterion.setdefault(cid, []).append(amount)
+        if self.combine == "mean":
+            return {cid: sum(xs) / len(xs) for cid, xs in per_criterion.items()}
+        if self.combine == "sum":
+            return {cid: min(1.0, sum(xs)) for cid, xs in per_criterion.items()}
+        return {cid: max(xs) for cid, xs in per_criterion.items()}
+
+
+def _compile_question(q: Question) -> _Compiled:
+    rules = tuple(
+        (r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence)) for r in q.evidence_rules
+    )
+    choice_evidence = {c.value: dict(c.evidence) for c in q.choices if c.evidence}
+    return _Compiled(
+        id=q.id,
+        type=q.type,
+        weight=q.weight,
+        condition=parse(q.relevant) if q.relevant else None,
+        choice_evidence=choice_evidence,
+        rules=rules,
+        combine=q.combine,
+        gives_evidence=bool(choice_evidence or rules),
+    )
+
+
+# id(flow) -> (weak reference to the flow, its compiled questions). Flows are frozen, so a plan
+# never goes stale; the weak reference lets a discarded flow (and its plan) be collected.
+_PLANS: dict[int, tuple[weakref.ref[Flow], tuple[_Compiled, ...]]] = {}
+
+
+def _plan(flow: Flow) -> tuple[_Compiled, ...]:
+    key = id(flow)
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0]() is flow:
+        return entry[1]
+    plan = tuple(_compile_question(q) for q in flow.questions if q.answerable)
+    _PLANS[key] = (weakref.ref(flow, lambda _ref, key=key: _PLANS.pop(key, None)), plan)
+    return plan
+
+
+def _kept(plan: Sequence[_Compiled], answers: Mapping[str, Any]) -> list[tuple[_Compiled, Any]]:
+    kept: list[tuple[_Compiled, Any]] = []
+    # What a condition sees. A "don't know" answer has no value there, as the expression language
+    # says (interview_flows.expressions: unanswered, skipped or don't-know questions have none).
+    seen: dict[str, Any] = {}
+    for compiled in plan:
+        value = answers.get(compiled.id)
+        if value is None:
+            continue
+        if compiled.condition is not None and not compiled.condition.evaluate(seen):
+            continue
+        kept.append((compiled, value))
+        if value != DONT_KNOW:
+            seen[compiled.id] = value
+    return kept
