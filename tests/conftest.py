@@ -1,0 +1,19 @@
+"""Shared fixtures: paths to the repository, the shared reference material and test flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TEST_FLOWS = Path(__file__).parent / "flows"
+
+
+@pytest.fixture
+def small_flow():
+    """The small test flow with every question type and skip logic."""
+    from interview_flows.loader import load_flow_file
+
+    return load_flow_file(TEST_FLOWS / "small.yaml")
