@@ -140,7 +140,8 @@ class TerminalInterview:
                 self._edit(record, parts[1])
             elif command in ("back", "skip", "pause"):
                 self.interviews.act(record, command, command=command)
-            elif word == "" and (q.skippable or not q.answerable):
+            elif word == "":
+                # An empty line skips; the engine refuses it for a required question.
                 self.interviews.act(record, "skip", command="skip")
             else:
                 self._answer(record, q, line)
@@ -214,7 +215,7 @@ def question_options(q: Question, lang: str) -> list[str]:
     """The numbered options of a question as shown in the terminal."""
     lines = [f"   {n}. {c.label.get(lang)}" for n, c in enumerate(q.choices, 1)]
     if q.type == "multiple_choice":
-        lines.append("   (1,3 …)")
+        lines.append("   " + t("multi_hint", lang))
     if q.type == "scale":
         lines.append("   " + " ".join(str(p) for p in q.scale_points()))
         if q.min_label and q.max_label:

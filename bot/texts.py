@@ -54,6 +54,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Commands: back, skip, review, edit N, pause, help. An empty line skips where allowed."
         ),
     },
+    "multi_hint": {
+        "id": "(boleh lebih dari satu; pisahkan dengan koma, misalnya 1,3)",
+        "en": "(more than one allowed; separate with commas, for example 1,3)",
+    },
     "terminal_prompt": {"id": "> ", "en": "> "},
     "terminal_consent_hint": {"id": "Ketik ya atau tidak.", "en": "Type yes or no."},
     "terminal_saved_eof": {

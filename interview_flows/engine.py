@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from transitions import Machine
@@ -369,7 +368,9 @@ def _state_error(state: str) -> str:
     }.get(state, "not_asking")
 
 
-@cache
 def engine_for(flow: Flow) -> Interview:
-    """The shared engine of a flow (one machine per flow, built once per process)."""
-    return Interview(flow)
+    """The shared engine of a flow (one machine per flow object, built on first use)."""
+    engine = flow._engine
+    if engine is None:
+        engine = flow._engine = Interview(flow)
+    return engine

@@ -113,12 +113,33 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
-@cache
+_registered: dict[tuple[str, str], Flow] = {}
+
+
+def register_flow(flow: Flow) -> Flow:
+    """Make a flow read from a file resolvable by id and version in this process (a packaged flow
+    with the same id and version is shadowed), so sessions started on it can be reopened."""
+    _registered[(flow.id, flow.version)] = flow
+    return flow
+
+
 def load_flow(flow_id: str, version: str | None = None) -> Flow:
-    """A packaged flow by id — the newest version, or the given one (validated once per process).
+    """A flow by id — the newest version, or the given one. Flows registered with
+    :func:`register_flow` come first, then the packaged ones (validated once per process).
 
     Raises KeyError for an unknown id or version.
     """
+    if version is not None and (flow_id, version) in _registered:
+        return _registered[(flow_id, version)]
+    if version is None:
+        mine = [v for (fid, v) in _registered if fid == flow_id]
+        if mine:
+            return _registered[(flow_id, max(mine, key=_version_key))]
+    return _load_packaged(flow_id, version)
+
+
+@cache
+def _load_packaged(flow_id: str, version: str | None) -> Flow:
     versions = [v for (fid, v) in _packaged_files() if fid == flow_id]
     if not versions:
         raise KeyError(flow_id)

@@ -152,6 +152,7 @@ class Flow(_Strict):
     sections: tuple[Section, ...] = Field(min_length=1)
     questions: tuple[Question, ...] = Field(min_length=1)
     _index_cache: dict[str, tuple[int, Question]] | None = PrivateAttr(default=None)
+    _engine: Any = PrivateAttr(default=None)  # the shared engine, see interview_flows.engine.engine_for
 
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError when there is none)."""
