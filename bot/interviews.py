@@ -93,13 +93,28 @@ class Interviews:
         self.store.save(record, [Change("language", new=lang)])
 
 
-def assess_record(record: SessionRecord) -> dict[str, Any]:
-    """The assessment of a session's effective answers, as the shared JSON shape."""
+def assessment_of(record: SessionRecord) -> Any:
+    """The :class:`scoring.assessment.Assessment` of a session's effective answers.
+
+    Scoring is pure and takes well under a millisecond, so it is recomputed from the recorded
+    answers rather than rebuilt from the stored JSON.
+    """
     from scoring.assessment import assess
 
     flow = flow_of(record)
-    answers = engine_for(flow).effective_answers(record.session)
-    return assess(flow, answers).to_dict()
+    return assess(flow, engine_for(flow).effective_answers(record.session))
 
 
-__all__ = ["AnswerError", "Interviews", "Outcome", "assess_record", "engine_of", "flow_of"]
+def assess_record(record: SessionRecord) -> dict[str, Any]:
+    """The assessment of a session's effective answers, as the shared JSON shape."""
+    return assessment_of(record).to_dict()
+
+
+def result_text(record: SessionRecord, lang: str | None = None) -> str:
+    """The assessment as people read it, in the respondent's language."""
+    from scoring.narrative import render_text
+
+    return render_text(assessment_of(record), lang or record.session.lang, flow_of(record))
+
+
+__all__ = ["AnswerError", "Interviews", "Outcome", "assess_record", "assessment_of", "engine_of", "flow_of", "result_text"]

@@ -10,7 +10,7 @@ import getpass
 from collections.abc import Callable
 from typing import IO
 
-from bot.interviews import Interviews, engine_of, flow_of
+from bot.interviews import Interviews, engine_of, flow_of, result_text
 from bot.store import SessionRecord, Store
 from bot.texts import t
 from interview_flows.answers import AnswerError, describe_answer, parse_text_answer
@@ -205,10 +205,8 @@ class TerminalInterview:
             shown = t("skipped", self.lang) if item.skipped else describe_answer(item.question, item.value, self.lang)
             self.say(f"  • {item.question.text.get(self.lang)}\n    → {shown}")
         if record.assessment:
-            from scoring.narrative import render_text
-
             self.say()
-            self.say(render_text(record.assessment, self.lang))
+            self.say(result_text(record, self.lang))
 
 
 def question_options(q: Question, lang: str) -> list[str]:
