@@ -1,0 +1,47 @@
+"""Run benchmarks: ``python -m benchmarks [NAME…] [--quick]``.
+
+Each benchmark module has ``run(quick: bool) -> dict``: it prints a table for people and returns
+its figures, every timing beside a floor measured in the same run. The runner prints, last, one
+JSON line per benchmark with those figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+
+BENCHMARKS = {
+    "engine": "benchmarks.engine",
+    "scoring": "benchmarks.scoring",
+    "telegram": "benchmarks.telegram",
+    "exports": "benchmarks.exports",
+    "soak": "benchmarks.soak",
+}
+DEFAULT = ["engine", "scoring", "telegram", "exports"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the chosen benchmarks (all but the soak run by default)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help=f"default: {' '.join(DEFAULT)}")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
+    args = parser.parse_args(argv)
+    results = []
+    for name in args.names or DEFAULT:
+        module = importlib.import_module(BENCHMARKS[name])
+        print(f"\n== {name} ==", flush=True)
+        started = time.perf_counter()
+        figures = module.run(quick=args.quick)
+        figures = {"benchmark": name, "quick": args.quick, "seconds": round(time.perf_counter() - started, 1), **figures}
+        results.append(figures)
+    print()
+    for figures in results:
+        print(json.dumps(figures, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
