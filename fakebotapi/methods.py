@@ -42,6 +42,7 @@ class ChatLog:
     user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     last_id: int = 0
     blocked: bool = False
+    signal: Signal = field(default_factory=Signal)  # notified on every event in this chat
 
     def take_id(self) -> int:
         """The next message_id in this chat (shared by the user's and the bot's messages)."""
@@ -94,6 +95,7 @@ class BotApiMethods:
 
     def _event(self, log: ChatLog, kind: str, msg: BotMessage) -> None:
         log.events.append(ChatEvent(kind, msg))
+        log.signal.notify()
         self._changed.notify()
 
     def _send(self, log: ChatLog, msg: BotMessage) -> dict[str, Any]:

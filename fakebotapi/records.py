@@ -26,15 +26,15 @@ class Call:
 
     `params` holds the decoded parameters (numbers as int, JSON fields such as `reply_markup` as
     dicts), `files` the multipart uploads by field name, `at` the wall-clock time.
-    `status` is the HTTP status answered (0 when the connection was dropped), `result` the
-    `result` payload (or the error description).
+    `status` is the HTTP status answered (None while unanswered, 0 when the connection was
+    dropped), `result` the `result` payload (or the error description).
     """
 
     method: str
     params: dict[str, Any]
     files: dict[str, UploadedFile] = field(default_factory=dict)
     at: float = field(default_factory=time.time)
-    status: int = 200
+    status: int | None = None
     result: Any = None
 
     @property
@@ -188,7 +188,8 @@ class Signal:
         if timeout is not None and timeout <= 0:
             return False
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await event.wait()
         except TimeoutError:
             return False
         return True

@@ -212,7 +212,8 @@ class SimUser:
 
         Raises TimeoutError describing the chat when nothing matching comes in time.
         """
-        events = self.events
+        log = self.server.chat_log(self.id)
+        events = log.events
         deadline = time.monotonic() + timeout
         while True:
             for i in range(self.cursor, len(events)):
@@ -222,7 +223,7 @@ class SimUser:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(self.server.describe(self.id, f"waited {timeout}s"))
-            await self.server.changed(remaining)
+            await log.signal.wait(remaining)
 
     async def next_message(self, timeout: float = 5) -> BotMessage:
         """The next message the bot sent to this chat since the last call (edits skipped)."""

@@ -132,14 +132,18 @@ def blocking(
             continue
         reason: Reason = "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
         found.append(Block(c.id, c.level, rating, reason))
-    # Lowest level first; within a level the weakest first, unknown after N and P (asking for
-    # evidence is cheaper than building a practice), then the order of the criteria file.
+    # Lowest level first; within a level the weakest first (see severity), then file order.
     order = {b.id: i for i, b in enumerate(found)}
-    found.sort(key=lambda b: (b.level, _severity(b.rating), order[b.id]))
+    found.sort(key=lambda b: (b.level, severity(b.rating), order[b.id]))
     return found
 
 
-def _severity(rating: Rating | None) -> int:
+def severity(rating: Rating | None) -> int:
+    """Order of urgency: N, P, unknown, L, F (asking for evidence is cheaper than building a practice).
+
+    >>> sorted(["L", None, "N", "P"], key=severity)
+    ['N', 'P', None, 'L']
+    """
     return _SEVERITY[rating]
 
 

@@ -107,7 +107,7 @@ def effective_answers(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:
     is everything that depended on it. ``None`` values (skipped) are dropped; ``dont_know`` is
     kept (it is an answer, but it gives no evidence).
     """
-    return dict(_kept(_plan(flow), answers))
+    return {compiled.id: value for compiled, value in _kept(_plan(flow), answers)}
 
 
 def rate(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -> dict[str, CriterionResult]:
@@ -146,7 +146,7 @@ def rate(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -> 
 # assesses every completed interview; the benchmark does ten thousand).
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Compiled:
     id: str
     type: str
