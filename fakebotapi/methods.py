@@ -130,7 +130,7 @@ class BotApiMethods:
         value = p.get(key)
         upload = files.get(key)
         if isinstance(value, str) and value.startswith("attach://"):
-            upload = files.get(value[len("attach://"):])
+            upload = files.get(value[len("attach://") :])
         if upload is not None:
             return upload.data, upload.filename, upload.content_type, None
         if isinstance(value, str) and value:
@@ -156,9 +156,14 @@ class BotApiMethods:
         if utf16_len(check_formatted(text, p.get("parse_mode"))) > 4096:
             raise bad_request("message is too long")
         msg = BotMessage(
-            chat=log.chat, sender=self.bot_user, message_id=log.take_id(), kind="text",
-            text=text, parse_mode=p.get("parse_mode"),
-            reply_markup=check_markup(p.get("reply_markup")), params=p,
+            chat=log.chat,
+            sender=self.bot_user,
+            message_id=log.take_id(),
+            kind="text",
+            text=text,
+            parse_mode=p.get("parse_mode"),
+            reply_markup=check_markup(p.get("reply_markup")),
+            params=p,
         )
         return self._send(log, msg)
 
@@ -177,11 +182,20 @@ class BotApiMethods:
         else:
             obj = document_object(file_id, unique_id, data, filename, mime)
         msg = BotMessage(
-            chat=log.chat, sender=self.bot_user, message_id=log.take_id(), kind=kind,
-            caption=caption, parse_mode=p.get("parse_mode"), reply_markup=markup,
+            chat=log.chat,
+            sender=self.bot_user,
+            message_id=log.take_id(),
+            kind=kind,
+            caption=caption,
+            parse_mode=p.get("parse_mode"),
+            reply_markup=markup,
             photo=data if kind == "photo" else None,
             document=data if kind == "document" else None,
-            filename=filename, mime_type=mime, file_ref=ref, file_object=obj, params=p,
+            filename=filename,
+            mime_type=mime,
+            file_ref=ref,
+            file_object=obj,
+            params=p,
         )
         return self._send(log, msg)
 
@@ -204,8 +218,11 @@ class BotApiMethods:
         if utf16_len(check_formatted(text, p.get("parse_mode"))) > 4096:
             raise bad_request("message is too long")
         markup = self._inline(check_markup(p.get("reply_markup")))
-        if (text, p.get("parse_mode"), markup) == (msg.text, msg.parse_mode,
-                                                    self._inline(msg.reply_markup)):
+        if (text, p.get("parse_mode"), markup) == (
+            msg.text,
+            msg.parse_mode,
+            self._inline(msg.reply_markup),
+        ):
             raise bad_request(NOT_MODIFIED)
         return self._edit(log, msg, text=text, parse_mode=p.get("parse_mode"), reply_markup=markup)
 
@@ -218,8 +235,9 @@ class BotApiMethods:
         markup = self._inline(check_markup(p.get("reply_markup")))
         if (caption, markup) == (msg.caption, self._inline(msg.reply_markup)):
             raise bad_request(NOT_MODIFIED)
-        return self._edit(log, msg, caption=caption, parse_mode=p.get("parse_mode"),
-                          reply_markup=markup)
+        return self._edit(
+            log, msg, caption=caption, parse_mode=p.get("parse_mode"), reply_markup=markup
+        )
 
     def api_editMessageReplyMarkup(self, p: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         """editMessageReplyMarkup: replace (or, without reply_markup, remove) the keyboard."""
@@ -296,8 +314,7 @@ class BotApiMethods:
     def api_getChatMenuButton(self, p: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         """getChatMenuButton: the stored menu button, else the default one."""
         chat_id = p.get("chat_id")
-        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {
-            "type": "commands"}
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
 
     def api_getFile(self, p: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         """getFile: a File with a `file_path` served under `base_file_url`."""
@@ -306,7 +323,9 @@ class BotApiMethods:
         if stored is None:
             raise bad_request("invalid file_id")
         return {
-            "file_id": file_id, "file_unique_id": "U" + file_id, "file_size": len(stored.data),
+            "file_id": file_id,
+            "file_unique_id": "U" + file_id,
+            "file_size": len(stored.data),
             "file_path": f"files/{file_id}/{stored.filename or 'file'}",
         }
 

@@ -11,8 +11,23 @@ _file_counter = itertools.count(1)
 
 # Tags Telegram accepts with parse_mode HTML.
 _HTML_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "code", "pre", "blockquote", "tg-emoji", "br",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
+    "br",
 }
 
 
@@ -28,7 +43,9 @@ class ApiError(Exception):
     def payload(self) -> dict[str, Any]:
         """The JSON body Telegram sends for this error."""
         body: dict[str, Any] = {
-            "ok": False, "error_code": self.code, "description": self.description,
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
         }
         if self.parameters:
             body["parameters"] = self.parameters
@@ -73,11 +90,20 @@ def photo_sizes(file_id: str, unique_id: str, data: bytes | None) -> list[dict[s
     size = len(data) if data else 0
     scale = min(1.0, 90 / max(w, h, 1))
     return [
-        {"file_id": file_id + "_s", "file_unique_id": unique_id + "s",
-         "width": max(1, int(w * scale)), "height": max(1, int(h * scale)),
-         "file_size": min(size, 2000)},
-        {"file_id": file_id, "file_unique_id": unique_id, "width": w, "height": h,
-         "file_size": size},
+        {
+            "file_id": file_id + "_s",
+            "file_unique_id": unique_id + "s",
+            "width": max(1, int(w * scale)),
+            "height": max(1, int(h * scale)),
+            "file_size": min(size, 2000),
+        },
+        {
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "width": w,
+            "height": h,
+            "file_size": size,
+        },
     ]
 
 
@@ -115,7 +141,7 @@ class _HtmlChecker(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
             raise bad_request(
-                f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{tag}"'
+                f"can't parse entities: Can't find end tag corresponding to start tag \"{tag}\""
             )
         self.stack.pop()
 
@@ -135,7 +161,7 @@ def check_formatted(text: str, parse_mode: str | None) -> str:
     checker.close()
     if checker.stack:
         raise bad_request(
-            f'can\'t parse entities: Can\'t find end tag corresponding to start tag '
+            f"can't parse entities: Can't find end tag corresponding to start tag "
             f'"{checker.stack[-1]}"'
         )
     return "".join(checker.plain)
@@ -150,12 +176,14 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
     rows = markup.get("inline_keyboard")
     if rows is not None:
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise bad_request("field \"inline_keyboard\" must be an Array of Array")
+            raise bad_request('field "inline_keyboard" must be an Array of Array')
         for row in rows:
             for b in row:
                 if not isinstance(b, dict) or not b.get("text"):
-                    raise bad_request("can't parse inline keyboard button: Text buttons are "
-                                      "unallowed in the inline keyboard")
+                    raise bad_request(
+                        "can't parse inline keyboard button: Text buttons are "
+                        "unallowed in the inline keyboard"
+                    )
                 data = b.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= 64:
                     raise bad_request("BUTTON_DATA_INVALID")

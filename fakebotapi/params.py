@@ -12,9 +12,25 @@ from .records import UploadedFile
 
 # Parameters whose value is free text: never turned into numbers, booleans or JSON.
 _TEXT_KEYS = {
-    "text", "caption", "callback_query_id", "url", "secret_token", "description",
-    "short_description", "name", "file_name", "inline_message_id", "query", "parse_mode",
-    "language_code", "action", "photo", "document", "file_id", "title", "ip_address",
+    "text",
+    "caption",
+    "callback_query_id",
+    "url",
+    "secret_token",
+    "description",
+    "short_description",
+    "name",
+    "file_name",
+    "inline_message_id",
+    "query",
+    "parse_mode",
+    "language_code",
+    "action",
+    "photo",
+    "document",
+    "file_id",
+    "title",
+    "ip_address",
 }
 _INT = re.compile(r"-?\d+")
 _FLOAT = re.compile(r"-?\d+\.\d+")

@@ -1,4 +1,4 @@
-"""What the fake Bot API server remembers: calls, uploaded files, the bot's messages, chat events."""
+"""What the fake Bot API server remembers: calls, uploads, the bot's messages, chat events."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ class BotMessage:
         """
         for row in self.buttons:
             for b in row:
-                if (match(b) if callable(match) else b.text == match):
+                if match(b) if callable(match) else b.text == match:
                     return b
         raise LookupError(f"no button {match!r} in message {self.message_id}: {self.buttons}")
 

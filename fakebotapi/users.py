@@ -30,9 +30,15 @@ class SimUser:
     message is seen once; `messages` and `last_message` show the current state of the chat.
     """
 
-    def __init__(self, server: FakeBotApi, user_id: int, first_name: str = "Sari",
-                 language_code: str | None = "id", username: str | None = None,
-                 last_name: str | None = None) -> None:
+    def __init__(
+        self,
+        server: FakeBotApi,
+        user_id: int,
+        first_name: str = "Sari",
+        language_code: str | None = "id",
+        username: str | None = None,
+        last_name: str | None = None,
+    ) -> None:
         self.server = server
         self.id = user_id
         self.first_name = first_name
@@ -79,8 +85,11 @@ class SimUser:
     def _message(self, **content: Any) -> dict[str, Any]:
         log = self.server.chat_log(self.id)
         msg = {
-            "message_id": log.take_id(), "from": self.user_dict(), "chat": self.chat_dict(),
-            "date": int(time.time()), **content,
+            "message_id": log.take_id(),
+            "from": self.user_dict(),
+            "chat": self.chat_dict(),
+            "date": int(time.time()),
+            **content,
         }
         log.user_messages[msg["message_id"]] = msg
         return msg
@@ -94,7 +103,8 @@ class SimUser:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
             content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
         if reply_to is not None:
             target = self.server.chat_log(self.id).messages.get(reply_to)
             if target is not None:
@@ -112,12 +122,21 @@ class SimUser:
     async def send_sticker(self, emoji: str = "👍") -> dict[str, Any]:
         """Send a sticker."""
         fid, uid = new_file_ids()
-        sticker = {"file_id": fid, "file_unique_id": uid, "type": "regular", "width": 512,
-                   "height": 512, "is_animated": False, "is_video": False, "emoji": emoji}
+        sticker = {
+            "file_id": fid,
+            "file_unique_id": uid,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
         return await self._post(self._message(sticker=sticker))
 
-    async def send_photo(self, data: bytes = TINY_PNG, caption: str | None = None
-                         ) -> dict[str, Any]:
+    async def send_photo(
+        self, data: bytes = TINY_PNG, caption: str | None = None
+    ) -> dict[str, Any]:
         """Send a photo (its bytes are downloadable through getFile)."""
         fid, uid = new_file_ids()
         self.server.store_file(fid, data, "photo.png", "image/png")
@@ -126,33 +145,50 @@ class SimUser:
             content["caption"] = caption
         return await self._post(self._message(**content))
 
-    async def send_voice(self, duration: int = 3, data: bytes = b"OggS fake voice"
-                         ) -> dict[str, Any]:
+    async def send_voice(
+        self, duration: int = 3, data: bytes = b"OggS fake voice"
+    ) -> dict[str, Any]:
         """Send a voice note."""
         fid, uid = new_file_ids()
         self.server.store_file(fid, data, "voice.ogg", "audio/ogg")
-        voice = {"file_id": fid, "file_unique_id": uid, "duration": duration,
-                 "mime_type": "audio/ogg", "file_size": len(data)}
+        voice = {
+            "file_id": fid,
+            "file_unique_id": uid,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
         return await self._post(self._message(voice=voice))
 
-    async def send_document(self, data: bytes = b"hello\n", filename: str = "notes.txt",
-                            mime_type: str = "text/plain", caption: str | None = None
-                            ) -> dict[str, Any]:
+    async def send_document(
+        self,
+        data: bytes = b"hello\n",
+        filename: str = "notes.txt",
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+    ) -> dict[str, Any]:
         """Send a document."""
         fid, uid = new_file_ids()
         self.server.store_file(fid, data, filename, mime_type)
-        document = {"file_id": fid, "file_unique_id": uid, "file_name": filename,
-                    "mime_type": mime_type, "file_size": len(data)}
+        document = {
+            "file_id": fid,
+            "file_unique_id": uid,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
         content: dict[str, Any] = {"document": document}
         if caption:
             content["caption"] = caption
         return await self._post(self._message(**content))
 
-    async def send_location(self, latitude: float = -6.2, longitude: float = 106.8
-                            ) -> dict[str, Any]:
+    async def send_location(
+        self, latitude: float = -6.2, longitude: float = 106.8
+    ) -> dict[str, Any]:
         """Send a location (Jakarta by default)."""
         return await self._post(
-            self._message(location={"latitude": latitude, "longitude": longitude}))
+            self._message(location={"latitude": latitude, "longitude": longitude})
+        )
 
     async def press(self, callback_data: str, message_id: int) -> dict[str, Any]:
         """Press an inline button with `callback_data` on the bot's message `message_id`."""
@@ -162,21 +198,25 @@ class SimUser:
         query_id = f"{self.id}{next(_query_ids):06d}"
         self.server.callback_queries[query_id] = {"answered": False, "answer": None}
         query = {
-            "id": query_id, "from": self.user_dict(),
+            "id": query_id,
+            "from": self.user_dict(),
             "chat_instance": str(uuid.uuid5(uuid.NAMESPACE_OID, str(self.id)).int)[:19],
-            "message": msg.to_api(), "data": callback_data,
+            "message": msg.to_api(),
+            "data": callback_data,
         }
         return await self.server.enqueue({"callback_query": query})
 
-    async def press_button(self, match: str | Callable[[Button], bool],
-                           message: BotMessage | None = None) -> dict[str, Any]:
+    async def press_button(
+        self, match: str | Callable[[Button], bool], message: BotMessage | None = None
+    ) -> dict[str, Any]:
         """Press the button whose text is `match` (or for which `match(Button)` holds) on
         `message`, by default the latest bot message that carries an inline keyboard."""
         if message is None:
             with_keyboard = [m for m in self.messages if m.buttons]
             if not with_keyboard:
-                raise LookupError(f"no bot message with buttons in chat {self.id}: "
-                                  f"{self.messages[-5:]}")
+                raise LookupError(
+                    f"no bot message with buttons in chat {self.id}: {self.messages[-5:]}"
+                )
             message = with_keyboard[-1]
         button = message.button(match)
         if button.data is None:
@@ -206,8 +246,9 @@ class SimUser:
         """Mark everything the bot did so far as seen."""
         self.cursor = len(self.events)
 
-    async def next_event(self, predicate: Callable[[ChatEvent], bool] | None = None,
-                         timeout: float = 5) -> ChatEvent:
+    async def next_event(
+        self, predicate: Callable[[ChatEvent], bool] | None = None, timeout: float = 5
+    ) -> ChatEvent:
         """Wait for the next unseen event (matching `predicate`) and consume it.
 
         Raises TimeoutError describing the chat when nothing matching comes in time.
@@ -230,12 +271,13 @@ class SimUser:
         event = await self.next_event(lambda e: e.kind == "sent", timeout)
         return event.message
 
-    async def wait_for(self, predicate: Callable[[BotMessage], bool] | None = None,
-                       timeout: float = 5) -> BotMessage:
+    async def wait_for(
+        self, predicate: Callable[[BotMessage], bool] | None = None, timeout: float = 5
+    ) -> BotMessage:
         """The next message sent or edited since the last read for which `predicate` holds."""
         event = await self.next_event(
-            lambda e: e.kind != "deleted" and (predicate is None or predicate(e.message)),
-            timeout)
+            lambda e: e.kind != "deleted" and (predicate is None or predicate(e.message)), timeout
+        )
         return event.message
 
     def __repr__(self) -> str:
