@@ -100,6 +100,21 @@ def m001_initial(db: Database) -> None:
     db["updates"].create({"update_id": int, "at": str, "replied": int}, pk="update_id")
 
 
+@migrations()
+def m002_study_invites(db: Database) -> None:
+    """Who opened a study's invite link (the "invited" count of ``matang study status``).
+
+    Rows go with the respondent (``on delete cascade``), so ``/delete`` leaves no trace here.
+    """
+    db.execute(
+        "create table invites ("
+        " study_code text not null references studies(code),"
+        " respondent_id integer not null references respondents(id) on delete cascade,"
+        " first_at text not null,"
+        " primary key (study_code, respondent_id))"
+    )
+
+
 def latest_known() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in migrations._migrations]
