@@ -1,4 +1,4 @@
-"""The level rule (ogmm.md §3.2): from criterion ratings to a maturity level, and what blocks the next.
+"""The level rule (ogmm.md §3.2): from criterion ratings to a maturity level, and what blocks.
 
 Level 1 is the floor. An agency is at level *n* (n ≥ 2) when every criterion of levels 2 … n is
 rated at least L (``lenient``, the default), or, with the ``strict`` rule of the criteria file,
@@ -67,7 +67,9 @@ def level_holds(
     )
 
 
-def reached_level(ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str) -> int:
+def reached_level(
+    ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str
+) -> int:
     """The maturity level (1–5) these ratings reach under ``rule`` ("lenient" or "strict").
 
     The levels are climbed one at a time, as the model asks: the first level that does not hold
@@ -84,7 +86,9 @@ def reached_level(ratings: Mapping[str, Rating | None], criteria: Sequence[_HasL
     return level
 
 
-def own_criteria_met(level: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel]) -> bool:
+def own_criteria_met(
+    level: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel]
+) -> bool:
     """Whether every criterion of this one level is rated at least L, whatever the levels below.
 
     Level 1 is the floor and always met. Used for each level's ``achieved`` flag and for the
@@ -130,7 +134,9 @@ def blocking(
         bar = bar_for(c.level, target, rule)
         if at_least(rating, bar):
             continue
-        reason: Reason = "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
+        reason: Reason = (
+            "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
+        )
         found.append(Block(c.id, c.level, rating, reason))
     # Lowest level first; within a level the weakest first (see severity), then file order.
     order = {b.id: i for i, b in enumerate(found)}
@@ -139,7 +145,10 @@ def blocking(
 
 
 def severity(rating: Rating | None) -> int:
-    """Order of urgency: N, P, unknown, L, F (asking for evidence is cheaper than building a practice).
+    """Order of urgency: N, P, unknown, L, F.
+
+    Unknown comes after N and P: asking for evidence is cheaper than building a practice.
+
 
     >>> sorted(["L", None, "N", "P"], key=severity)
     ['N', 'P', None, 'L']

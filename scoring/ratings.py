@@ -15,7 +15,7 @@ True
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ from scoring.criteria import Model, load_model
 Rating = Literal["N", "P", "L", "F"]
 RATINGS: tuple[Rating, ...] = ("N", "P", "L", "F")
 BANDS: tuple[tuple[float, Rating], ...] = ((0.15, "N"), (0.50, "P"), (0.85, "L"))
-"""Upper bound (inclusive) of each band below F, after ISO/IEC 33020: N ≤ 0.15 < P ≤ 0.50 < L ≤ 0.85 < F."""
+"""Upper bound (inclusive) of each band below F (ISO/IEC 33020): N ≤ .15 < P ≤ .50 < L ≤ .85 < F."""
 
 # Weighted means of decimal evidence values land a hair off the band edges (0.1 and 0.2 average
 # to 0.15000000000000002); rounding before comparing keeps 0.15 an N as the scale says.
@@ -90,9 +90,10 @@ def answer_evidence(question: Question, value: Any) -> dict[str, float]:
     """The evidence one answer gives: criterion id to fulfilment (empty when it gives none).
 
     >>> from interview_flows.schema import Question
-    >>> q = Question.model_validate({"id": "sop", "section": "s", "type": "yes_no", "text": {"id": "SOP?", "en": "SOP?"},
-    ...     "choices": [{"value": "yes", "label": {"id": "Ya", "en": "Yes"}, "evidence": {"L3.respond": 1.0}},
-    ...                 {"value": "no", "label": {"id": "Tidak", "en": "No"}, "evidence": {"L3.respond": 0.0}}]})
+    >>> t = {"id": "SOP?", "en": "SOP?"}
+    >>> q = Question.model_validate({"id": "sop", "section": "s", "type": "yes_no", "text": t,
+    ...     "choices": [{"value": "yes", "label": t, "evidence": {"L3.respond": 1.0}},
+    ...                 {"value": "no", "label": t, "evidence": {"L3.respond": 0.0}}]})
     >>> answer_evidence(q, "yes"), answer_evidence(q, "dont_know")
     ({'L3.respond': 1.0}, {})
     """
@@ -110,16 +111,26 @@ def effective_answers(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:
     return {compiled.id: value for compiled, value in _kept(_plan(flow), answers)}
 
 
-def rate(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -> dict[str, CriterionResult]:
+def rate(
+    flow: Flow, answers: Mapping[str, Any], model: Model | None = None
+) -> dict[str, CriterionResult]:
     """Every criterion of the model rated from one respondent's answers, in the model's order.
 
-    ``answers`` maps question ids to stored values: a choice value, a list of choice values (multiple
-    choice), a number, a text, or ``"dont_know"``.
+    ``answers`` maps question ids to stored values: a choice value, a list of choice values
+    (multiple choice), a number, a text, or ``"dont_know"``.
     """
+    return rate_and_keep(flow, answers, model)[0]
+
+
+def rate_and_keep(
+    flow: Flow, answers: Mapping[str, Any], model: Model | None = None
+) -> tuple[dict[str, CriterionResult], dict[str, Any]]:
+    """:func:`rate` and :func:`effective_answers` in one pass over the answers."""
     model = model or load_model()
+    kept = _kept(_plan(flow), answers)
     sums: dict[str, list[float]] = {}  # criterion -> [weighted sum, total weight]
     sources: dict[str, list[str]] = {}
-    for compiled, value in _kept(_plan(flow), answers):
+    for compiled, value in kept:
         if not compiled.gives_evidence:
             continue
         for cid, amount in compiled.evidence(value).items():
@@ -138,7 +149,7 @@ def rate(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -> 
         results[c.id] = CriterionResult(
             c.id, c.level, c.facet, fulfilment, rating_for(fulfilment), tuple(sources.get(c.id, ()))
         )
-    return results
+    return results, {compiled.id: value for compiled, value in kept}
 
 
 # --- compiled flows -------------------------------------------------------------------------------
@@ -197,7 +208,8 @@ class _Compiled:
 
 def _compile_question(q: Question) -> _Compiled:
     rules = tuple(
-        (r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence)) for r in q.evidence_rules
+        (r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence))
+        for r in q.evidence_rules
     )
     choice_evidence = {c.value: dict(c.evidence) for c in q.choices if c.evidence}
     return _Compiled(
@@ -223,8 +235,15 @@ def _plan(flow: Flow) -> tuple[_Compiled, ...]:
     if entry is not None and entry[0]() is flow:
         return entry[1]
     plan = tuple(_compile_question(q) for q in flow.questions if q.answerable)
-    _PLANS[key] = (weakref.ref(flow, lambda _ref, key=key: _PLANS.pop(key, None)), plan)
+    _PLANS[key] = (weakref.ref(flow, _forgetter(key)), plan)
     return plan
+
+
+def _forgetter(key: int) -> Callable[[weakref.ref[Flow]], None]:
+    def forget(_ref: weakref.ref[Flow]) -> None:
+        _PLANS.pop(key, None)
+
+    return forget
 
 
 def _kept(plan: Sequence[_Compiled], answers: Mapping[str, Any]) -> list[tuple[_Compiled, Any]]:

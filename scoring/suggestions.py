@@ -1,0 +1,300 @@
+"""Improvement suggestions: a bilingual catalogue (``data/suggestions.yaml``), chosen and tailored.
+
+Choice (ogmm.md §5): the gaps of the lowest level not reached first (the criteria that block the
+next level), then the criteria of the level after it; at most five; never for a criterion rated F.
+Tailoring: an entry's variant may quote what the respondent said, through the flow's question
+``variable``s; a variant is used only when every variable it names was answered, so no
+placeholder is ever left unfilled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from interview_flows.schema import DONT_KNOW, Flow, Question
+from interview_flows.texts import LANGS, Text
+from scoring.levels import Block, severity
+from scoring.ratings import CriterionResult
+
+MAX_SUGGESTIONS = 5
+PLACEHOLDERS = ("response_time_hours", "team_size", "main_challenge", "organisation")
+"""Variables a suggestion may quote, named as the flow's question ``variable``s."""
+NUMERIC = frozenset({"response_time_hours", "team_size"})
+"""Quoted only from a number answer: "about {response_time_hours} hours" needs a number."""
+QUOTED = frozenset({"main_challenge"})
+"""The respondent's own words, shown in quotation marks and shortened."""
+QUOTE_LENGTH = 80
+RATING_KEYS = ("N", "P", "L", "unknown")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def placeholders(text: str) -> set[str]:
+    """The placeholder names in a text.
+
+    >>> sorted(placeholders("about {response_time_hours} hours at {organisation}"))
+    ['organisation', 'response_time_hours']
+    """
+    return set(_PLACEHOLDER.findall(text))
+
+
+class Variant(BaseModel):
+    """A tailored version of an entry, used when the respondent gave every ``when_variable``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    when_variable: tuple[str, ...] = Field(min_length=1)
+    text: Text
+    first_step: Text | None = None
+
+    @field_validator("when_variable", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _placeholders_known(self) -> Variant:
+        for name in self.when_variable:
+            if name not in PLACEHOLDERS:
+                raise ValueError(f"unknown variable {name!r} (known: {', '.join(PLACEHOLDERS)})")
+        for text in (self.text, self.first_step):
+            for lang in LANGS:
+                extra = placeholders(text.get(lang)) - set(self.when_variable) if text else set()
+                if extra:
+                    raise ValueError(f"placeholder(s) {sorted(extra)} not in when_variable")
+        return self
+
+
+class Entry(BaseModel):
+    """One suggestion: what to do and a first step, with optional tailored variants."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: Text
+    first_step: Text
+    variants: tuple[Variant, ...] = ()
+
+    @model_validator(mode="after")
+    def _fallback_is_plain(self) -> Entry:
+        # The fallback must read without any answer, so it carries no placeholder.
+        for text in (self.text, self.first_step):
+            for lang in LANGS:
+                if placeholders(text.get(lang)):
+                    raise ValueError("text and first_step are the fallback: no placeholders there")
+        return self
+
+
+Catalogue = dict[str, dict[str, Entry]]
+"""Criterion id to rating key (N, P, L, unknown) to entry."""
+
+
+def parse_catalogue(text: str) -> Catalogue:
+    """Read a suggestions file (YAML text); pydantic errors name the entry that is wrong.
+
+    >>> cat = parse_catalogue('''
+    ... L3.respond:
+    ...   N:
+    ...     text: {id: Susun SOP., en: Write an SOP.}
+    ...     first_step: {id: Buat draf., en: Draft it.}
+    ... ''')
+    >>> cat["L3.respond"]["N"].text.en
+    'Write an SOP.'
+    """
+    raw = yaml.safe_load(text) or {}
+    if not isinstance(raw, dict):
+        raise ValueError("a suggestions file maps criterion ids to ratings to entries")
+    catalogue: Catalogue = {}
+    for cid, by_rating in raw.items():
+        if not isinstance(by_rating, dict):
+            raise ValueError(f"{cid}: expected a mapping of ratings (N, P, L, unknown)")
+        for key in by_rating:
+            if key not in RATING_KEYS:
+                raise ValueError(f"{cid}.{key}: ratings are {', '.join(RATING_KEYS)}")
+        catalogue[str(cid)] = {str(k): Entry.model_validate(v) for k, v in by_rating.items()}
+    return catalogue
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The packaged catalogue (read once)."""
+    return parse_catalogue(
+        resources.files("scoring.data").joinpath("suggestions.yaml").read_text("utf-8")
+    )
+
+
+def catalogue_problems(catalogue: Catalogue, criteria: Iterable[tuple[str, int]]) -> list[str]:
+    """What is missing or wrong in a catalogue, given the model's (criterion id, level) pairs.
+
+    Every criterion of levels 2–5 needs an entry for N, P, L and unknown; an entry for a
+    criterion the model does not have is a mistake.
+    """
+    known = dict(criteria)
+    problems = [f"{cid}: no such criterion" for cid in catalogue if cid not in known]
+    for cid, level in known.items():
+        if level < 2:
+            continue
+        for key in RATING_KEYS:
+            if key not in catalogue.get(cid, {}):
+                problems.append(f"{cid}: no suggestion for rating {key}")
+    return problems
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggestion for one criterion, filled in both languages."""
+
+    criterion: str
+    rating: str | None
+    text: Text
+    first_step: Text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: criterion, rating, text and first_step as ``{"id", "en"}``."""
+        return {
+            "criterion": self.criterion,
+            "rating": self.rating,
+            "text": self.text.model_dump(),
+            "first_step": self.first_step.model_dump(),
+        }
+
+
+def order_for_suggestions(
+    level: int, results: Mapping[str, CriterionResult], blocks: Sequence[Block]
+) -> list[str]:
+    """Criterion ids in the order they deserve a suggestion; F criteria never appear.
+
+    The blockers of the next level first (in the order :func:`scoring.levels.blocking` gives),
+    then the criteria of the level after it, weakest first. At level 4 and 5, when nothing blocks
+    any more, the criteria that are not yet F, lowest level first.
+    """
+    chosen = [b.id for b in blocks if results[b.id].rating != "F"]
+    following = [
+        r
+        for r in results.values()
+        if r.level == level + 2 and r.rating != "F" and r.id not in chosen
+    ]
+    chosen += [r.id for r in sorted(following, key=lambda r: severity(r.rating))]
+    if not chosen:
+        rest = [r for r in results.values() if r.level >= 2 and r.rating != "F"]
+        chosen = [r.id for r in sorted(rest, key=lambda r: (r.level, severity(r.rating)))]
+    return chosen
+
+
+def suggest(
+    level: int,
+    results: Mapping[str, CriterionResult],
+    blocks: Sequence[Block],
+    variables: Mapping[str, Text] | None = None,
+    catalogue: Catalogue | None = None,
+    limit: int = MAX_SUGGESTIONS,
+) -> list[Suggestion]:
+    """Up to ``limit`` suggestions for these results, tailored with the respondent's ``variables``.
+
+    ``variables`` maps a placeholder name to its value already written in both languages (see
+    :func:`variable_texts`).
+    """
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    variables = variables or {}
+    out: list[Suggestion] = []
+    for cid in order_for_suggestions(level, results, blocks):
+        rating = results[cid].rating
+        entry = catalogue.get(cid, {}).get(rating or "unknown")
+        if entry is None:
+            continue
+        out.append(_tailor(cid, rating, entry, variables))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _tailor(
+    cid: str, rating: str | None, entry: Entry, variables: Mapping[str, Text]
+) -> Suggestion:
+    for variant in entry.variants:
+        if all(name in variables for name in variant.when_variable):
+            first = variant.first_step or entry.first_step
+            return Suggestion(cid, rating, _fill(variant.text, variables), _fill(first, variables))
+    return Suggestion(cid, rating, entry.text, entry.first_step)
+
+
+def _fill(text: Text, variables: Mapping[str, Text]) -> Text:
+    if not placeholders(text.id) and not placeholders(text.en):
+        return text
+    # One pass with re.sub: braces in a respondent's answer are never read as a placeholder.
+    return Text(
+        id=_PLACEHOLDER.sub(lambda m: variables[m.group(1)].id, text.id),
+        en=_PLACEHOLDER.sub(lambda m: variables[m.group(1)].en, text.en),
+    )
+
+
+# --- the respondent's variables, written out -----------------------------------------------------
+
+
+def variable_texts(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Text]:
+    """The placeholders this respondent's answers can fill, written in both languages.
+
+    ``answers`` are the answers that count (see :func:`scoring.ratings.effective_answers`); a
+    variable answered "don't know", left empty, or (for the numeric ones) not a number is absent,
+    so the suggestion falls back to its plain text.
+    """
+    found: dict[str, Text] = {}
+    for name, qid in flow.variables().items():
+        if name not in PLACEHOLDERS:
+            continue
+        value = answers.get(qid)
+        if value is None or value == DONT_KNOW or value == "" or value == []:
+            continue
+        text = _render(name, flow.question(qid), value)
+        if text is not None:
+            found[name] = text
+    return found
+
+
+def _render(name: str, question: Question, value: Any) -> Text | None:
+    if name in NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return Text(id=format_number(value, "id"), en=format_number(value, "en"))
+    if question.choices:
+        values = value if isinstance(value, list) else [value]
+        labels = [c.label for v in values if (c := question.choice(v)) is not None]
+        if not labels:
+            return None
+        return Text(id=", ".join(t.id for t in labels), en=", ".join(t.en for t in labels))
+    words = " ".join(str(value).split())
+    if not words:
+        return None
+    if name in QUOTED:
+        short = shorten(words, QUOTE_LENGTH)
+        return Text(id=f"“{short}”", en=f"“{short}”")
+    short = shorten(words, QUOTE_LENGTH)
+    return Text(id=short, en=short)
+
+
+def format_number(value: float, lang: str) -> str:
+    """A number as people write it: no needless ``.0``, and a decimal comma in Indonesian.
+
+    >>> format_number(24.0, "id"), format_number(1.5, "id"), format_number(1.5, "en")
+    ('24', '1,5', '1.5')
+    """
+    text = f"{value:g}" if value != int(value) else str(int(value))
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def shorten(text: str, limit: int = QUOTE_LENGTH) -> str:
+    """Cut a text to ``limit`` characters at a word boundary, ending with an ellipsis.
+
+    >>> shorten("kurang SDM dan anggaran untuk konten", 20)
+    'kurang SDM dan…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
