@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {name} ==", flush=True)
         started = time.perf_counter()
         figures = module.run(quick=args.quick)
-        figures = {"benchmark": name, "quick": args.quick, "seconds": round(time.perf_counter() - started, 1), **figures}
+        figures = {
+            "benchmark": name,
+            "quick": args.quick,
+            "seconds": round(time.perf_counter() - started, 1),
+            **figures,
+        }
         results.append(figures)
     print()
     for figures in results:

@@ -43,21 +43,43 @@ class Interviews:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def begin(self, respondent_id: int, flow: Flow, lang: str, channel: str, *,
-              study_code: str | None = None, organisation: str | None = None,
-              chat_id: int | None = None, consent: str = "given") -> SessionRecord:
+    def begin(
+        self,
+        respondent_id: int,
+        flow: Flow,
+        lang: str,
+        channel: str,
+        *,
+        study_code: str | None = None,
+        organisation: str | None = None,
+        chat_id: int | None = None,
+        consent: str = "given",
+    ) -> SessionRecord:
         """Create and start a session (consent already given), committed."""
         engine = engine_for(flow)
         session = engine.new_session(lang)
         changes = [Change("consent", new=consent)] + engine.start(session)
         record = self.store.create_session(
-            respondent_id, session, channel, study_code=study_code, organisation=organisation,
-            chat_id=chat_id, changes=changes,
+            respondent_id,
+            session,
+            channel,
+            study_code=study_code,
+            organisation=organisation,
+            chat_id=chat_id,
+            changes=changes,
         )
         return record
 
-    def refuse(self, respondent_id: int, flow: Flow, lang: str, channel: str, *,
-               study_code: str | None = None, chat_id: int | None = None) -> SessionRecord:
+    def refuse(
+        self,
+        respondent_id: int,
+        flow: Flow,
+        lang: str,
+        channel: str,
+        *,
+        study_code: str | None = None,
+        chat_id: int | None = None,
+    ) -> SessionRecord:
         """Record only that consent was refused: a withdrawn session with no answers."""
         engine = engine_for(flow)
         session = engine.new_session(lang)
@@ -66,8 +88,15 @@ class Interviews:
             respondent_id, session, channel, study_code=study_code, chat_id=chat_id, changes=changes
         )
 
-    def act(self, record: SessionRecord, event: str, value: Any = None, *,
-            command: str | None = None, update_id: int | None = None) -> Outcome:
+    def act(
+        self,
+        record: SessionRecord,
+        event: str,
+        value: Any = None,
+        *,
+        command: str | None = None,
+        update_id: int | None = None,
+    ) -> Outcome:
         """Apply one event and commit it (with the assessment when the interview finishes).
 
         Raises :class:`AnswerError` and records nothing when the event is refused.
@@ -117,4 +146,13 @@ def result_text(record: SessionRecord, lang: str | None = None) -> str:
     return render_text(assessment_of(record), lang or record.session.lang, flow_of(record))
 
 
-__all__ = ["AnswerError", "Interviews", "Outcome", "assess_record", "assessment_of", "engine_of", "flow_of", "result_text"]
+__all__ = [
+    "AnswerError",
+    "Interviews",
+    "Outcome",
+    "assess_record",
+    "assessment_of",
+    "engine_of",
+    "flow_of",
+    "result_text",
+]

@@ -17,16 +17,31 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MATANG_", env_file=".env", extra="ignore")
 
-    telegram_token: SecretStr | None = Field(default=None, description="bot token from BotFather; required by `matang run` only")
-    telegram_api_url: str = Field(default="https://api.telegram.org/bot", description="Bot API base URL (a local Bot API server or a test server)")
+    telegram_token: SecretStr | None = Field(
+        default=None, description="bot token from BotFather; required by `matang run` only"
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot", description="Bot API base URL (a local Bot API server or a test server)"
+    )
     db: Path = Field(default=Path("matang.db"), description="SQLite database file")
-    researchers: str = Field(default="", description="comma-separated Telegram user ids allowed to use researcher commands")
+    researchers: str = Field(
+        default="", description="comma-separated Telegram user ids allowed to use researcher commands"
+    )
     lang: Literal["id", "en"] = Field(default="id", description="default language (id or en)")
     flow: str = Field(default="ogmm-social-media", description="flow used for self-assessments")
-    reminder_hours: float = Field(default=24.0, ge=0, description="hours after the last answer before one reminder is sent (0 turns reminders off)")
-    bot_username: str = Field(default="", description="the bot's @username, for invite links printed by `matang study create` (found with getMe when unset and a token is given)")
+    reminder_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="hours after the last answer before one reminder is sent (0 turns reminders off)",
+    )
+    bot_username: str = Field(
+        default="",
+        description="the bot's @username, for invite links printed by `matang study create` (found with getMe when unset and a token is given)",
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="log lines as text or JSON")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="the lowest log level written")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="the lowest log level written"
+    )
 
     @field_validator("lang", mode="before")
     @classmethod
@@ -54,10 +69,14 @@ class Settings(BaseSettings):
     def token(self) -> str:
         """The bot token, checked for its shape; ValueError with a clear reason otherwise."""
         if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
-            raise ValueError("MATANG_TELEGRAM_TOKEN is not set: put the token from @BotFather in the environment or .env")
+            raise ValueError(
+                "MATANG_TELEGRAM_TOKEN is not set: put the token from @BotFather in the environment or .env"
+            )
         token = self.telegram_token.get_secret_value().strip()
         if not TOKEN_SHAPE.match(token):
-            raise ValueError("MATANG_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then at least 20 letters, digits, - or _)")
+            raise ValueError(
+                "MATANG_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then at least 20 letters, digits, - or _)"
+            )
         return token
 
 

@@ -140,13 +140,18 @@ class Store:
 
     # -- respondents -----------------------------------------------------------------------
 
-    def respondent(self, channel: str, external_id: str, *, name: str | None = None,
-                   username: str | None = None, lang: str | None = None) -> int:
+    def respondent(
+        self,
+        channel: str,
+        external_id: str,
+        *,
+        name: str | None = None,
+        username: str | None = None,
+        lang: str | None = None,
+    ) -> int:
         """The id of the respondent known on ``channel`` as ``external_id``, created on first sight."""
         row = next(
-            self.db.query(
-                "select id from respondents where channel = ? and external_id = ?", [channel, external_id]
-            ),
+            self.db.query("select id from respondents where channel = ? and external_id = ?", [channel, external_id]),
             None,
         )
         if row is not None:
@@ -168,9 +173,17 @@ class Store:
 
     # -- sessions --------------------------------------------------------------------------
 
-    def create_session(self, respondent_id: int, session: Session, channel: str, *,
-                       study_code: str | None = None, organisation: str | None = None,
-                       chat_id: int | None = None, changes: Iterable[Change] = ()) -> SessionRecord:
+    def create_session(
+        self,
+        respondent_id: int,
+        session: Session,
+        channel: str,
+        *,
+        study_code: str | None = None,
+        organisation: str | None = None,
+        chat_id: int | None = None,
+        changes: Iterable[Change] = (),
+    ) -> SessionRecord:
         """Store a new session (and the changes that started it) in one transaction."""
         stamp = now()
         with self.db.atomic():
@@ -178,12 +191,31 @@ class Store:
                 "insert into sessions (respondent_id, study_code, organisation, flow_id, flow_version, lang, state,"
                 " cursor, skipped, draft, channel, chat_id, started_at, updated_at)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)",
-                [respondent_id, study_code, organisation, session.flow_id, session.flow_version, session.lang,
-                 session.state, session.cursor, dumps(sorted(session.skipped)), channel, chat_id, stamp, stamp],
+                [
+                    respondent_id,
+                    study_code,
+                    organisation,
+                    session.flow_id,
+                    session.flow_version,
+                    session.lang,
+                    session.state,
+                    session.cursor,
+                    dumps(sorted(session.skipped)),
+                    channel,
+                    chat_id,
+                    stamp,
+                    stamp,
+                ],
             )
             record = SessionRecord(
-                id=int(cur.lastrowid), respondent_id=respondent_id, channel=channel, session=session,
-                started_at=stamp, updated_at=stamp, study_code=study_code, organisation=organisation,
+                id=int(cur.lastrowid),
+                respondent_id=respondent_id,
+                channel=channel,
+                session=session,
+                started_at=stamp,
+                updated_at=stamp,
+                study_code=study_code,
+                organisation=organisation,
                 chat_id=chat_id,
             )
             self._write_changes(record, list(changes), stamp)
@@ -226,20 +258,40 @@ class Store:
             for a in self.db.query("select question_id, value from answers where session_id = ?", [row["id"]])
         }
         session = Session(
-            flow_id=row["flow_id"], flow_version=row["flow_version"], lang=row["lang"], state=row["state"],
-            cursor=row["cursor"], answers=answers, skipped=set(loads(row["skipped"]) or []),
+            flow_id=row["flow_id"],
+            flow_version=row["flow_version"],
+            lang=row["lang"],
+            state=row["state"],
+            cursor=row["cursor"],
+            answers=answers,
+            skipped=set(loads(row["skipped"]) or []),
         )
         return SessionRecord(
-            id=row["id"], respondent_id=row["respondent_id"], channel=row["channel"], session=session,
-            started_at=row["started_at"], updated_at=row["updated_at"], study_code=row["study_code"],
-            organisation=row["organisation"], chat_id=row["chat_id"],
-            question_message_id=row["question_message_id"], draft=loads(row["draft"]) or [],
-            finished_at=row["finished_at"], assessment=loads(row["assessment"]),
-            remind_at=row["remind_at"], reminded_at=row["reminded_at"],
+            id=row["id"],
+            respondent_id=row["respondent_id"],
+            channel=row["channel"],
+            session=session,
+            started_at=row["started_at"],
+            updated_at=row["updated_at"],
+            study_code=row["study_code"],
+            organisation=row["organisation"],
+            chat_id=row["chat_id"],
+            question_message_id=row["question_message_id"],
+            draft=loads(row["draft"]) or [],
+            finished_at=row["finished_at"],
+            assessment=loads(row["assessment"]),
+            remind_at=row["remind_at"],
+            reminded_at=row["reminded_at"],
         )
 
-    def save(self, record: SessionRecord, changes: Iterable[Change] = (), *, command: str | None = None,
-             update_id: int | None = None) -> None:
+    def save(
+        self,
+        record: SessionRecord,
+        changes: Iterable[Change] = (),
+        *,
+        command: str | None = None,
+        update_id: int | None = None,
+    ) -> None:
         """Write the session, its changed answers and their events in one transaction.
 
         ``command`` logs the command that caused it; ``update_id`` marks a Telegram update as
@@ -261,9 +313,22 @@ class Store:
                 "update sessions set lang = ?, state = ?, cursor = ?, skipped = ?, draft = ?, organisation = ?,"
                 " chat_id = ?, question_message_id = ?, updated_at = ?, finished_at = ?, assessment = ?,"
                 " remind_at = ?, reminded_at = ? where id = ?",
-                [s.lang, s.state, s.cursor, dumps(sorted(s.skipped)), dumps(record.draft), record.organisation,
-                 record.chat_id, record.question_message_id, stamp, record.finished_at,
-                 dumps(record.assessment), record.remind_at, record.reminded_at, record.id],
+                [
+                    s.lang,
+                    s.state,
+                    s.cursor,
+                    dumps(sorted(s.skipped)),
+                    dumps(record.draft),
+                    record.organisation,
+                    record.chat_id,
+                    record.question_message_id,
+                    stamp,
+                    record.finished_at,
+                    dumps(record.assessment),
+                    record.remind_at,
+                    record.reminded_at,
+                    record.id,
+                ],
             )
 
     def _write_changes(self, record: SessionRecord, changes: list[Change], stamp: str) -> None:
@@ -287,8 +352,16 @@ class Store:
                 )
             self._event(record.id, stamp, ch.kind, ch.question_id, ch.old, ch.new)
 
-    def _event(self, session_id: int, stamp: str, kind: str, question_id: str | None = None,
-               old: Any = None, new: Any = None, detail: str | None = None) -> None:
+    def _event(
+        self,
+        session_id: int,
+        stamp: str,
+        kind: str,
+        question_id: str | None = None,
+        old: Any = None,
+        new: Any = None,
+        detail: str | None = None,
+    ) -> None:
         self.db.execute(
             "insert into events (session_id, at, kind, question_id, old_value, new_value, detail)"
             " values (?, ?, ?, ?, ?, ?, ?)",

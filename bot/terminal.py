@@ -18,11 +18,18 @@ from interview_flows.engine import Interview
 from interview_flows.schema import Flow, Question
 
 COMMANDS = {
-    "back": "back", "kembali": "back",
-    "skip": "skip", "lewati": "skip",
-    "review": "review", "tinjau": "review",
-    "pause": "pause", "jeda": "pause", "quit": "pause", "keluar": "pause",
-    "help": "help", "bantuan": "help",
+    "back": "back",
+    "kembali": "back",
+    "skip": "skip",
+    "lewati": "skip",
+    "review": "review",
+    "tinjau": "review",
+    "pause": "pause",
+    "jeda": "pause",
+    "quit": "pause",
+    "keluar": "pause",
+    "help": "help",
+    "bantuan": "help",
 }
 YES = {"y", "ya", "iya", "yes", "setuju", "1"}
 NO = {"n", "t", "tidak", "no", "tdk", "2"}
@@ -31,8 +38,18 @@ NO = {"n", "t", "tidak", "no", "tdk", "2"}
 class TerminalInterview:
     """One run of ``matang interview``: reads lines, writes text, records through :class:`Interviews`."""
 
-    def __init__(self, store: Store, flow: Flow, lang: str, *, stdin: IO[str], stdout: IO[str],
-                 user: str | None = None, study_code: str | None = None, organisation: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        flow: Flow,
+        lang: str,
+        *,
+        stdin: IO[str],
+        stdout: IO[str],
+        user: str | None = None,
+        study_code: str | None = None,
+        organisation: str | None = None,
+    ) -> None:
         self.store = store
         self.interviews = Interviews(store)
         self.flow = flow
@@ -97,7 +114,11 @@ class TerminalInterview:
             if word in YES or word == t("consent_yes", lang).casefold():
                 self.say(t("terminal_help", lang))
                 return self.interviews.begin(
-                    self.respondent_id, f, lang, "terminal", study_code=self.study_code,
+                    self.respondent_id,
+                    f,
+                    lang,
+                    "terminal",
+                    study_code=self.study_code,
                     organisation=self.organisation,
                 )
             if word in NO:
@@ -217,8 +238,17 @@ def question_options(q: Question, lang: str) -> list[str]:
     if q.type == "scale":
         lines.append("   " + " ".join(str(p) for p in q.scale_points()))
         if q.min_label and q.max_label:
-            lines.append("   " + t("scale_ends", lang, min=int(q.min or 0), min_label=q.min_label.get(lang),
-                                    max=int(q.max or 0), max_label=q.max_label.get(lang)))
+            lines.append(
+                "   "
+                + t(
+                    "scale_ends",
+                    lang,
+                    min=int(q.min or 0),
+                    min_label=q.min_label.get(lang),
+                    max=int(q.max or 0),
+                    max_label=q.max_label.get(lang),
+                )
+            )
     if q.type == "number" and q.min is not None and q.max is not None:
         lines.append("   " + t("number_range", lang, min=_n(q.min), max=_n(q.max)))
     if q.dont_know:

@@ -74,7 +74,7 @@ def _check_type(q: Question, where: str) -> list[Issue]:
         out.append(Issue(f"{where}.max", f"max {q.max:g} is below min {q.min:g}"))
     if q.type == "note":
         if q.dont_know:
-            out.append(Issue(f"{where}.dont_know", "a note is not answered, so it offers no \"don't know\""))
+            out.append(Issue(f"{where}.dont_know", 'a note is not answered, so it offers no "don\'t know"'))
         if q.variable:
             out.append(Issue(f"{where}.variable", "a note records no variable"))
     for k, rule in enumerate(q.evidence_rules):
@@ -152,9 +152,7 @@ def _unreachable(flow: Flow, parsed: dict[str, Expression]) -> list[Issue]:
                 reachable.add(q.id)
             continue
         names = sorted(expr.names)
-        domains = [
-            _domain(flow.question(n), expr) if n in reachable else [None] for n in names
-        ]
+        domains = [_domain(flow.question(n), expr) if n in reachable else [None] for n in names]
         total = 1
         for d in domains:
             total *= len(d)
@@ -164,7 +162,9 @@ def _unreachable(flow: Flow, parsed: dict[str, Expression]) -> list[Issue]:
         if any(expr.evaluate(dict(zip(names, combo, strict=True))) for combo in itertools.product(*domains)):
             reachable.add(q.id)
         else:
-            out.append(Issue(f"questions[{i}].relevant", f"{q.relevant!r} can never be true, so {q.id!r} is never asked"))
+            out.append(
+                Issue(f"questions[{i}].relevant", f"{q.relevant!r} can never be true, so {q.id!r} is never asked")
+            )
     return out
 
 
@@ -184,7 +184,8 @@ def _domain(q: Question, expr: Expression) -> list[Any]:
         candidates = {q.min, q.max} | {n + d for n in numbers for d in (-1, 0, 1)}
         values.extend(
             sorted(
-                c for c in candidates
+                c
+                for c in candidates
                 if c is not None and (q.min is None or c >= q.min) and (q.max is None or c <= q.max)
             )
         )

@@ -110,9 +110,7 @@ class Interview:
 
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
-        self._conditions: dict[str, Expression] = {
-            q.id: parse(q.relevant) for q in flow.questions if q.relevant
-        }
+        self._conditions: dict[str, Expression] = {q.id: parse(q.relevant) for q in flow.questions if q.relevant}
         self.machine = Machine(
             model=None,
             states=STATES,
@@ -123,13 +121,31 @@ class Interview:
                 {"trigger": "start", "source": "new", "dest": "asking", "after": self._move_on},
                 # answer/skip/edit set the values first; "advance" then finds the next question,
                 # or finishes when none is left.
-                {"trigger": "advance", "source": "asking", "dest": "asking", "conditions": self._has_pending, "after": self._move_on},
+                {
+                    "trigger": "advance",
+                    "source": "asking",
+                    "dest": "asking",
+                    "conditions": self._has_pending,
+                    "after": self._move_on,
+                },
                 {"trigger": "advance", "source": "asking", "dest": "finished", "after": self._clear_cursor},
-                {"trigger": "back", "source": "asking", "dest": "asking", "conditions": self._has_previous, "after": self._move_back},
+                {
+                    "trigger": "back",
+                    "source": "asking",
+                    "dest": "asking",
+                    "conditions": self._has_previous,
+                    "after": self._move_back,
+                },
                 {"trigger": "jump", "source": "asking", "dest": "asking"},
                 {"trigger": "pause", "source": "asking", "dest": "paused"},
                 {"trigger": "resume", "source": "paused", "dest": "asking"},
-                {"trigger": "finish", "source": "asking", "dest": "finished", "conditions": self._can_finish, "after": self._clear_cursor},
+                {
+                    "trigger": "finish",
+                    "source": "asking",
+                    "dest": "finished",
+                    "conditions": self._can_finish,
+                    "after": self._clear_cursor,
+                },
                 {"trigger": "withdraw", "source": list(OPEN_STATES), "dest": "withdrawn", "after": self._clear_cursor},
             ],
         )

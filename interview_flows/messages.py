@@ -10,20 +10,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This part is for information only and needs no answer.",
     },
     "dont_know_not_offered": {
-        "id": "Pertanyaan ini tidak menyediakan pilihan \"tidak tahu\".",
-        "en": "This question does not offer \"don't know\".",
+        "id": 'Pertanyaan ini tidak menyediakan pilihan "tidak tahu".',
+        "en": 'This question does not offer "don\'t know".',
     },
     "unknown_choice": {
-        "id": "\"{value}\" bukan salah satu pilihan. Mohon pilih salah satu pilihan yang tersedia.",
-        "en": "\"{value}\" is not one of the choices. Please pick one of the choices offered.",
+        "id": '"{value}" bukan salah satu pilihan. Mohon pilih salah satu pilihan yang tersedia.',
+        "en": '"{value}" is not one of the choices. Please pick one of the choices offered.',
     },
     "choose_at_least_one": {
         "id": "Mohon pilih setidaknya satu pilihan.",
         "en": "Please choose at least one option.",
     },
     "exclusive_choice": {
-        "id": "\"{label_id}\" tidak dapat digabungkan dengan pilihan lain.",
-        "en": "\"{label_en}\" cannot be combined with other options.",
+        "id": '"{label_id}" tidak dapat digabungkan dengan pilihan lain.',
+        "en": '"{label_en}" cannot be combined with other options.',
     },
     "not_a_number": {
         "id": "Mohon jawab dengan angka, misalnya 3.",
@@ -82,8 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "That question does not apply given your earlier answers.",
     },
     "unknown_question": {
-        "id": "Pertanyaan \"{question}\" tidak ada dalam wawancara ini.",
-        "en": "There is no question \"{question}\" in this interview.",
+        "id": 'Pertanyaan "{question}" tidak ada dalam wawancara ini.',
+        "en": 'There is no question "{question}" in this interview.',
     },
     "not_answered_yet": {
         "id": "Pertanyaan itu belum dijawab.",

@@ -14,9 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from interview_flows.texts import Lang, Text
 
-QuestionType = Literal[
-    "single_choice", "multiple_choice", "yes_no", "scale", "number", "text", "note"
-]
+QuestionType = Literal["single_choice", "multiple_choice", "yes_no", "scale", "number", "text", "note"]
 CHOICE_TYPES = ("single_choice", "multiple_choice", "yes_no")
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
 DONT_KNOW = "dont_know"

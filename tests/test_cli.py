@@ -49,7 +49,12 @@ def test_flows_validate_ok_and_every_error_with_its_path(tmp_path):
     assert ok.returncode == 0 and "valid" in ok.stdout
     bad = tmp_path / "bad.yaml"
     text = (TEST_FLOWS / "small.yaml").read_text(encoding="utf-8")
-    bad.write_text(text.replace("L2.use: 0.8", "L2.usage: 0.8").replace("relevant: \"has_team == 'yes'\"", "relevant: \"has_tim == 'yes'\""), encoding="utf-8")
+    bad.write_text(
+        text.replace("L2.use: 0.8", "L2.usage: 0.8").replace(
+            "relevant: \"has_team == 'yes'\"", "relevant: \"has_tim == 'yes'\""
+        ),
+        encoding="utf-8",
+    )
     out = matang("flows", "validate", str(bad))
     assert out.returncode == 2
     assert "questions[4].choices[1].evidence: unknown criterion id 'L2.usage'" in out.stderr
@@ -79,7 +84,16 @@ def test_score_json_gives_the_published_levels(case, level):
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["level"] == level
-    assert {"level", "level_name", "levels", "criteria", "profile", "confidence", "blocking", "suggestions"} <= result.keys()
+    assert {
+        "level",
+        "level_name",
+        "levels",
+        "criteria",
+        "profile",
+        "confidence",
+        "blocking",
+        "suggestions",
+    } <= result.keys()
 
 
 def test_score_plain_text_in_english():

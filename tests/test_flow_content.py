@@ -142,11 +142,7 @@ def test_every_criterion_can_be_fully_met_and_fully_missed(flow: Flow) -> None:
             for cid, amount in r.evidence.items():
                 per.setdefault(cid, []).append(amount)
         for cid, amounts in per.items():
-            top = (
-                min(1.0, sum(amounts))
-                if q.type == "multiple_choice" and q.combine == "sum"
-                else max(amounts)
-            )
+            top = min(1.0, sum(amounts)) if q.type == "multiple_choice" and q.combine == "sum" else max(amounts)
             best[cid] = max(best.get(cid, 0.0), top)
             worst[cid] = min(worst.get(cid, 1.0), min(amounts))
     for c in load_model().criteria:
@@ -218,16 +214,12 @@ def test_no_untranslated_words(flow: Flow) -> None:
         english_in_id = words(t.id) & set(ENGLISH_WORDS)
         assert not english_in_id, f"{path} (id) has English words {sorted(english_in_id)}: {t.id!r}"
         indonesian_in_en = words(t.en) & set(INDONESIAN_WORDS)
-        assert not indonesian_in_en, (
-            f"{path} (en) has Indonesian words {sorted(indonesian_in_en)}: {t.en!r}"
-        )
+        assert not indonesian_in_en, f"{path} (en) has Indonesian words {sorted(indonesian_in_en)}: {t.en!r}"
 
 
 def test_indonesian_addresses_the_respondent_politely(flow: Flow) -> None:
     for path, t in texts(flow):
-        assert not words(t.id) & set(INFORMAL_ADDRESS), (
-            f"{path}: address the respondent as Bapak/Ibu"
-        )
+        assert not words(t.id) & set(INFORMAL_ADDRESS), f"{path}: address the respondent as Bapak/Ibu"
     assert "Bapak/Ibu" in flow.consent.id and "Bapak/Ibu" in flow.questions[0].text.id
 
 

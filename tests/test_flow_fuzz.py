@@ -16,10 +16,20 @@ BASE_TEXT = (TEST_FLOWS / "small.yaml").read_text(encoding="utf-8")
 BASE = yaml.safe_load(BASE_TEXT)
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-    st.text(max_size=30), st.just("L9.nope"), st.just("has_team == 'yes'"), st.just("((((")
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.just("L9.nope"),
+    st.just("has_team == 'yes'"),
+    st.just("(((("),
 )
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def paths(node, prefix=()):

@@ -22,8 +22,13 @@ def matang(args: list[str], lines: list[str], tmp_path: Path, timeout: float = 6
     """Run ``matang`` with ``lines`` on standard input in ``tmp_path``."""
     env = {**os.environ, "MATANG_DB": str(tmp_path / "matang.db")}
     return subprocess.run(
-        MATANG + args, input="".join(line + "\n" for line in lines), capture_output=True, text=True,
-        cwd=tmp_path, env=env, timeout=timeout,
+        MATANG + args,
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=timeout,
     )
 
 
@@ -60,8 +65,11 @@ def test_a_whole_interview_from_standard_input(tmp_path):
 
 
 def test_english_interview_and_progress_line(tmp_path):
-    done = matang(["interview", "--flow", SMALL, "--lang", "en", "--user", "sam"],
-                  ["yes", "", "no", "x", "dont_know", ""], tmp_path)
+    done = matang(
+        ["interview", "--flow", SMALL, "--lang", "en", "--user", "sam"],
+        ["yes", "", "no", "x", "dont_know", ""],
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "[1/4] Is there a dedicated team?" in done.stdout
     assert "[3/4] How satisfied are the leaders?" in done.stdout
@@ -99,7 +107,8 @@ def test_pause_then_resume_at_the_same_question_and_new_starts_another(tmp_path)
     third = matang(["interview", "--flow", SMALL, "--user", "sari", "--new"], ["ya", "", "tidak"], tmp_path)
     assert third.returncode == 0
     assert rows(db, "select id, state, cursor from sessions order by id") == [
-        (1, "paused", "platforms"), (2, "paused", "platforms")
+        (1, "paused", "platforms"),
+        (2, "paused", "platforms"),
     ]
 
 
@@ -121,7 +130,10 @@ def test_refusing_consent_records_nothing_but_the_refusal(tmp_path):
     db = tmp_path / "matang.db"
     assert rows(db, "select state from sessions") == [("withdrawn",)]
     assert rows(db, "select count(*) from answers") == [(0,)]
-    assert rows(db, "select kind, new_value from events order by id") == [("consent", '"refused"'), ("state", '"withdrawn"')]
+    assert rows(db, "select kind, new_value from events order by id") == [
+        ("consent", '"refused"'),
+        ("state", '"withdrawn"'),
+    ]
 
 
 def test_unknown_flow_and_unreadable_flow_file_exit_2(tmp_path):
@@ -146,8 +158,13 @@ def test_sigkill_between_answers_loses_nothing_and_resumes_at_the_same_question(
     db = tmp_path / "matang.db"
     env = {**os.environ, "MATANG_DB": str(db)}
     proc = subprocess.Popen(
-        MATANG + ["interview", "--flow", SMALL, "--user", "sari"], stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env,
+        MATANG + ["interview", "--flow", SMALL, "--user", "sari"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
     )
     given = ["ya", "", "ya", "4", "1,3"][: 2 + kill_after]
     for line in given:
@@ -155,6 +172,7 @@ def test_sigkill_between_answers_loses_nothing_and_resumes_at_the_same_question(
         proc.stdin.flush()
     expected = {"has_team": '"yes"', "team_size": "4", "platforms": '["instagram","youtube"]'}
     wanted = dict(list(expected.items())[:kill_after])
+
     def committed() -> bool:
         try:
             return answers(db) == wanted
@@ -166,11 +184,14 @@ def test_sigkill_between_answers_loses_nothing_and_resumes_at_the_same_question(
     proc.wait(timeout=10)
     assert answers(db) == wanted
     cursor = rows(db, "select cursor from sessions")[0][0]
-    done = matang(["interview", "--flow", SMALL, "--user", "sari"], FULL[2 + kill_after:], tmp_path)
+    done = matang(["interview", "--flow", SMALL, "--user", "sari"], FULL[2 + kill_after :], tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"Melanjutkan wawancara yang belum selesai" in done.stdout
-    first_question = {"team_size": "Berapa orang anggota tim?", "platforms": "Platform apa saja?",
-                      "ig_followers": "Berapa pengikut Instagram?"}[cursor]
+    assert "Melanjutkan wawancara yang belum selesai" in done.stdout
+    first_question = {
+        "team_size": "Berapa orang anggota tim?",
+        "platforms": "Platform apa saja?",
+        "ig_followers": "Berapa pengikut Instagram?",
+    }[cursor]
     assert first_question in done.stdout.split("\n\n", 2)[1] or first_question in done.stdout
     assert rows(db, "select state from sessions") == [("finished",)]
     # Every answer exactly once.

@@ -62,9 +62,14 @@ def resolve_flow(flow_id: str) -> Any:
 
 
 db_option = click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="SQLite database file [default: $MATANG_DB or matang.db].",
 )
 lang_option = click.option(
-    "--lang", type=click.Choice(["id", "en"]), default=None, help="Language [default: $MATANG_LANG or id].",
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default=None,
+    help="Language [default: $MATANG_LANG or id].",
 )

@@ -23,7 +23,9 @@ def list_flows() -> None:
     for flow_id in packaged_flow_ids():
         f = load_flow(flow_id)
         answerable = sum(1 for q in f.questions if q.answerable)
-        click.echo(f"{f.id}\t{f.version}\t{answerable} questions\t~{f.estimated_minutes} min\t{f.title.id} / {f.title.en}")
+        click.echo(
+            f"{f.id}\t{f.version}\t{answerable} questions\t~{f.estimated_minutes} min\t{f.title.id} / {f.title.en}"
+        )
 
 
 @flows.command("show")
@@ -42,7 +44,11 @@ def show(flow_id: str, as_json: bool, lang: str) -> None:
         if q.section != section:
             section = q.section
             click.echo(f"\n[{section}] {flow.section(section).title.get(lang)}")
-        flags = [q.type] + (["optional"] if not q.required and q.answerable else []) + (["don't know"] if q.dont_know else [])
+        flags = (
+            [q.type]
+            + (["optional"] if not q.required and q.answerable else [])
+            + (["don't know"] if q.dont_know else [])
+        )
         click.echo(f"  {q.id} ({', '.join(flags)}): {q.text.get(lang)}")
         if q.relevant:
             click.echo(f"      if {q.relevant}")

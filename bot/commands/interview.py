@@ -17,8 +17,9 @@ from bot.commands.common import db_option, fail, lang_option, open_store, resolv
 @click.option("--new", is_flag=True, help="Start another interview instead of resuming the unfinished one.")
 @click.option("--study", "study_code", default=None, help="Take part in a study (its invite code).")
 @click.option("--user", default=None, help="Respondent name on this computer [default: the login name].")
-def interview(lang: str | None, flow_id: str | None, db: Path | None, new: bool,
-              study_code: str | None, user: str | None) -> None:
+def interview(
+    lang: str | None, flow_id: str | None, db: Path | None, new: bool, study_code: str | None, user: str | None
+) -> None:
     """Take the interview in the terminal.
 
     When standard input is not a terminal, each line answers the current question: a choice by
@@ -40,8 +41,16 @@ def interview(lang: str | None, flow_id: str | None, db: Path | None, new: bool,
                 fail(str(exc))
             flow = resolve_flow(study.flow_id) if study.flow_version is None else _study_flow(study)
             organisation = study.organisation
-        run = TerminalInterview(store, flow, conf.lang, stdin=sys.stdin, stdout=sys.stdout, user=user,
-                                study_code=study_code, organisation=organisation)
+        run = TerminalInterview(
+            store,
+            flow,
+            conf.lang,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            user=user,
+            study_code=study_code,
+            organisation=organisation,
+        )
         run.run(new=new)
 
 
