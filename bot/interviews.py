@@ -12,7 +12,7 @@ from typing import Any
 from bot.store import SessionRecord, Store
 from interview_flows.answers import AnswerError
 from interview_flows.engine import Change, Interview, engine_for
-from interview_flows.loader import load_flow
+from interview_flows.loader import load_flow, register_flow
 from interview_flows.schema import Flow
 
 EVENTS = ("answer", "skip", "back", "edit", "pause", "resume", "finish", "withdraw")
@@ -25,6 +25,15 @@ class Outcome:
     record: SessionRecord
     changes: list[Change]
     finished: bool = False
+
+
+def _make_resolvable(flow: Flow) -> None:
+    # A session is reopened by flow id and version; a flow given directly (read from a file)
+    # must be findable that way for the rest of the process.
+    try:
+        load_flow(flow.id, flow.version)
+    except KeyError:
+        register_flow(flow)
 
 
 def flow_of(record: SessionRecord) -> Flow:
@@ -56,6 +65,7 @@ class Interviews:
         consent: str = "given",
     ) -> SessionRecord:
         """Create and start a session (consent already given), committed."""
+        _make_resolvable(flow)
         engine = engine_for(flow)
         session = engine.new_session(lang)
         changes = [Change("consent", new=consent)] + engine.start(session)
@@ -81,6 +91,7 @@ class Interviews:
         chat_id: int | None = None,
     ) -> SessionRecord:
         """Record only that consent was refused: a withdrawn session with no answers."""
+        _make_resolvable(flow)
         engine = engine_for(flow)
         session = engine.new_session(lang)
         changes = [Change("consent", new="refused")] + engine.withdraw(session)

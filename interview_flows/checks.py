@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from interview_flows.expressions import Expression, ExpressionError, parse
-from interview_flows.schema import Flow, Question
+from interview_flows.schema import DONT_KNOW, Flow, Question
 
 MAX_COMBINATIONS = 20_000
 
@@ -132,7 +132,10 @@ def _check_relevance(flow: Flow) -> list[Issue]:
                 bad = True
         for name, literal in expr.compared_values():
             target = flow.question(name) if name in position else None
-            if target is not None and target.choices and target.choice(literal) is None and literal != "dont_know":
+            if literal == DONT_KNOW:
+                out.append(Issue(where, f"'dont_know' is no value in a condition; use not answered({name})"))
+                bad = True
+            elif target is not None and target.choices and target.choice(literal) is None:
                 out.append(Issue(where, f"{literal!r} is not a choice of {name!r}"))
                 bad = True
         if not bad:
@@ -170,9 +173,7 @@ def _unreachable(flow: Flow, parsed: dict[str, Expression]) -> list[Issue]:
 
 def _domain(q: Question, expr: Expression) -> list[Any]:
     """Values worth trying for a question when looking for an answer set that makes a condition true."""
-    values: list[Any] = [None]
-    if q.dont_know:
-        values.append("dont_know")
+    values: list[Any] = [None]  # unanswered, skipped or "don't know": no value
     if q.type == "multiple_choice":
         options = [c.value for c in q.choices]
         for size in range(1, min(len(options), 3) + 1):

@@ -14,6 +14,6 @@ TEST_FLOWS = Path(__file__).parent / "flows"
 @pytest.fixture
 def small_flow():
     """The small test flow with every question type and skip logic."""
-    from interview_flows.loader import load_flow_file
+    from interview_flows.loader import load_flow_file, register_flow
 
-    return load_flow_file(TEST_FLOWS / "small.yaml")
+    return register_flow(load_flow_file(TEST_FLOWS / "small.yaml"))

@@ -163,3 +163,8 @@ def test_malformed_yaml_gives_a_clean_error(text, where):
 
 def test_json_is_accepted_as_well():
     assert parse_flow(json.dumps(BASE)).id == "small-test"
+
+
+def test_dont_know_is_no_value_in_conditions():
+    doc = edited(lambda d: d["questions"][5].update(relevant="ig_followers == 'dont_know'"))
+    assert "questions[5].relevant: 'dont_know' is no value in a condition; use not answered(ig_followers)" in problems(doc)
