@@ -1,0 +1,150 @@
+"""``matang health``, ``matang backup`` and ``matang delete``: the operator's commands.
+
+Each parses its options, calls one library function (:mod:`bot.health`, :mod:`bot.backup`,
+:func:`erase_respondent`) and prints the result.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.commands.common import db_option, fail, open_store, settings
+
+
+@click.command()
+@db_option
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for the Bot API.")
+def health(db: Path | None, timeout: float) -> None:
+    """Check the database and, when MATANG_TELEGRAM_TOKEN is set, the Bot API.
+
+    One line per check (ok, FAIL or skip); exit 0 when none failed, 1 otherwise. Never creates
+    or migrates the database. Run it as the bot's user.
+    """
+    from pydantic import ValidationError
+
+    from bot.health import Check, check_database, healthy, run_checks
+    from bot.settings import describe_settings_error, load_settings
+
+    try:
+        conf = load_settings(db=db)
+    except ValidationError as exc:
+        # Still check the database the bot would use, so the report is as complete as it can be.
+        checks = [Check("configuration", "fail", describe_settings_error(exc))]
+        checks += check_database(db or os.environ.get("MATANG_DB") or "matang.db")
+    else:
+        checks = run_checks(conf, timeout=timeout)
+    for check in checks:
+        click.echo(check.line())
+    sys.exit(0 if healthy(checks) else 1)
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@db_option
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup(path: Path, db: Path | None, force: bool) -> None:
+    """Write a consistent copy of the database to PATH while the bot runs.
+
+    PATH may be a directory: the copy is then named matang-YYYYMMDD-HHMMSS.db (UTC). The copy is
+    readable by its owner only. Restore: stop the bot, copy the file back over the database
+    (removing any -wal and -shm files beside it), start the bot.
+    """
+    from bot.backup import BackupError, backup_database
+
+    conf = settings(db=db)
+    try:
+        result = backup_database(conf.db, path, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{path}: cannot write the backup ({exc.strerror or exc})")
+    click.echo(result.summary())
+
+
+@dataclass
+class Erasure:
+    """What :func:`erase_respondent` removed."""
+
+    respondent_id: int
+    who: str
+    sessions: int
+    answers: int
+    events: int
+
+
+class RespondentNotFound(LookupError):
+    """No respondent matches the reference given."""
+
+
+def find_respondent(store: Any, ref: str) -> dict[str, Any]:
+    """The respondent row for ``ref``: an internal id (``12``) or ``channel:external id``
+    (``telegram:123456789``, ``terminal:sari``). Raises :class:`RespondentNotFound`."""
+    ref = ref.strip()
+    if ref.isdigit():
+        row = store.respondent_row(int(ref))
+    elif ":" in ref:
+        channel, external = ref.split(":", 1)
+        row = next(store.db.query(
+            "select * from respondents where channel = ? and external_id = ?", [channel.strip(), external.strip()]
+        ), None)
+    else:
+        raise RespondentNotFound(f"{ref!r} is neither a respondent id nor channel:id (e.g. telegram:123456789)")
+    if row is None:
+        raise RespondentNotFound(f"no respondent {ref}")
+    return row
+
+
+def describe_respondent(store: Any, row: dict[str, Any]) -> Erasure:
+    """What erasing this respondent would remove (nothing is changed)."""
+    ids = store.sessions_of(row["id"])
+    marks = ",".join("?" * len(ids)) or "null"
+    answers = next(store.db.query(f"select count(*) n from answers where session_id in ({marks})", ids))["n"]
+    events = next(store.db.query(f"select count(*) n from events where session_id in ({marks})", ids))["n"]
+    return Erasure(row["id"], f"{row['channel']}:{row['external_id']}", len(ids), answers, events)
+
+
+def erase_respondent(store: Any, ref: str) -> Erasure:
+    """Erase the respondent ``ref`` (see :func:`find_respondent`) with ``Store.delete_respondent``:
+    answers, events, sessions and the respondent, scrubbed from the file (secure_delete, WAL
+    checkpoint)."""
+    plan = describe_respondent(store, find_respondent(store, ref))
+    store.delete_respondent(plan.respondent_id)
+    return plan
+
+
+@click.command()
+@click.option("--respondent", "ref", required=True, metavar="ID",
+              help="The respondent: internal id, or telegram:<Telegram user id>.")
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(ref: str, db: Path | None, yes: bool) -> None:
+    """Erase a respondent: answers, events, sessions and the respondent record.
+
+    The erased rows are overwritten in the database file and its WAL, not merely unlinked.
+    Backups made earlier still hold them: delete or re-make those too.
+    """
+    from bot.health import give_back_sidecars
+
+    conf = settings(db=db)
+    if not Path(conf.db).is_file():
+        fail(f"{conf.db}: no database there")
+    with open_store(conf.db) as store:
+        try:
+            plan = describe_respondent(store, find_respondent(store, ref))
+        except RespondentNotFound as exc:
+            fail(str(exc))
+        summary = (f"respondent {plan.respondent_id} ({plan.who}): {plan.sessions} session(s), "
+                   f"{plan.answers} answer(s), {plan.events} event(s)")
+        if not yes:
+            if not sys.stdin.isatty():
+                fail(f"would erase {summary}; add --yes to erase without a question")
+            click.confirm(f"Erase {summary}?", abort=True)
+        store.delete_respondent(plan.respondent_id)
+    give_back_sidecars(conf.db)
+    click.echo(f"erased {summary}")
