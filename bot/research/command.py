@@ -1,0 +1,311 @@
+"""``matang study``, ``matang export`` and ``matang report``: argument parsing only.
+
+Each command is one call into :mod:`bot.research.studies`, :mod:`bot.research.exports` or
+:mod:`bot.research.reports`; bad input (an unknown study, a bad code, an unwritable path) exits 2
+with one line on standard error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.commands.common import db_option, fail, lang_option, open_store, settings
+
+EXPORT_FORMATS = ["csv", "csv-wide", "xlsx", "jsonl", "transcripts", "qdpx"]
+
+
+def _bot_username(conf: Any) -> str:
+    """The bot's @username: from settings, else asked of the Bot API when a token is set."""
+    if conf.bot_username:
+        return str(conf.bot_username).lstrip("@")
+    if conf.telegram_token is None:
+        return ""
+    try:
+        import httpx
+
+        reply = httpx.get(f"{conf.telegram_api_url}{conf.token()}/getMe", timeout=5).json()
+        return str(reply["result"]["username"]) if reply.get("ok") else ""
+    except Exception:  # no network, bad token: fall back to the placeholder and the hint
+        return ""
+
+
+@click.group()
+def study() -> None:
+    """Create, list, inspect and close studies with invite links."""
+
+
+@study.command("create")
+@click.option("--name", required=True, help="The study's name, as researchers will see it.")
+@click.option(
+    "--org",
+    "organisation",
+    default=None,
+    help="Fix every respondent's organisation; leave out to have respondents give theirs.",
+)
+@click.option("--flow", "flow_id", default=None, help="Packaged flow id [default: $MATANG_FLOW].")
+@click.option(
+    "--researcher",
+    "researchers",
+    multiple=True,
+    type=int,
+    help="Telegram user id allowed to follow this study in Telegram (repeatable).",
+)
+@click.option("--code", default=None, help="Choose the invite code (6-32 of A-Z a-z 0-9 _ -) [default: random].")
+@click.option("--json", "as_json", is_flag=True, help="Print the study as JSON.")
+@db_option
+def create(
+    name: str,
+    organisation: str | None,
+    flow_id: str | None,
+    researchers: tuple[int, ...],
+    code: str | None,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Create a study and print its code and invite link.
+
+    \b
+    $ matang study create --name "Humas Sleman 2025" --org "Diskominfo Sleman"
+    code: q3Xf9KpL2a
+    link: https://t.me/MatangBot?start=q3Xf9KpL2a
+    """
+    from bot.research.studies import StudyError, create_study, deep_link
+
+    conf = settings(db=db)
+    with open_store(conf.db) as store:
+        try:
+            made = create_study(
+                store, name, organisation=organisation, flow_id=flow_id or conf.flow, researchers=researchers, code=code
+            )
+        except StudyError as exc:
+            fail(str(exc))
+    username = _bot_username(conf)
+    link = deep_link(made.code, username)
+    if as_json:
+        click.echo(json.dumps({**made.to_dict(), "link": link}, ensure_ascii=False))
+    else:
+        click.echo(f"code: {made.code}")
+        click.echo(f"link: {link}")
+        click.echo(f"name: {made.name}")
+        click.echo(f"flow: {made.flow_id} {made.flow_version}")
+        click.echo(f"organisation: {made.organisation or '(each respondent gives theirs)'}")
+        if made.researchers:
+            click.echo("researchers: " + ", ".join(str(r) for r in made.researchers))
+        click.echo(f"terminal: matang interview --study {made.code}")
+    if not username:
+        click.echo("matang: hint: set MATANG_BOT_USERNAME to the bot's @username to print the real link", err=True)
+
+
+@study.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the studies as JSON lines.")
+@db_option
+def list_(as_json: bool, db: Path | None) -> None:
+    """List studies, newest first, with their number of sessions."""
+    from bot.research.studies import list_studies
+
+    conf = settings(db=db)
+    with open_store(conf.db) as store:
+        counts = {
+            r["study_code"]: (r["n"], r["done"])
+            for r in store.db.query(
+                "select study_code, count(*) as n, sum(state = 'finished') as done from sessions"
+                " where study_code is not null group by study_code"
+            )
+        }
+        studies = list_studies(store)
+    if not studies and not as_json:
+        click.echo("no studies yet: create one with `matang study create --name NAME`")
+    for s in studies:
+        n, done = counts.get(s.code, (0, 0))
+        if as_json:
+            click.echo(json.dumps({**s.to_dict(), "sessions": n, "finished": done or 0}, ensure_ascii=False))
+        else:
+            state = "closed" if s.closed else "open"
+            click.echo(f"{s.code}\t{state}\t{n} session(s), {done or 0} finished\t{s.name}")
+
+
+@study.command("status")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@lang_option
+@db_option
+def status(code: str, as_json: bool, lang: str | None, db: Path | None) -> None:
+    """Progress of a study and the organisation-level assessment so far."""
+    from bot.research.studies import StudyError, study_status
+
+    conf = settings(db=db, lang=lang)
+    with open_store(conf.db) as store:
+        try:
+            st = study_status(store, code)
+        except StudyError as exc:
+            fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(st.to_dict(), ensure_ascii=False))
+        return
+    click.echo(status_text(st, conf.lang))
+
+
+def status_text(st: Any, lang: str = "en") -> str:
+    """A study's status as lines for people (the CLI and the Telegram ``/status`` reply)."""
+    s = st.study
+    lines = [
+        f"{s.code} — {s.name} ({'closed' if s.closed else 'open'})",
+        f"flow: {s.flow_id} {s.flow_version}; organisation: {s.organisation or 'given by each respondent'}",
+        f"invited: {st.invited}; declined: {st.declined}; started: {st.started} "
+        f"(in progress {st.in_progress}, finished {st.finished}, withdrawn {st.withdrawn})",
+        "median duration: " + ("—" if st.median_minutes is None else f"{st.median_minutes} min"),
+    ]
+    if st.first_at:
+        lines.append(f"first: {st.first_at[:16]}; last activity: {(st.last_at or '')[:16]}")
+    if st.organisations:
+        lines.append("organisation level so far:")
+        for o in st.organisations:
+            a = o.assessment
+            line = f"  {o.name}: level {a.level} ({a.level_name.get(lang)}), {o.respondents} respondent(s)"
+            if a.disagreements:
+                line += "; disagreement on " + ", ".join(a.disagreements)
+            lines.append(line)
+    else:
+        lines.append("organisation level so far: no finished interview yet")
+    return "\n".join(lines)
+
+
+@study.command("close")
+@click.argument("code")
+@db_option
+def close(code: str, db: Path | None) -> None:
+    """Close a study: its link starts no new interviews (open ones may still finish)."""
+    from bot.research.studies import StudyError, close_study
+
+    conf = settings(db=db)
+    with open_store(conf.db) as store:
+        try:
+            s = close_study(store, code)
+        except StudyError as exc:
+            fail(str(exc))
+    click.echo(f"{s.code}: closed at {s.closed_at}")
+
+
+@study.command("reopen")
+@click.argument("code")
+@db_option
+def reopen(code: str, db: Path | None) -> None:
+    """Reopen a closed study."""
+    from bot.research.studies import StudyError, reopen_study
+
+    conf = settings(db=db)
+    with open_store(conf.db) as store:
+        try:
+            s = reopen_study(store, code)
+        except StudyError as exc:
+            fail(str(exc))
+    click.echo(f"{s.code}: open")
+
+
+@click.command()
+@click.option("--study", "code", required=True, help="The study's code.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="The export format.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output file (a directory or .zip for transcripts; '-' for standard output with csv and jsonl)"
+    " [default: CODE-FORMAT.EXT].",
+)
+@click.option(
+    "--identify", is_flag=True, help="Include names, usernames and Telegram ids (the default is pseudonymous)."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default=None,
+    help="Language of question texts and labels [default: each interview's own].",
+)
+@db_option
+def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | None, db: Path | None) -> None:
+    """Export a study's interviews for analysis: pseudonymous unless --identify.
+
+    \b
+    csv          long format, one row per answer
+    csv-wide     one row per session, with NAME.codebook.csv beside NAME.csv
+    xlsx         long, wide, codebook, assessments and events sheets
+    jsonl        every event of every session, in order
+    transcripts  one Markdown file per session, in a directory (or a .zip)
+    qdpx         REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder
+
+    Texts are in each interview's language unless --lang is given.
+    """
+    from bot.research.exports import SUFFIXES, ExportError, export_study
+    from bot.research.studies import StudyError
+
+    conf = settings(db=db)
+    if out is None:
+        out = Path(f"{code}-{fmt}{'' if fmt == 'transcripts' else SUFFIXES[fmt]}")
+    if str(out) == "-" and fmt not in ("csv", "jsonl"):
+        fail(f"--out -: only csv and jsonl can be written to standard output, not {fmt}")
+    with open_store(conf.db) as store:
+        try:
+            result = export_study(store, code, fmt, out, identify=identify, lang=lang)
+        except (StudyError, ExportError) as exc:
+            fail(str(exc))
+        except BrokenPipeError:  # `matang export --out - | head`: the reader has had enough
+            _quiet_stdout()
+            return
+        except OSError as exc:
+            fail(f"{exc.filename or out}: cannot write the export ({exc.strerror or exc})")
+    if identify:
+        click.echo(
+            f"matang: IDENTIFYING export: {', '.join(str(p) for p in result.paths)} contains respondents' "
+            "names, usernames and Telegram ids; store and share it as personal data",
+            err=True,
+        )
+    click.echo(result.summary(), err=str(out) == "-")
+
+
+def _quiet_stdout() -> None:
+    import os
+    import sys
+
+    # Python would report the broken pipe again when it flushes stdout at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+@click.command()
+@click.option("--session", "session_id", type=int, default=None, help="One session's report.")
+@click.option("--study", "code", default=None, help="A study's report (per organisation).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The PDF file [default: report-SESSION.pdf or report-CODE.pdf].",
+)
+@lang_option
+@db_option
+def report(session_id: int | None, code: str | None, out: Path | None, lang: str | None, db: Path | None) -> None:
+    """Write a PDF report for a session or a study: level, chart, ratings, suggestions, method."""
+    from bot.research.reports import ReportError, session_report, study_report, write_report
+    from bot.research.studies import StudyError
+
+    if (session_id is None) == (code is None):
+        fail("give exactly one of --session ID or --study CODE")
+    conf = settings(db=db, lang=lang)
+    out = out or Path(f"report-{session_id if session_id is not None else code}.pdf")
+    with open_store(conf.db) as store:
+        try:
+            data = (
+                session_report(store, session_id, lang)
+                if session_id is not None
+                else study_report(store, code or "", conf.lang)
+            )
+        except (StudyError, ReportError) as exc:
+            fail(str(exc))
+    try:
+        write_report(data, out)
+    except OSError as exc:
+        fail(f"{out}: cannot write the report ({exc.strerror or exc})")
+    click.echo(f"wrote {out} ({len(data) // 1024} KiB)")

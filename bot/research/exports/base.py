@@ -1,0 +1,479 @@
+"""What every export format shares: reading a study's sessions, answers and events as streams.
+
+Sessions are read with one SQL cursor and their answers (or events) with a second cursor in the
+same order, zipped together, so only one session's rows are in memory at a time whatever the size
+of the study. Both cursors run inside one read transaction: the export is a consistent snapshot
+even while the bot keeps writing (SQLite WAL lets writers go on meanwhile).
+
+Respondents are pseudonymous (see :mod:`bot.research.pseudonyms`) unless ``identify`` is set.
+Deleted respondents have no rows left, so they are absent from every export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.research.pseudonyms import Pseudonyms
+from bot.research.studies import Study, declined_sql, session_organisation
+from bot.store import Store, loads
+
+STATUS = {"finished": "finished", "withdrawn": "withdrawn", "new": "partial", "asking": "partial", "paused": "partial"}
+"""Session state to the export's ``session_status``; a refused consent is ``declined``."""
+IDENTITY_COLUMNS = ["respondent_channel", "respondent_external_id", "respondent_name", "respondent_username"]
+
+
+class ExportError(ValueError):
+    """An export that cannot be written (bad output path, unknown format); one line."""
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    format: str
+    paths: list[Path]
+    sessions: int = 0
+    rows: int = 0
+    identify: bool = False
+
+    def summary(self) -> str:
+        """One line for people."""
+        where = ", ".join(str(p) for p in self.paths)
+        kind = "identifying" if self.identify else "pseudonymous"
+        return f"{self.format}: {self.sessions} session(s), {self.rows} row(s), {kind}, written to {where}"
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    """One session as exports see it (never the chat id; identity only when asked for)."""
+
+    id: int
+    respondent: str
+    respondent_id: int
+    channel: str
+    external_id: str
+    name: str | None
+    username: str | None
+    fixed_organisation: str | None
+    flow_id: str
+    flow_version: str
+    lang: str
+    state: str
+    status: str
+    started_at: str
+    updated_at: str
+    finished_at: str | None
+    level: int | None
+    """The level of the assessment stored when the interview finished (None before)."""
+    assessment_json: str | None
+    """The whole stored assessment, read only by the formats that write it."""
+    organisation: str | None = None
+
+    @property
+    def assessment(self) -> dict[str, Any] | None:
+        """The stored assessment (None for unfinished sessions, or when not read)."""
+        return loads(self.assessment_json)
+
+
+@dataclass(slots=True)
+class AnswerRow:
+    """One stored answer of a session (``raw``: its JSON as stored)."""
+
+    question_id: str
+    value: Any
+    first_answered_at: str | None
+    answered_at: str
+    times_changed: int
+    raw: str = ""
+
+
+class FlowView:
+    """Look-ups on one flow that exports make millions of times, computed once.
+
+    A pydantic model's attribute access is slow next to a dict; and most answers are choices, so
+    their cells (value and label) repeat and are cached, up to :data:`CELL_CACHE` of them.
+    """
+
+    CELL_CACHE = 20_000
+
+    def __init__(self, flow: Any) -> None:
+        from interview_flows.engine import engine_for
+
+        self.flow = flow
+        self.engine = engine_for(flow)
+        self.questions = {q.id: q for q in flow.questions}
+        self.position = {q.id: i for i, q in enumerate(flow.questions)}
+        self.texts = {lang: {q.id: q.text.get(lang) for q in flow.questions} for lang in ("id", "en")}
+        self.free_text = {q.id for q in flow.questions if q.type == "text"}
+        self.variables = flow.variables()
+        self._cells: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def text(self, question_id: str, lang: str) -> str:
+        """A question's text ('' for a question the flow does not have)."""
+        return self.texts["en" if lang == "en" else "id"].get(question_id, "")
+
+    def cells(self, a: AnswerRow, lang: str) -> tuple[str, str]:
+        """An answer's value cell and label cell."""
+        if a.question_id in self.free_text:
+            text = value_text(a.value)
+            return text, text
+        key = (a.question_id, a.raw, lang)
+        found = self._cells.get(key)
+        if found is None:
+            q = self.questions.get(a.question_id)
+            if q is None:
+                found = (value_text(a.value), value_text(a.value))
+            else:
+                from interview_flows.answers import describe_answer
+
+                found = (value_text(a.value), describe_answer(q, a.value, lang))
+            if len(self._cells) < self.CELL_CACHE:
+                self._cells[key] = found
+        return found
+
+
+@dataclass(slots=True)
+class EventRow:
+    """One event of a session's append-only log; old and new values as their stored JSON."""
+
+    id: int
+    at: str
+    kind: str
+    question_id: str | None
+    old_json: str | None
+    new_json: str | None
+    detail: str | None
+
+    @property
+    def old(self) -> Any:
+        """The value before the event."""
+        return loads(self.old_json)
+
+    @property
+    def new(self) -> Any:
+        """The value after the event."""
+        return loads(self.new_json)
+
+
+SESSION_COLUMNS = (
+    "s.id, s.respondent_id, r.channel, r.external_id, r.name, r.username, s.organisation,"
+    " s.flow_id, s.flow_version, s.lang, s.state, s.started_at, s.updated_at, s.finished_at,"
+    " json_extract(s.assessment, '$.level')"
+)
+
+
+@dataclass
+class Job:
+    """One export of one study: the store, the study, and whether respondents are identified."""
+
+    store: Store
+    study: Study
+    identify: bool = False
+    lang: str | None = None
+    pseudonyms: Pseudonyms | None = None
+    _flows: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _views: dict[tuple[str, str], FlowView] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.pseudonyms is None:
+            self.pseudonyms = Pseudonyms(self.store)
+
+    @property
+    def conn(self) -> Any:
+        """The raw sqlite3 connection (tuples are faster than dicts for millions of rows)."""
+        return self.store.db.conn
+
+    def flow(self, flow_id: str, version: str) -> Any:
+        """The flow at a version, or None when this installation no longer has it."""
+        key = (flow_id, version)
+        if key not in self._flows:
+            from interview_flows.loader import load_flow
+
+            try:
+                self._flows[key] = load_flow(flow_id, version)
+            except KeyError:
+                self._flows[key] = None
+        return self._flows[key]
+
+    def view(self, flow: Any) -> FlowView | None:
+        """The cached look-ups of a flow (None for None)."""
+        if flow is None:
+            return None
+        key = (flow.id, flow.version)
+        if key not in self._views:
+            self._views[key] = FlowView(flow)
+        return self._views[key]
+
+    def study_flow(self) -> Any:
+        """The flow and version the study fixed."""
+        return self.flow(self.study.flow_id, self.study.flow_version)
+
+    def text_lang(self, session_lang: str | None = None) -> str:
+        """The language of question texts and labels: the export's, else the session's."""
+        return self.lang or (session_lang if session_lang in ("id", "en") else "id")
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _sessions_cursor(self, assessment: bool = False) -> Iterator[tuple[Any, ...]]:
+        # A stored assessment is several kB: read it only for the formats that write it.
+        return self.conn.execute(
+            f"select {SESSION_COLUMNS}, {'s.assessment' if assessment else 'null'}, {declined_sql()} from sessions s"
+            " join respondents r on r.id = s.respondent_id where s.study_code = ? order by s.id",
+            [self.study.code],
+        )
+
+    def _session(self, row: tuple[Any, ...]) -> SessionInfo:
+        (
+            sid,
+            rid,
+            channel,
+            external_id,
+            name,
+            username,
+            org,
+            flow_id,
+            version,
+            lang,
+            state,
+            started,
+            updated,
+            finished,
+            level,
+            assessment,
+            declined,
+        ) = row
+        assert self.pseudonyms is not None
+        return SessionInfo(
+            id=sid,
+            respondent=self.pseudonyms(channel, external_id),
+            respondent_id=rid,
+            channel=channel,
+            external_id=str(external_id),
+            name=name,
+            username=username,
+            fixed_organisation=org,
+            flow_id=flow_id,
+            flow_version=version,
+            lang=lang,
+            state=state,
+            status="declined" if declined else STATUS.get(state, state),
+            started_at=started,
+            updated_at=updated,
+            finished_at=finished,
+            level=None if level is None else int(level),
+            assessment_json=assessment,
+        )
+
+    def sessions(self, *, assessment: bool = False) -> Iterator[SessionInfo]:
+        """Every session of the study, oldest first, with its organisation resolved."""
+        for row in self._sessions_cursor(assessment):
+            s = self._session(row)
+            s.organisation = self._organisation_of(s, None)
+            yield s
+
+    def sessions_with_answers(self, *, effective: bool = True) -> Iterator[tuple[SessionInfo, Any, list[AnswerRow]]]:
+        """Each session with its flow and its answers in flow order.
+
+        ``effective`` leaves out answers to questions that no longer apply (the respondent went
+        back and changed an earlier answer); they stay in the event log and the JSON lines.
+        """
+        answers = self.conn.execute(
+            "select a.session_id, a.question_id, a.value, a.first_answered_at, a.answered_at, a.times_changed"
+            " from sessions s join answers a on a.session_id = s.id where s.study_code = ?"
+            " order by s.id",
+            [self.study.code],
+        )
+        for row, group in zip_groups(self._sessions_cursor(), answers):
+            s = self._session(row)
+            flow = self.flow(s.flow_id, s.flow_version)
+            rows = [AnswerRow(a[1], loads(a[2]), a[3], a[4], a[5] or 0, a[2]) for a in group]
+            view = self.view(flow)
+            if view is not None:
+                if effective:
+                    keep = view.engine.effective_answers({a.question_id: a.value for a in rows})
+                    rows = [a for a in rows if a.question_id in keep]
+                position = view.position
+                rows.sort(key=lambda a: position.get(a.question_id, 1 << 30))
+            s.organisation = self._organisation_of(s, {a.question_id: a.value for a in rows}, flow)
+            yield s, flow, rows
+
+    def sessions_with_events(self, *, assessment: bool = False) -> Iterator[tuple[SessionInfo, list[EventRow]]]:
+        """Each session with its whole event log, in order."""
+        events = self.conn.execute(
+            "select e.session_id, e.id, e.at, e.kind, e.question_id, e.old_value, e.new_value, e.detail"
+            " from sessions s join events e on e.session_id = s.id where s.study_code = ?"
+            " order by s.id, e.id",
+            [self.study.code],
+        )
+        for row, group in zip_groups(self._sessions_cursor(assessment), events):
+            s = self._session(row)
+            s.organisation = self._organisation_of(s, None)
+            yield s, [EventRow(e[1], e[2], e[3], e[4], e[5], e[6], self.scrub(s, e[7])) for e in group]
+
+    def _organisation_of(self, s: SessionInfo, answers: dict[str, Any] | None, flow: Any = None) -> str | None:
+        fixed = s.fixed_organisation or self.study.organisation
+        if fixed:
+            return fixed
+        view = self.view(flow or self.flow(s.flow_id, s.flow_version))
+        question = view.variables.get("organisation") if view is not None else None
+        if question is None:
+            return None
+        if answers is None:
+            row = self.conn.execute(
+                "select value from answers where session_id = ? and question_id = ?", [s.id, question]
+            ).fetchone()
+            answers = {question: loads(row[0])} if row else {}
+        return session_organisation(None, answers, question)
+
+    # -- identity --------------------------------------------------------------------------
+
+    def identity_header(self) -> list[str]:
+        """The identity columns, present only in identifying exports."""
+        return IDENTITY_COLUMNS if self.identify else []
+
+    def identity(self, s: SessionInfo) -> list[Any]:
+        """A session's identity values (empty unless identifying)."""
+        return [s.channel, s.external_id, s.name or "", s.username or ""] if self.identify else []
+
+    def scrub(self, s: SessionInfo, text: str | None) -> str | None:
+        """Free metadata text (an event's ``detail``) with the respondent's identifiers masked.
+
+        A channel may log a command with a user id in it; a pseudonymous export must not carry it.
+        """
+        if text is None or self.identify:
+            return text
+        for secret in (s.external_id, s.username, s.name):
+            if secret and len(secret) >= 3 and secret in text:
+                text = text.replace(secret, s.respondent)
+        return text
+
+
+def zip_groups(
+    parents: Iterable[tuple[Any, ...]], children: Iterable[tuple[Any, ...]]
+) -> Iterator[tuple[Any, list[Any]]]:
+    """Pair each parent row (key in column 0) with the child rows whose column 0 equals it.
+
+    Both inputs are ordered by that key ascending; children without a parent are skipped.
+
+    >>> [(p[0], [c[1] for c in g]) for p, g in zip_groups([(1,), (2,), (4,)], [(1, "a"), (1, "b"), (3, "x"), (4, "c")])]
+    [(1, ['a', 'b']), (2, []), (4, ['c'])]
+    """
+    it = iter(children)
+    child = next(it, None)
+    for parent in parents:
+        key = parent[0]
+        while child is not None and child[0] < key:
+            child = next(it, None)
+        group = []
+        while child is not None and child[0] == key:
+            group.append(child)
+            child = next(it, None)
+        yield parent, group
+
+
+@contextlib.contextmanager
+def snapshot(store: Store) -> Iterator[None]:
+    """A read transaction: every query inside sees the database as it was at the first one."""
+    conn = store.db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("begin")
+    try:
+        yield
+    finally:
+        conn.execute("rollback")
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+def value_text(value: Any) -> str:
+    """A stored answer as a cell: choice values separated by spaces (as XLSForm/ODK do).
+
+    >>> value_text(["fb", "ig"]), value_text(3), value_text(2.5), value_text(None)
+    ('fb ig', '3', '2.5', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def label_text(flow: Any, question_id: str, value: Any, lang: str) -> str:
+    """The answer as the respondent read it (choice labels in ``lang``)."""
+    if flow is None or question_id not in flow._index:
+        return value_text(value)
+    from interview_flows.answers import describe_answer
+
+    return describe_answer(flow.question(question_id), value, lang)
+
+
+def question_text(flow: Any, question_id: str, lang: str) -> str:
+    """A question's text in ``lang`` ('' when the flow does not know it)."""
+    if flow is None or question_id not in flow._index:
+        return ""
+    return flow.question(question_id).text.get(lang)
+
+
+def duration_minutes(s: SessionInfo) -> str:
+    """Minutes from start to finish, one decimal ('' for an unfinished session)."""
+    if not s.finished_at:
+        return ""
+    from datetime import datetime
+
+    delta = datetime.fromisoformat(s.finished_at) - datetime.fromisoformat(s.started_at)
+    return f"{delta.total_seconds() / 60:.1f}"
+
+
+# -- output paths ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[Any]:
+    """Write a file under a temporary name beside ``path`` and move it into place on success.
+
+    An export that fails half-way leaves no half-written file behind; the file is readable by
+    its owner only, since exports hold interview data.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        with open(tmp, mode, **kwargs) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """A directory built under a temporary name and moved to ``path`` on success (replacing it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            if not path.is_dir():
+                raise ExportError(f"{path}: exists and is not a directory")
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+Writer = Callable[[Job, Path], ExportResult]

@@ -1,0 +1,65 @@
+"""``csv``: the long format, one row per answer (the tidy shape R, pandas and SPSS read directly).
+
+Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
+question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status;
+identifying exports add the respondent's channel, external id, name and username at the end.
+Question texts and labels are in the language the respondent answered in.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from bot.research.exports.base import ExportResult, Job, atomic_file, value_text
+
+HEADER = [
+    "study",
+    "respondent",
+    "session",
+    "flow_id",
+    "flow_version",
+    "lang",
+    "question_id",
+    "question_text",
+    "value",
+    "label",
+    "answered_at",
+    "times_changed",
+    "session_status",
+]
+
+
+def write(job: Job, out: Path) -> ExportResult:
+    """Write the long CSV to ``out`` (``-`` for standard output)."""
+    if str(out) == "-":
+        return write_to(job, sys.stdout, out)
+    with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
+        return write_to(job, fh, out)
+
+
+def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
+    """Write the long CSV to an open text file."""
+    writer = csv.writer(fh)
+    writer.writerow(HEADER + job.identity_header())
+    result = ExportResult("csv", [Path(out)], identify=job.identify)
+    code = job.study.code
+    for s, flow, answers in job.sessions_with_answers():
+        result.sessions += 1
+        lang = job.text_lang(s.lang)
+        ident = job.identity(s)
+        head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
+        rows = []
+        view = job.view(flow)
+        for a in answers:
+            if view is not None:
+                text = view.text(a.question_id, lang)
+                value, label = view.cells(a, lang)
+            else:
+                text, value, label = "", value_text(a.value), value_text(a.value)
+            rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, *ident])
+        writer.writerows(rows)
+        result.rows += len(rows)
+    return result

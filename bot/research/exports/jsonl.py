@@ -1,0 +1,96 @@
+"""``jsonl``: every event of every session, in order — enough to rebuild each interview.
+
+One JSON object per line. Each session starts with a ``session`` line (study, respondent
+pseudonym, flow id and version, language, organisation, status, times) followed by its ``event``
+lines in the order they happened: ``kind`` (consent, state, answer, change, skip, language,
+command…), ``question_id``, ``old`` and ``new`` values, ``at`` and ``detail``. A finished session
+ends with an ``assessment`` line. Replaying ``answer``/``change`` (set ``new``) and ``skip``
+(remove) events gives exactly the stored answers (:func:`replay`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from json.encoder import encode_basestring as encode_string
+from pathlib import Path
+from typing import IO, Any
+
+from bot.research.exports.base import ExportResult, Job, atomic_file
+
+
+def write(job: Job, out: Path) -> ExportResult:
+    """Write the JSON lines to ``out`` (``-`` for standard output)."""
+    if str(out) == "-":
+        return write_to(job, sys.stdout, out)
+    with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
+        return write_to(job, fh, out)
+
+
+def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
+    """Write the JSON lines to an open text file."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else encode_string(value)
+
+    result = ExportResult("jsonl", [Path(out)], identify=job.identify)
+    code = job.study.code
+    for s, events in job.sessions_with_events(assessment=True):
+        result.sessions += 1
+        head: dict[str, Any] = {
+            "type": "session",
+            "study": code,
+            "session": s.id,
+            "respondent": s.respondent,
+            "organisation": s.organisation,
+            "flow_id": s.flow_id,
+            "flow_version": s.flow_version,
+            "lang": s.lang,
+            "status": s.status,
+            "state": s.state,
+            "started_at": s.started_at,
+            "finished_at": s.finished_at,
+        }
+        if job.identify:
+            head.update(channel=s.channel, external_id=s.external_id, name=s.name, username=s.username)
+        lines = [dumps(head)]
+        # Values are stored as compact JSON: copy them into the line rather than decode and
+        # encode every one again (this loop runs once per event, millions of times).
+        prefix = f'{{"type":"event","session":{s.id},"seq":'
+        for n, e in enumerate(events, 1):
+            lines.append(
+                f'{prefix}{n},"at":{text(e.at)},"kind":{text(e.kind)},"question_id":{text(e.question_id)},'
+                f'"old":{e.old_json or "null"},"new":{e.new_json or "null"},"detail":{text(e.detail)}}}'
+            )
+        if s.assessment_json:
+            # The stored assessment is JSON already: copy it rather than decode and encode it again.
+            lines.append(f'{{"type":"assessment","session":{s.id},"assessment":{s.assessment_json}}}')
+        lines.append("")
+        fh.write("\n".join(lines))
+        result.rows += len(events)
+    return result
+
+
+def replay(lines: Iterable[str]) -> dict[int, dict[str, Any]]:
+    """Rebuild every session's answers from exported JSON lines: session id to answers.
+
+    >>> replay(['{"type":"session","session":1}',
+    ...         '{"type":"event","session":1,"kind":"answer","question_id":"q","old":null,"new":"a"}',
+    ...         '{"type":"event","session":1,"kind":"change","question_id":"q","old":"a","new":"b"}'])
+    {1: {'q': 'b'}}
+    """
+    sessions: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        answers = sessions.setdefault(item["session"], {})
+        if item["type"] != "event":
+            continue
+        if item["kind"] in ("answer", "change"):
+            answers[item["question_id"]] = item["new"]
+        elif item["kind"] == "skip":
+            answers.pop(item["question_id"], None)
+    return sessions

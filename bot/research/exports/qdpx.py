@@ -1,0 +1,293 @@
+"""``qdpx``: a REFI-QDA project (QDA-XML 1.0) for NVivo, ATLAS.ti, MAXQDA and QualCoder.
+
+The ``.qdpx`` file is a zip holding ``project.qde`` (the XML project) and ``sources/`` (one plain
+text file per interview). In the project:
+
+- the criteria of the maturity model are the **codes**, grouped under one non-codable code per
+  level;
+- each interview is a **text source** (its transcript), and each free-text answer in it is a
+  selection **coded** with the criteria of its question;
+- each respondent is a **case** with the **variables** organisation, role and level, linked to
+  their interviews.
+
+GUIDs are UUID 5 derived from the study code and the record ids, so exporting the same study
+twice gives the same GUIDs (a QDA tool can merge the two) and reveals nothing about respondents.
+The project validates against the REFI-QDA ``Project.xsd``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from bot.research.exports.base import ExportResult, Job, SessionInfo, atomic_file
+from bot.research.exports.transcripts import WORDS, Item, items
+from bot.store import loads
+
+NAMESPACE = uuid.UUID("5b0f3c9e-6a55-4a53-9a0e-6d61746e6721")
+LEVEL_COLOURS = {1: "#9e9e9e", 2: "#1f77b4", 3: "#2ca02c", 4: "#ff7f0e", 5: "#9467bd"}
+VARIABLES = (("organisation", "Text"), ("role", "Text"), ("level", "Integer"))
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def guid(*parts: Any) -> str:
+    """A stable GUID for a thing in the project.
+
+    >>> guid("code", "L2.publish") == guid("code", "L2.publish")
+    True
+    """
+    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
+
+
+def _t(text: Any) -> str:
+    return escape(_XML_BAD.sub("", str(text)))
+
+
+def _a(text: Any) -> str:
+    return quoteattr(_XML_BAD.sub("", str(text)))
+
+
+def source_text(job: Job, s: SessionInfo, flow: Any, found: list[Item]) -> tuple[str, list[tuple[Item, int, int]]]:
+    """The plain text of one interview and the character span of each free-text answer."""
+    lang = job.text_lang(s.lang)
+    w = {k: v[lang] for k, v in WORDS.items()}
+    parts: list[str] = []
+    pos = 0
+    spans: list[tuple[Item, int, int]] = []
+
+    def add(text: str) -> None:
+        nonlocal pos
+        parts.append(text)
+        pos += len(text)
+
+    add(f"{w['title']} — {s.id}\n")
+    add(f"{w['study']}: {job.study.code} — {job.study.name}\n")
+    add(f"{w['respondent']}: {s.respondent}\n")
+    add(f"{w['organisation']}: {s.organisation or '—'}\n")
+    add(f"{w['flow']}: {s.flow_id} {s.flow_version} · {w['lang']}: {s.lang} · {w['status']}: {s.status}\n")
+    add(f"{w['started']}: {s.started_at} · {w['finished']}: {s.finished_at or '—'}\n")
+    section = None
+    for n, item in enumerate(found, 1):
+        if item.section != section and flow is not None and item.section:
+            section = item.section
+            add(f"\n[{flow.section(section).title.get(lang)}]\n")
+        add(f"\n{n}. {' '.join(item.text.split())}\n({item.at})\n")
+        answer = w["skipped"] if item.skipped else item.label
+        start = pos
+        add(answer)
+        if item.free_text and not item.skipped:
+            spans.append((item, start, pos))
+        add("\n")
+    return "".join(parts), spans
+
+
+def write(job: Job, out: Path) -> ExportResult:
+    """Write the ``.qdpx`` project to ``out``."""
+    from scoring.criteria import load_model
+
+    model = load_model()
+    known = {c.id for c in model.criteria}
+    result = ExportResult("qdpx", [out], identify=job.identify)
+    code = job.study.code
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    user = guid("user", "matang")
+    fd, qde_tmp = tempfile.mkstemp(prefix=".project.", suffix=".qde", dir=out.parent if out.parent.exists() else None)
+    os.close(fd)
+    try:
+        with atomic_file(out, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            with open(qde_tmp, "w", encoding="utf-8") as qde:
+                qde.write('<?xml version="1.0" encoding="utf-8"?>\n')
+                qde.write(
+                    f'<Project xmlns="urn:QDA-XML:project:1.0" name={_a(f"{job.study.name} ({code})")}'
+                    f' origin="Matang" creatingUserGUID="{user}" creationDateTime="{stamp}">\n'
+                )
+                qde.write(f'<Users><User guid="{user}" name="Matang export"/></Users>\n')
+                _codebook(qde, model, job.text_lang())
+                qde.write("<Variables>\n")
+                for name, kind in VARIABLES:
+                    qde.write(
+                        f'<Variable guid="{guid("variable", code, name)}" name="{name}" typeOfVariable="{kind}"/>\n'
+                    )
+                qde.write("</Variables>\n")
+                _cases(qde, job)
+                sources_open = False
+                for s, flow, answers in job.sessions_with_answers():
+                    if not sources_open:
+                        qde.write("<Sources>\n")
+                        sources_open = True
+                    found = items(job, s, flow, answers)
+                    text, spans = source_text(job, s, flow, found)
+                    source = guid("source", code, s.id)
+                    zf.writestr(f"sources/{source}.txt", text)
+                    qde.write(
+                        f'<TextSource guid="{source}" name="session-{s.id:06d}"'
+                        f' plainTextPath="internal://{source}.txt" creatingUser="{user}"'
+                        f' creationDateTime="{_datetime(s.started_at)}">\n'
+                        f"<Description>{_t(_description(job, s))}</Description>\n"
+                    )
+                    for item, start, end in spans:
+                        codes = [c for c in item.criteria if c in known]
+                        qde.write(
+                            f'<PlainTextSelection guid="{guid("selection", code, s.id, item.question_id)}"'
+                            f' name={_a(item.question_id)} startPosition="{start}" endPosition="{end}"'
+                            f' creatingUser="{user}" creationDateTime="{_datetime(item.at)}">\n'
+                        )
+                        for c in codes:
+                            qde.write(
+                                f'<Coding guid="{guid("coding", code, s.id, item.question_id, c)}" creatingUser="{user}">'
+                                f'<CodeRef targetGUID="{guid("code", c)}"/></Coding>\n'
+                            )
+                        qde.write("</PlainTextSelection>\n")
+                        result.rows += 1
+                    qde.write("</TextSource>\n")
+                    result.sessions += 1
+                if sources_open:
+                    qde.write("</Sources>\n")
+                qde.write(f"<Description>{_t(_project_description(job))}</Description>\n")
+                qde.write("</Project>\n")
+            zf.write(qde_tmp, "project.qde")
+    finally:
+        os.unlink(qde_tmp)
+    return result
+
+
+def _codebook(qde: IO[str], model: Any, lang: str) -> None:
+    qde.write("<CodeBook><Codes>\n")
+    for lv in model.levels:
+        own = model.criteria_of(lv.level)
+        if not own:
+            continue
+        qde.write(
+            f'<Code guid="{guid("level", lv.level)}" name={_a(f"Level {lv.level}: {lv.name.get(lang)}")}'
+            f' isCodable="false" color="{LEVEL_COLOURS.get(lv.level, "#777777")}">\n'
+            f"<Description>{_t(lv.focus.get(lang))}</Description>\n"
+        )
+        for c in own:
+            qde.write(
+                f'<Code guid="{guid("code", c.id)}" name={_a(f"{c.id} {c.name.get(lang)}")} isCodable="true"'
+                f' color="{LEVEL_COLOURS.get(lv.level, "#777777")}">'
+                f"<Description>{_t(c.description.get(lang))}</Description></Code>\n"
+            )
+        qde.write("</Code>\n")
+    qde.write("</Codes></CodeBook>\n")
+
+
+def _case_rows(job: Job) -> Iterator[tuple[Any, ...]]:
+    return job.conn.execute(
+        "select s.respondent_id, s.id, s.organisation, s.flow_id, s.flow_version, s.lang, s.state,"
+        " json_extract(s.assessment, '$.level'), r.channel, r.external_id, r.name, r.username"
+        " from sessions s join respondents r on r.id = s.respondent_id where s.study_code = ?"
+        " order by s.respondent_id, s.id",
+        [job.study.code],
+    )
+
+
+def _cases(qde: IO[str], job: Job) -> None:
+    """One case per respondent (rows come ordered by respondent, so one case is held at a time)."""
+    code = job.study.code
+    current: dict[str, Any] | None = None
+    opened = False
+
+    def flush(case: dict[str, Any] | None) -> None:
+        nonlocal opened
+        if case is None:
+            return
+        if not opened:
+            qde.write("<Cases>\n")
+            opened = True
+        qde.write(f'<Case guid="{guid("case", code, case["respondent"])}" name={_a(case["name"])}>\n')
+        for name, kind in VARIABLES:
+            value = case.get(name)
+            if value in (None, ""):
+                continue
+            element = "IntegerValue" if kind == "Integer" else "TextValue"
+            qde.write(
+                f'<VariableValue><VariableRef targetGUID="{guid("variable", code, name)}"/>'
+                f"<{element}>{_t(value)}</{element}></VariableValue>\n"
+            )
+        for sid in case["sessions"]:
+            qde.write(f'<SourceRef targetGUID="{guid("source", code, sid)}"/>\n')
+        qde.write("</Case>\n")
+
+    assert job.pseudonyms is not None
+    for rid, sid, org, flow_id, version, lang, state, level, channel, external_id, name, username in _case_rows(job):
+        if current is None or current["id"] != rid:
+            flush(current)
+            pseudonym = job.pseudonyms(channel, external_id)
+            label = pseudonym
+            if job.identify:
+                label = " ".join(
+                    p for p in (name, f"@{username}" if username else "", f"({channel} {external_id})") if p
+                )
+            current = {"id": rid, "respondent": pseudonym, "name": label, "sessions": []}
+        current["sessions"].append(sid)
+        flow = job.flow(flow_id, version)
+        organisation = org or job.study.organisation or _answer_label(job, sid, flow, "organisation", lang)
+        if organisation:
+            current["organisation"] = organisation
+        role = _answer_label(job, sid, flow, "role", lang)
+        if role:
+            current["role"] = role
+        if state == "finished" and level is not None:
+            current["level"] = int(level)
+    flush(current)
+    if opened:
+        qde.write("</Cases>\n")
+
+
+def _answer_label(job: Job, session_id: int, flow: Any, variable: str, lang: str) -> str | None:
+    if flow is None:
+        return None
+    qid = flow.variables().get(variable)
+    if qid is None:
+        return None
+    row = job.conn.execute(
+        "select value from answers where session_id = ? and question_id = ?", [session_id, qid]
+    ).fetchone()
+    if row is None:
+        return None
+    value = loads(row[0])
+    if value == "dont_know":
+        return None
+    from interview_flows.answers import describe_answer
+
+    return " ".join(describe_answer(flow.question(qid), value, job.text_lang(lang)).split()) or None
+
+
+def _description(job: Job, s: SessionInfo) -> str:
+    parts = [
+        f"{job.study.code} session {s.id}",
+        f"status {s.status}",
+        f"flow {s.flow_id} {s.flow_version}",
+        f"language {s.lang}",
+    ]
+    if s.organisation:
+        parts.append(f"organisation {s.organisation}")
+    if s.level is not None:
+        parts.append(f"level {s.level}")
+    return "; ".join(parts)
+
+
+def _project_description(job: Job) -> str:
+    study = job.study
+    kind = "identifying" if job.identify else "pseudonymous"
+    return (
+        f"Matang study {study.code}: {study.name}. Flow {study.flow_id} {study.flow_version}. "
+        f"Respondents are {kind}. Codes are the criteria of the Open Government Maturity Model "
+        "(Lee & Kwak 2012); free-text answers are coded with the criteria of their question."
+    )
+
+
+def _datetime(value: str | None) -> str:
+    """An ISO 8601 time as xsd:dateTime (Python writes the same shape)."""
+    if not value:
+        return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.fromisoformat(value).isoformat(timespec="seconds")

@@ -1,0 +1,461 @@
+"""PDF reports: one respondent's assessment, or a study's assessment per organisation.
+
+A report gives the level, the profile chart (:func:`bot.charts.render_chart`), every criterion's
+rating — for a study with the ratings each respondent gave and how far they agree —, the criteria
+that block the next level, the suggestions with their first steps, the notes, and the method
+(flow and version, number of respondents, dates). Bahasa Indonesia or English; the text is set in
+DejaVu Sans, embedded, so every accent and dash survives on any reader. fpdf2 is imported only
+when a report is made.
+
+>>> from bot.store import Store
+>>> pdf = session_report(Store.open(":memory:"), 1)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.research.studies import (
+    Study,
+    get_study,
+    get_study_or_none,
+    organisation_results,
+    session_answers,
+    session_organisation,
+    study_status,
+)
+from bot.store import Store
+
+FONT = "DejaVu"
+RATING_ORDER = ("N", "P", "L", "F")
+
+W: dict[str, dict[str, str]] = {
+    "title_session": {
+        "id": "Laporan Penilaian Kematangan Pemerintahan Terbuka",
+        "en": "Open Government Maturity Assessment Report",
+    },
+    "title_study": {
+        "id": "Laporan Studi: Kematangan Pemerintahan Terbuka",
+        "en": "Study Report: Open Government Maturity",
+    },
+    "study": {"id": "Studi", "en": "Study"},
+    "organisation": {"id": "Instansi", "en": "Organisation"},
+    "session": {"id": "Sesi", "en": "Session"},
+    "generated": {"id": "Dibuat", "en": "Generated"},
+    "level": {"id": "Tingkat kematangan: {n} dari 5 — {name}", "en": "Maturity level: {n} of 5 — {name}"},
+    "provisional": {
+        "id": "Sementara: wawancara ini belum selesai (status: {status}); hasil dapat berubah.",
+        "en": "Provisional: this interview is not finished (status: {status}); the result may change.",
+    },
+    "profile": {
+        "id": "Profil: kapabilitas tingkat {c}, hasil (outcome) tingkat {o}. Kelengkapan bukti: {pct}%.",
+        "en": "Profile: capability level {c}, outcome level {o}. Evidence: {pct}% of the criteria.",
+    },
+    "respondents_combined": {
+        "id": "Gabungan jawaban {n} responden (median per kriteria).",
+        "en": "Combined answers of {n} respondents (median per criterion).",
+    },
+    "criteria": {"id": "Penilaian per kriteria", "en": "Rating per criterion"},
+    "criterion": {"id": "Kriteria", "en": "Criterion"},
+    "rating": {"id": "Nilai", "en": "Rating"},
+    "fulfilment": {"id": "Pemenuhan", "en": "Fulfilment"},
+    "given": {"id": "Nilai responden (N/P/L/F)", "en": "Respondents' ratings (N/P/L/F)"},
+    "agreement": {"id": "Kesepakatan", "en": "Agreement"},
+    "disagree": {"id": "berbeda pendapat", "en": "disagreement"},
+    "ratings_key": {
+        "id": "N = belum tercapai (≤15%), P = tercapai sebagian (≤50%), L = sebagian besar tercapai (≤85%), "
+        "F = tercapai penuh (>85%); – = belum ada jawaban yang mendukung. Kesepakatan: bagian responden "
+        "yang memberi nilai terbanyak.",
+        "en": "N = not achieved (≤15%), P = partially achieved (≤50%), L = largely achieved (≤85%), "
+        "F = fully achieved (>85%); – = no answer gives evidence. Agreement: the share of respondents "
+        "who gave the most common rating.",
+    },
+    "blocking": {"id": "Yang menghambat tingkat {n}", "en": "What keeps level {n} out of reach"},
+    "no_blocking": {
+        "id": "Tidak ada: ini tingkat tertinggi model.",
+        "en": "Nothing: this is the model's highest level.",
+    },
+    "suggestions": {"id": "Saran perbaikan", "en": "Suggestions"},
+    "first_step": {"id": "Langkah pertama", "en": "First step"},
+    "no_suggestions": {"id": "Tidak ada saran tambahan.", "en": "No further suggestions."},
+    "notes": {"id": "Catatan", "en": "Notes"},
+    "method": {"id": "Metode", "en": "Method"},
+    "m_flow": {"id": "Alur wawancara: {flow} versi {version}", "en": "Interview flow: {flow} version {version}"},
+    "m_model": {
+        "id": "Model: Open Government Maturity Model (Lee & Kwak, 2012); aturan tingkat: {rule}.",
+        "en": "Model: Open Government Maturity Model (Lee & Kwak, 2012); level rule: {rule}.",
+    },
+    "m_respondents": {"id": "Responden: {n}", "en": "Respondents: {n}"},
+    "m_dates": {"id": "Wawancara: {first} s.d. {last}", "en": "Interviews: {first} to {last}"},
+    "m_status": {
+        "id": "Status studi: {invited} diundang, {started} mulai, {finished} selesai, {withdrawn} mengundurkan diri, "
+        "{in_progress} belum selesai; median durasi {median} menit.",
+        "en": "Study status: {invited} invited, {started} started, {finished} finished, {withdrawn} withdrawn, "
+        "{in_progress} in progress; median duration {median} minutes.",
+    },
+    "m_combine": {
+        "id": "Penilaian instansi memakai median pemenuhan tiap kriteria dari responden yang memberi bukti; "
+        "hanya wawancara yang selesai (satu per responden, yang terakhir) yang dihitung.",
+        "en": "The organisation's assessment uses the median fulfilment of each criterion over the respondents "
+        "who gave evidence; only finished interviews count (one per respondent, the latest).",
+    },
+    "m_one": {
+        "id": "Penilaian dari jawaban satu responden; bersifat indikatif.",
+        "en": "Assessment from one respondent's answers; indicative only.",
+    },
+    "chart_missing": {"id": "(Grafik tidak tersedia.)", "en": "(Chart not available.)"},
+    "organisations": {"id": "Instansi dalam studi ini", "en": "Organisations in this study"},
+    "not_given": {"id": "(instansi tidak disebutkan)", "en": "(organisation not given)"},
+}
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (unknown session, nothing finished yet); one line."""
+
+
+@dataclass
+class Section:
+    """What one report section shows: an assessment and where it came from."""
+
+    title: str | None
+    assessment: Any
+    individual: list[Any] = field(default_factory=list)
+    provisional_status: str | None = None
+
+
+def _w(key: str, lang: str, **values: Any) -> str:
+    return W[key]["en" if lang == "en" else "id"].format(**values)
+
+
+def _font_path(name: str) -> Path:
+    return Path(str(resources.files("bot.fonts").joinpath(name)))
+
+
+def _date(value: str | None) -> str:
+    return value[:10] if value else "—"
+
+
+# -- the document ------------------------------------------------------------------------------
+
+
+class _Doc:
+    """A4 pages in DejaVu Sans, with the few kinds of block a report needs."""
+
+    def __init__(self, title: str, lang: str) -> None:
+        from fpdf import FPDF
+
+        self.lang = lang
+        pdf = FPDF(format="A4", unit="mm")
+        pdf.set_margins(18, 16, 18)
+        pdf.set_auto_page_break(True, margin=16)
+        pdf.add_font(FONT, "", str(_font_path("DejaVuSans.ttf")))
+        pdf.add_font(FONT, "B", str(_font_path("DejaVuSans-Bold.ttf")))
+        pdf.set_title(title)
+        pdf.set_creator("Matang")
+        pdf.set_lang("en" if lang == "en" else "id")
+        pdf.set_creation_date(datetime.now(UTC))
+        pdf.add_page()
+        self.pdf = pdf
+
+    @property
+    def width(self) -> float:
+        return self.pdf.epw
+
+    def _ln(self) -> dict[str, Any]:
+        from fpdf.enums import XPos, YPos
+
+        return {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+
+    def heading(self, text: str, size: float = 14, space: float = 3) -> None:
+        # Keep a heading with at least a few lines of what follows it.
+        if self.pdf.will_page_break(size + 18):
+            self.pdf.add_page()
+        self.pdf.ln(space)
+        self.pdf.set_font(FONT, "B", size)
+        self.pdf.multi_cell(0, size * 0.5, text, align="L", **self._ln())
+        self.pdf.ln(1)
+
+    def para(self, text: str, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
+        self.pdf.set_font(FONT, "B" if bold else "", size)
+        self.pdf.set_text_color(*colour)
+        self.pdf.multi_cell(0, size * 0.5, text, align="L", **self._ln())
+        self.pdf.set_text_color(0, 0, 0)
+        self.pdf.ln(1)
+
+    def bullet(self, text: str, size: float = 10, indent: float = 5) -> None:
+        self.pdf.set_font(FONT, "", size)
+        x = self.pdf.l_margin
+        self.pdf.set_x(x)
+        self.pdf.cell(indent, size * 0.5, "•")
+        self.pdf.multi_cell(self.width - indent, size * 0.5, text, align="L", **self._ln())
+        self.pdf.ln(0.5)
+
+    def image(self, png: bytes) -> None:
+        width_px, height_px = struct.unpack(">II", png[16:24])
+        w = self.width
+        h = w * height_px / width_px
+        # The chart is tall (a bar per criterion): shrink it into what is left of the page when
+        # that is most of a page, rather than leave the first page nearly empty.
+        left = self.pdf.page_break_trigger - self.pdf.get_y() - 1
+        if h > left and left < 150:
+            self.pdf.add_page()
+            left = self.pdf.page_break_trigger - self.pdf.get_y() - 1
+        if h > left:
+            w, h = w * left / h, left
+        self.pdf.image(io.BytesIO(png), x=self.pdf.l_margin + (self.width - w) / 2, w=w, h=h)
+        self.pdf.ln(2)
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 8) -> None:
+        self.pdf.set_font(FONT, "", size)
+        from fpdf.fonts import FontFace
+
+        with self.pdf.table(
+            col_widths=widths,
+            text_align="LEFT",
+            line_height=size * 0.5,
+            first_row_as_headings=True,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 240)),
+            borders_layout="HORIZONTAL_LINES",
+            padding=1,
+        ) as table:
+            head = table.row()
+            for text in header:
+                head.cell(text)
+            for values in rows:
+                row = table.row()
+                for text in values:
+                    row.cell(text)
+        self.pdf.ln(2)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
+# -- building blocks -------------------------------------------------------------------------
+
+
+def _criteria_rows(section: Section, lang: str) -> tuple[list[str], list[list[str]], list[float]]:
+    from scoring.criteria import load_model
+
+    model = load_model()
+    a = section.assessment
+    several = len(section.individual) > 1
+    flagged = set(getattr(a, "disagreements", ()))
+    header = [_w("criterion", lang), _w("rating", lang), _w("fulfilment", lang)]
+    widths = [90.0, 18.0, 22.0]
+    if several:
+        header += [_w("given", lang), _w("agreement", lang)]
+        widths = [70.0, 14.0, 20.0, 32.0, 28.0]
+    rows = []
+    for c in a.criteria:
+        if c.level < 2 and c.fulfilment is None:
+            continue
+        name = model.criterion(c.id).name.get(lang)
+        row = [f"{c.id} {name}", c.rating or "–", "–" if c.fulfilment is None else f"{round(c.fulfilment * 100)}%"]
+        if several:
+            given = [p.criterion(c.id).rating for p in section.individual]
+            counts = Counter(r for r in given if r is not None)
+            known = sum(counts.values())
+            row.append(" / ".join(str(counts.get(r, 0)) for r in RATING_ORDER) if known else "–")
+            if known:
+                share = max(counts.values()) / known
+                agreement = f"{round(share * 100)}% ({known})"
+                if c.id in flagged:
+                    agreement += f" — {_w('disagree', lang)}"
+            else:
+                agreement = "–"
+            row.append(agreement)
+        rows.append(row)
+    return header, rows, widths
+
+
+def _chart(doc: _Doc, assessment: Any, lang: str) -> None:
+    try:
+        from bot.charts import render_chart
+    except ImportError:  # charts are a separate module; a report without one still says everything
+        doc.para(_w("chart_missing", lang), size=9, colour=(90, 90, 90))
+        return
+    doc.image(render_chart(assessment, lang))
+
+
+def _section(doc: _Doc, section: Section, lang: str) -> None:
+    from scoring.narrative import rating_words
+
+    a = section.assessment
+    if section.title:
+        doc.heading(section.title, size=15, space=4)
+    doc.para(_w("level", lang, n=a.level, name=a.level_name.get(lang)), size=14, bold=True)
+    if section.provisional_status:
+        doc.para(_w("provisional", lang, status=section.provisional_status), size=10, colour=(160, 60, 0))
+    if getattr(a, "respondents", 0) and len(section.individual) > 1:
+        doc.para(_w("respondents_combined", lang, n=a.respondents))
+    doc.para(_w("profile", lang, c=a.profile.capability, o=a.profile.outcome, pct=round(a.confidence * 100)))
+    _chart(doc, a, lang)
+
+    doc.heading(_w("criteria", lang), size=12)
+    header, rows, widths = _criteria_rows(section, lang)
+    doc.table(header, rows, widths)
+    doc.para(_w("ratings_key", lang), size=8, colour=(90, 90, 90))
+
+    doc.heading(_w("blocking", lang, n=min(a.level + 1, 5)), size=12)
+    if not a.blocking:
+        doc.para(_w("no_blocking", lang))
+    for b in a.blocking:
+        doc.bullet(f"{b.id} {b.name.get(lang)}: {rating_words(b.rating, lang)}")
+
+    doc.heading(_w("suggestions", lang), size=12)
+    if not a.suggestions:
+        doc.para(_w("no_suggestions", lang))
+    for n, s in enumerate(a.suggestions, 1):
+        doc.para(f"{n}. {s.text.get(lang)}", size=10)
+        doc.para(f"{_w('first_step', lang)}: {s.first_step.get(lang)}", size=9, colour=(40, 70, 110))
+    if a.notes:
+        doc.heading(_w("notes", lang), size=12)
+        for note in a.notes:
+            doc.bullet(note.get(lang))
+
+
+# -- the reports -----------------------------------------------------------------------------
+
+
+def session_report(store: Store, session_id: int, lang: str | None = None) -> bytes:
+    """The PDF report of one session (provisional when the interview is not finished).
+
+    ``lang`` defaults to the language the interview was answered in. Raises :class:`ReportError`
+    for an unknown session or a flow this installation no longer has.
+    """
+    from interview_flows.engine import engine_for
+    from interview_flows.loader import load_flow
+    from scoring.assessment import assess
+
+    row = next(store.db.query("select * from sessions where id = ?", [session_id]), None)
+    if row is None:
+        raise ReportError(f"unknown session {session_id}")
+    lang = "en" if (lang or row["lang"]) == "en" else "id"
+    try:
+        flow = load_flow(row["flow_id"], row["flow_version"])
+    except KeyError:
+        raise ReportError(
+            f"session {session_id}: flow {row['flow_id']} {row['flow_version']} is not installed"
+        ) from None
+    answers = engine_for(flow).effective_answers(session_answers(store, session_id))
+    assessment = assess(flow, answers)
+    study = get_study_or_none(store, row["study_code"]) if row["study_code"] else None
+    organisation = session_organisation(
+        row["organisation"] or (study.organisation if study else None),
+        answers,
+        flow.variables().get("organisation"),
+    )
+    doc = _Doc(_w("title_session", lang), lang)
+    doc.heading(_w("title_session", lang), size=17, space=0)
+    meta = [flow.title.get(lang)]
+    if study:
+        meta.append(f"{_w('study', lang)}: {study.name} ({study.code})")
+    if organisation:
+        meta.append(f"{_w('organisation', lang)}: {organisation}")
+    meta.append(f"{_w('session', lang)} {session_id} · {_date(row['finished_at'] or row['updated_at'])}")
+    doc.para("\n".join(meta), size=10, colour=(60, 60, 60))
+    provisional = None if row["state"] == "finished" else {"withdrawn": "withdrawn"}.get(row["state"], "partial")
+    _section(doc, Section(None, assessment, [assessment], provisional), lang)
+    doc.heading(_w("method", lang), size=12)
+    doc.bullet(_w("m_flow", lang, flow=flow.id, version=flow.version))
+    doc.bullet(_w("m_model", lang, rule=assessment.rule))
+    doc.bullet(_w("m_respondents", lang, n=1))
+    doc.bullet(_w("m_dates", lang, first=_date(row["started_at"]), last=_date(row["finished_at"] or row["updated_at"])))
+    doc.bullet(_w("m_one", lang))
+    doc.bullet(f"{_w('generated', lang)}: {datetime.now(UTC).date().isoformat()}")
+    return doc.output()
+
+
+def study_report(store: Store, code: str, lang: str = "id") -> bytes:
+    """The PDF report of a study: one section per organisation with its combined assessment.
+
+    Raises :class:`~bot.research.studies.StudyError` for an unknown study and
+    :class:`ReportError` when no interview of the study is finished yet.
+    """
+    lang = "en" if lang == "en" else "id"
+    study = get_study(store, code)
+    status = study_status(store, code)
+    results = status.organisations or organisation_results(store, study)
+    if not results:
+        raise ReportError(f"study {code!r} has no finished interviews yet")
+    doc = _Doc(_w("title_study", lang), lang)
+    doc.heading(_w("title_study", lang), size=17, space=0)
+    doc.para(f"{_w('study', lang)}: {study.name} ({study.code})", size=11, bold=True)
+    if len(results) > 1:
+        doc.heading(_w("organisations", lang), size=12)
+        for r in results:
+            a = r.assessment
+            doc.bullet(
+                f"{_org_name(r.name, lang)}: {_w('level', lang, n=a.level, name=a.level_name.get(lang))}"
+                f" · {_w('m_respondents', lang, n=r.respondents)}"
+            )
+    for n, r in enumerate(results):
+        if n:
+            doc.pdf.add_page()
+        title = _org_name(r.name, lang) if len(results) > 1 or study.asks_organisation else (study.organisation or None)
+        _section(doc, Section(title, r.assessment, r.individual), lang)
+    _study_method(doc, study, status, results, lang)
+    return doc.output()
+
+
+def _org_name(name: str, lang: str) -> str:
+    from bot.research.studies import UNKNOWN_ORGANISATION
+
+    return _w("not_given", lang) if name == UNKNOWN_ORGANISATION else name
+
+
+def _study_method(doc: _Doc, study: Study, status: Any, results: list[Any], lang: str) -> None:
+    doc.heading(_w("method", lang), size=12)
+    doc.bullet(_w("m_flow", lang, flow=study.flow_id, version=study.flow_version))
+    rule = results[0].assessment.rule if results else "lenient"
+    doc.bullet(_w("m_model", lang, rule=rule))
+    doc.bullet(_w("m_respondents", lang, n=sum(r.respondents for r in results)))
+    doc.bullet(_w("m_dates", lang, first=_date(status.first_at), last=_date(status.last_at)))
+    doc.bullet(
+        _w(
+            "m_status",
+            lang,
+            invited=status.invited,
+            started=status.started,
+            finished=status.finished,
+            withdrawn=status.withdrawn,
+            in_progress=status.in_progress,
+            median="–" if status.median_minutes is None else status.median_minutes,
+        )
+    )
+    doc.bullet(_w("m_combine", lang))
+    doc.bullet(f"{_w('generated', lang)}: {datetime.now(UTC).date().isoformat()}")
+
+
+def latest_session_of(store: Store, channel: str, external_id: str) -> int | None:
+    """The id of a respondent's latest finished session (for "send me my report"), if any."""
+    row = next(
+        store.db.query(
+            "select s.id from sessions s join respondents r on r.id = s.respondent_id"
+            " where r.channel = ? and r.external_id = ? and s.state = 'finished' order by s.id desc limit 1",
+            [channel, str(external_id)],
+        ),
+        None,
+    )
+    return int(row["id"]) if row else None
+
+
+def write_report(data: bytes, out: str | Path) -> Path:
+    """Write a report's bytes to ``out`` (atomically: a failed write leaves no half file)."""
+    from bot.research.exports.base import atomic_file
+
+    path = Path(out)
+    with atomic_file(path, "wb") as fh:
+        fh.write(data)
+    return path
+
+
+__all__ = ["ReportError", "latest_session_of", "session_report", "study_report", "write_report"]

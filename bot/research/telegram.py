@@ -1,0 +1,358 @@
+"""Researcher commands in Telegram, and the respondent's own PDF report.
+
+| command | who | does |
+|---|---|---|
+| ``/studies`` | researchers | the studies they may see |
+| ``/status CODE`` | researchers of the study | progress and the organisation level so far |
+| ``/export CODE FORMAT`` | researchers of the study | the export as a document (always pseudonymous) |
+| ``/report CODE [id\\|en]`` | researchers of the study | the study's PDF report |
+| ``/myreport`` (``/laporan``) | everyone | their own latest finished interview as a PDF |
+
+A researcher is listed in ``MATANG_RESEARCHERS`` (every study) or by the study itself. For anyone
+else the researcher commands do not match at all: the update goes on to the channel's own
+handlers and its unknown-command reply, so the answer is exactly that of a command that does not
+exist, and nothing reveals that a study (or a researcher command) exists.
+
+Exports and reports run in a worker thread with their own database connection (SQLite
+connections belong to one thread), so the bot keeps answering interviews meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import tempfile
+import zipfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot.research.studies import get_study_or_none, list_studies, may_research
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the Bot API's upload limit for bots
+RESEARCHER_COMMANDS = ("studies", "status", "export", "report")
+MY_REPORT_COMMANDS = ("myreport", "laporan")
+
+TEXTS = {
+    "usage_status": "Usage: /status CODE",
+    "usage_export": "Usage: /export CODE FORMAT — formats: {formats}",
+    "usage_report": "Usage: /report CODE [id|en]",
+    "unknown_study": "Unknown study {code}. /studies lists the studies you can see.",
+    "unknown_format": "Unknown format {fmt}. Formats: {formats}",
+    "no_studies": "No studies yet. Create one with: matang study create --name NAME",
+    "too_big": "The {fmt} export is {mb} MB, above Telegram's 50 MB limit for bots. Use on the server: "
+    "matang export --study {code} --format {fmt}",
+    "no_finished": "Study {code} has no finished interviews yet.",
+    "working": "Preparing {what} for {code}…",
+    "export_caption": "{code} · {fmt} · {sessions} session(s), pseudonymous",
+    "report_caption": "{code} · study report",
+}
+MY_TEXTS = {
+    "none": {
+        "id": "Belum ada wawancara yang selesai. Laporan PDF tersedia setelah wawancara selesai.",
+        "en": "There is no finished interview yet. The PDF report is available once an interview is finished.",
+    },
+    "caption": {"id": "Laporan penilaian Bapak/Ibu", "en": "Your assessment report"},
+}
+
+
+def _ctx(context: ContextTypes.DEFAULT_TYPE | Application) -> Any:
+    return getattr(context, "bot_data", {}).get("matang")
+
+
+def _researcher_ids(ctx: Any) -> frozenset[int]:
+    return frozenset(getattr(getattr(ctx, "settings", None), "researcher_ids", frozenset()))
+
+
+def _args(update: Update) -> list[str]:
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    return text.split()[1:]
+
+
+def allowed(ctx: Any, user_id: int | None, command: str, args: list[str]) -> bool:
+    """Whether this user may run this researcher command (with these arguments)."""
+    if ctx is None or user_id is None:
+        return False
+    ids = _researcher_ids(ctx)
+    if user_id in ids:
+        return True
+    if command == "studies":
+        return bool(list_studies(ctx.store, researcher_id=user_id))
+    if not args:
+        return False
+    return may_research(get_study_or_none(ctx.store, args[0]), user_id, ids)
+
+
+class _Researcher(filters.UpdateFilter):
+    """Matches a researcher command only when its sender may use it; others fall through."""
+
+    def __init__(self, application: Application, command: str) -> None:
+        super().__init__(name=f"researcher:{command}")
+        self.application = application
+        self.command = command
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        try:
+            return allowed(_ctx(self.application), user.id if user else None, self.command, _args(update))
+        except Exception:  # a broken lookup must never reveal a command; fall through
+            return False
+
+
+def add_handlers(application: Application, group: int = 0) -> None:
+    """Register the researcher commands and ``/myreport`` (before the unknown-command handler)."""
+    handlers = {
+        "studies": studies_command,
+        "status": status_command,
+        "export": export_command,
+        "report": report_command,
+    }
+    for command, callback in handlers.items():
+        application.add_handler(
+            CommandHandler(command, callback, filters=_Researcher(application, command)), group=group
+        )
+    application.add_handler(CommandHandler(list(MY_REPORT_COMMANDS), my_report_command), group=group)
+
+
+def _replies(func: Handler) -> Handler:
+    """Record the update as answered once the handler replied, as the channel's handlers do, so a
+    redelivered update (after a crash or a lost acknowledgement) does not send a document twice."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await func(update, context)
+        store = getattr(_ctx(context), "store", None)
+        if store is not None and hasattr(store, "mark_update"):
+            store.mark_update(update.update_id, replied=True)
+
+    return wrapper
+
+
+async def _unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The channel's exact unknown-command reply (so refusals look like a missing command)."""
+    try:
+        from bot.telegram.handlers import reply_unknown_command
+    except ImportError:  # the channel is not there (unit tests): say nothing rather than leak
+        return
+    await reply_unknown_command(update, context)
+
+
+async def _guard(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
+    user = update.effective_user
+    if allowed(_ctx(context), user.id if user else None, command, _args(update)):
+        return True
+    await _unknown(update, context)
+    return False
+
+
+async def _reply(update: Update, text: str) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text)
+
+
+@_replies
+async def studies_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/studies: the studies this researcher may see, with their progress."""
+    if not await _guard(update, context, "studies"):
+        return
+    ctx = _ctx(context)
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    everything = user_id in _researcher_ids(ctx)
+    studies = list_studies(ctx.store, researcher_id=None if everything else user_id)
+    if not studies:
+        await _reply(update, TEXTS["no_studies"])
+        return
+    counts = {
+        r["study_code"]: (r["n"], r["done"] or 0)
+        for r in ctx.store.db.query(
+            "select study_code, count(*) as n, sum(state = 'finished') as done from sessions"
+            " where study_code is not null group by study_code"
+        )
+    }
+    lines = []
+    for s in studies[:50]:
+        n, done = counts.get(s.code, (0, 0))
+        lines.append(f"{s.code} — {s.name} ({'closed' if s.closed else 'open'}): {n} session(s), {done} finished")
+    await _reply(update, "\n".join(lines))
+
+
+@_replies
+async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status CODE: a study's progress and organisation level so far."""
+    if not await _guard(update, context, "status"):
+        return
+    args = _args(update)
+    if not args:
+        await _reply(update, TEXTS["usage_status"])
+        return
+    from bot.research.command import status_text
+    from bot.research.studies import StudyError, study_status
+
+    ctx = _ctx(context)
+    try:
+        st = study_status(ctx.store, args[0])
+    except StudyError:
+        await _reply(update, TEXTS["unknown_study"].format(code=args[0]))
+        return
+    await _reply(update, status_text(st, "en"))
+
+
+@_replies
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export CODE FORMAT: the study's export as a document (pseudonymous)."""
+    if not await _guard(update, context, "export"):
+        return
+    from bot.research.exports import FORMATS
+
+    args = _args(update)
+    formats = ", ".join(FORMATS)
+    if len(args) < 2:
+        await _reply(update, TEXTS["usage_export"].format(formats=formats))
+        return
+    code, fmt = args[0], args[1].lower()
+    ctx = _ctx(context)
+    if get_study_or_none(ctx.store, code) is None:
+        await _reply(update, TEXTS["unknown_study"].format(code=code))
+        return
+    if fmt not in FORMATS:
+        await _reply(update, TEXTS["unknown_format"].format(fmt=fmt, formats=formats))
+        return
+    name, data, sessions, size = await _in_thread(ctx.store, _export_bytes, code, fmt)
+    if data is None:
+        await _reply(update, TEXTS["too_big"].format(fmt=fmt, mb=size // (1024 * 1024), code=code))
+        return
+    message = update.effective_message
+    assert message is not None
+    await message.reply_document(
+        document=io.BytesIO(data),
+        filename=name,
+        caption=TEXTS["export_caption"].format(code=code, fmt=fmt, sessions=sessions),
+    )
+
+
+@_replies
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/report CODE [id|en]: the study's PDF report."""
+    if not await _guard(update, context, "report"):
+        return
+    args = _args(update)
+    if not args:
+        await _reply(update, TEXTS["usage_report"])
+        return
+    code = args[0]
+    lang = args[1].lower() if len(args) > 1 and args[1].lower() in ("id", "en") else None
+    ctx = _ctx(context)
+    if get_study_or_none(ctx.store, code) is None:
+        await _reply(update, TEXTS["unknown_study"].format(code=code))
+        return
+    from bot.research.reports import ReportError
+
+    lang = lang or getattr(getattr(ctx, "settings", None), "lang", "id")
+    try:
+        data = await _in_thread(ctx.store, _study_pdf, code, lang)
+    except ReportError:
+        await _reply(update, TEXTS["no_finished"].format(code=code))
+        return
+    message = update.effective_message
+    assert message is not None
+    await message.reply_document(
+        document=io.BytesIO(data),
+        filename=f"matang-{code}-report.pdf",
+        caption=TEXTS["report_caption"].format(code=code),
+    )
+
+
+@_replies
+async def my_report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/myreport: the respondent's own latest finished interview as a PDF."""
+    from bot.research.reports import latest_session_of
+    from interview_flows.texts import normalise_lang
+
+    ctx = _ctx(context)
+    user = update.effective_user
+    if ctx is None or user is None:
+        return
+    session_id = latest_session_of(ctx.store, "telegram", str(user.id))
+    lang = None
+    if session_id is not None:
+        row = next(ctx.store.db.query("select lang from sessions where id = ?", [session_id]), None)
+        lang = row["lang"] if row else None
+    lang = lang or normalise_lang(user.language_code)
+    if session_id is None:
+        await _reply(update, MY_TEXTS["none"][lang])
+        return
+    data = await _in_thread(ctx.store, _session_pdf, session_id, lang)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_document(
+        document=io.BytesIO(data), filename=f"matang-report-{session_id}.pdf", caption=MY_TEXTS["caption"][lang]
+    )
+
+
+# -- work off the event loop -------------------------------------------------------------------
+
+
+def _database_file(store: Any) -> str | None:
+    for _seq, name, file in store.db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+async def _in_thread(store: Any, work: Any, *args: Any) -> Any:
+    """Run ``work(store, *args)`` in a worker thread on its own connection to the same database."""
+    path = _database_file(store)
+    if path is None:  # an in-memory database exists on this connection only
+        return work(store, *args)
+
+    def run() -> Any:
+        from bot.store import Store
+
+        own = Store.open(path)
+        try:
+            return work(own, *args)
+        finally:
+            own.close()
+
+    return await asyncio.to_thread(run)
+
+
+def _export_bytes(store: Any, code: str, fmt: str) -> tuple[str, bytes | None, int, int]:
+    """Export into a temporary directory: (file name, bytes or None when too big, sessions, size)."""
+    from bot.research.exports import SUFFIXES, export_study
+
+    with tempfile.TemporaryDirectory(prefix="matang-export-") as tmp:
+        suffix = SUFFIXES[fmt]
+        out = Path(tmp) / f"matang-{code}-{fmt}{suffix}"
+        result = export_study(store, code, fmt, out)
+        if len(result.paths) > 1:  # csv-wide: the data and its codebook, in one zip
+            bundle = Path(tmp) / f"matang-{code}-{fmt}.zip"
+            with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in result.paths:
+                    zf.write(p, p.name)
+            out = bundle
+        size = out.stat().st_size
+        data = out.read_bytes() if size <= MAX_DOCUMENT_BYTES else None
+        return out.name, data, result.sessions, size
+
+
+def _study_pdf(store: Any, code: str, lang: str) -> bytes:
+    from bot.research.reports import study_report
+
+    return study_report(store, code, lang)
+
+
+def _session_pdf(store: Any, session_id: int, lang: str) -> bytes:
+    from bot.research.reports import session_report
+
+    return session_report(store, session_id, lang)
+
+
+__all__ = ["RESEARCHER_COMMANDS", "add_handlers", "allowed", "my_report_command"]
