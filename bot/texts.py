@@ -84,3 +84,273 @@ def t(key: str, lang: str, **params: Any) -> str:
     entry = TEXTS[key]
     text = entry["en" if lang == "en" else "id"]
     return text.format(**params) if params else text
+
+
+# Telegram only (appended by the Telegram channel; keys start with ``tg_``).
+TEXTS.update({
+    "tg_study": {"id": "Studi: {name}", "en": "Study: {name}"},
+    "tg_study_unknown": {
+        "id": (
+            "Mohon maaf, kode undangan \"{code}\" tidak dikenal atau studinya sudah ditutup. "
+            "Bapak/Ibu tetap dapat mengikuti penilaian mandiri berikut."
+        ),
+        "en": (
+            "Sorry, the invite code \"{code}\" is unknown or its study is closed. "
+            "You can still take the self-assessment below."
+        ),
+    },
+    "tg_minutes": {
+        "id": "Perkiraan waktu: sekitar {minutes} menit.",
+        "en": "It takes about {minutes} minutes.",
+    },
+    "tg_started": {
+        "id": (
+            "Terima kasih atas kesediaan Bapak/Ibu. Silakan ketuk tombol jawaban, atau ketik jawaban "
+            "bila diminta. Setiap jawaban langsung tersimpan. Ketik /help kapan saja untuk bantuan."
+        ),
+        "en": (
+            "Thank you for taking part. Tap an answer button, or type your answer when asked. "
+            "Every answer is saved at once. Send /help at any time for help."
+        ),
+    },
+    "tg_already_answered": {
+        "id": "Pertanyaan ini sudah dijawab.",
+        "en": "This question has already been answered.",
+    },
+    "tg_done": {"id": "Selesai", "en": "Done"},
+    "tg_skip_button": {"id": "Lewati", "en": "Skip"},
+    "tg_hint_choice": {"id": "Silakan pilih satu jawaban.", "en": "Please choose one answer."},
+    "tg_hint_multi": {
+        "id": "Boleh memilih lebih dari satu: ketuk pilihan untuk menandainya (✓), lalu ketuk Selesai.",
+        "en": "You may choose more than one: tap the options to tick them (✓), then tap Done.",
+    },
+    "tg_hint_scale": {"id": "Silakan pilih satu nilai.", "en": "Please choose one value."},
+    "tg_hint_number": {
+        "id": "Silakan ketik jawaban dalam angka.",
+        "en": "Please type your answer as a number.",
+    },
+    "tg_hint_number_range": {
+        "id": "Silakan ketik angka dari {min} sampai {max}.",
+        "en": "Please type a number from {min} to {max}.",
+    },
+    "tg_hint_text": {
+        "id": "Silakan ketik jawaban Bapak/Ibu (paling banyak {limit} karakter).",
+        "en": "Please type your answer (at most {limit} characters).",
+    },
+    "tg_current_answer": {"id": "Jawaban saat ini: {answer}", "en": "Current answer: {answer}"},
+    "tg_paused": {
+        "id": (
+            "Wawancara dijeda. Semua jawaban sudah tersimpan. Bapak/Ibu dapat melanjutkannya kapan "
+            "saja dengan /resume atau tombol di bawah ini."
+        ),
+        "en": (
+            "Interview paused. All answers are saved. You can resume at any time with /resume or "
+            "the button below."
+        ),
+    },
+    "tg_paused_offer": {
+        "id": (
+            "Wawancara Bapak/Ibu sedang dijeda dan semua jawaban sudah tersimpan. Apakah "
+            "Bapak/Ibu ingin melanjutkannya sekarang?"
+        ),
+        "en": "Your interview is paused and all answers are saved. Would you like to resume now?",
+    },
+    "tg_resume_button": {"id": "Lanjutkan wawancara", "en": "Resume the interview"},
+    "tg_no_interview": {
+        "id": "Saat ini tidak ada wawancara yang sedang berjalan. Ketik /start untuk memulai.",
+        "en": "There is no interview in progress. Send /start to begin.",
+    },
+    "tg_finished_already": {
+        "id": (
+            "Wawancara Bapak/Ibu sudah selesai. Ketik /result untuk melihat hasilnya lagi, atau "
+            "/restart untuk memulai wawancara baru."
+        ),
+        "en": (
+            "Your interview is finished. Send /result to see the result again, or /restart to "
+            "start a new interview."
+        ),
+    },
+    "tg_help": {
+        "id": (
+            "Cara menjawab:\n"
+            "• Ketuk tombol jawaban, atau ketik angka atau teks bila diminta.\n"
+            "• Untuk pertanyaan dengan beberapa pilihan, ketuk pilihan-pilihan yang sesuai (✓), lalu ketuk Selesai.\n"
+            "• Setiap jawaban langsung tersimpan.\n\n"
+            "Perintah:\n"
+            "/back — kembali ke pertanyaan sebelumnya\n"
+            "/skip — lewati pertanyaan yang boleh dilewati\n"
+            "/review — tinjau dan ubah jawaban\n"
+            "/pause — jeda wawancara; /resume — lanjutkan\n"
+            "/result — lihat hasil terakhir\n"
+            "/language — ganti bahasa (Indonesia/English)\n"
+            "/restart — mulai wawancara baru\n"
+            "/delete — hapus semua jawaban Bapak/Ibu\n"
+            "/cancel — batalkan menu atau konfirmasi"
+        ),
+        "en": (
+            "How to answer:\n"
+            "• Tap an answer button, or type a number or text when asked.\n"
+            "• For a question with several options, tap every option that applies (✓), then tap Done.\n"
+            "• Every answer is saved at once.\n\n"
+            "Commands:\n"
+            "/back — go back to the previous question\n"
+            "/skip — skip a question that may be skipped\n"
+            "/review — review and change your answers\n"
+            "/pause — pause the interview; /resume — continue\n"
+            "/result — see your last result\n"
+            "/language — switch language (Indonesia/English)\n"
+            "/restart — start a new interview\n"
+            "/delete — delete all your answers\n"
+            "/cancel — close a menu or confirmation"
+        ),
+    },
+    "tg_unknown_command": {
+        "id": "Mohon maaf, perintah tersebut tidak dikenal. Ketik /help untuk melihat daftar perintah.",
+        "en": "Sorry, I don't know that command. Send /help to see the commands.",
+    },
+    "tg_not_text": {
+        "id": "Mohon maaf, Bapak/Ibu, saya hanya dapat membaca pesan teks dan tombol.",
+        "en": "Sorry, I can only read text messages and buttons.",
+    },
+    "tg_expect_choice": {
+        "id": "Untuk pertanyaan ini, silakan ketuk salah satu tombol jawaban di atas.",
+        "en": "For this question, please tap one of the answer buttons above.",
+    },
+    "tg_expect_multi": {
+        "id": "Untuk pertanyaan ini, silakan ketuk pilihan yang sesuai di atas, lalu ketuk Selesai.",
+        "en": "For this question, please tap the options that apply above, then tap Done.",
+    },
+    "tg_expect_number": {
+        "id": "Untuk pertanyaan ini, silakan ketik jawaban dalam angka.",
+        "en": "For this question, please type your answer as a number.",
+    },
+    "tg_expect_text": {
+        "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks.",
+        "en": "For this question, please type your answer as text.",
+    },
+    "tg_expect_note": {
+        "id": "Silakan ketuk tombol Lanjut untuk meneruskan.",
+        "en": "Please tap Continue to go on.",
+    },
+    "tg_edited_message": {
+        "id": (
+            "Perubahan pada pesan yang sudah terkirim tidak dibaca. Untuk mengubah jawaban, "
+            "silakan gunakan /back atau /review."
+        ),
+        "en": (
+            "Edits to messages already sent are not read. To change an answer, please use /back "
+            "or /review."
+        ),
+    },
+    "tg_restart_confirm": {
+        "id": (
+            "Mulai wawancara baru dari awal? Wawancara yang sedang berjalan akan dihentikan; "
+            "jawabannya tetap tersimpan sebagai wawancara yang tidak diselesaikan."
+        ),
+        "en": (
+            "Start a new interview from the beginning? The current interview will be stopped; "
+            "its answers stay recorded as an unfinished interview."
+        ),
+    },
+    "tg_restart_yes": {"id": "Ya, mulai baru", "en": "Yes, start again"},
+    "tg_new_study_offer": {
+        "id": (
+            "Bapak/Ibu masih memiliki wawancara yang belum selesai (pertanyaan {progress}). "
+            "Lanjutkan wawancara tersebut, atau mulai wawancara baru untuk studi ini?"
+        ),
+        "en": (
+            "You have an unfinished interview (question {progress}). Continue it, or start a new "
+            "interview for this study?"
+        ),
+    },
+    "tg_start_new_button": {"id": "Mulai wawancara baru", "en": "Start a new interview"},
+    "tg_cancel_button": {"id": "Batal", "en": "Cancel"},
+    "tg_delete_confirm": {
+        "id": (
+            "Hapus semua jawaban dan wawancara Bapak/Ibu? Data yang sudah dihapus tidak dapat "
+            "dikembalikan."
+        ),
+        "en": "Delete all your answers and interviews? Deleted data cannot be recovered.",
+    },
+    "tg_delete_yes": {"id": "Ya, hapus semuanya", "en": "Yes, delete everything"},
+    "tg_deleted": {
+        "id": (
+            "Semua jawaban dan wawancara Bapak/Ibu telah dihapus. Terima kasih. Ketik /start bila "
+            "ingin memulai lagi."
+        ),
+        "en": (
+            "All your answers and interviews have been deleted. Thank you. Send /start if you "
+            "wish to begin again."
+        ),
+    },
+    "tg_nothing_stored": {
+        "id": "Tidak ada data Bapak/Ibu yang tersimpan.",
+        "en": "There is no data of yours stored.",
+    },
+    "tg_cancelled": {"id": "Baik, dibatalkan.", "en": "OK, cancelled."},
+    "tg_language_choose": {"id": "Silakan pilih bahasa:", "en": "Please choose a language:"},
+    "tg_language_set": {
+        "id": "Bahasa telah diganti ke Bahasa Indonesia.",
+        "en": "The language is now English.",
+    },
+    "tg_no_result": {
+        "id": "Belum ada hasil. Hasil penilaian tersedia setelah wawancara selesai.",
+        "en": "There is no result yet. The assessment is available once an interview is finished.",
+    },
+    "tg_chart_caption": {
+        "id": "Grafik pemenuhan kriteria per tingkat. Ketik /result untuk melihat hasil ini lagi.",
+        "en": "Fulfilment per level and criterion. Send /result to see this result again.",
+    },
+    "tg_result_unavailable": {
+        "id": (
+            "Mohon maaf, hasil penilaian belum dapat ditampilkan saat ini. Jawaban Bapak/Ibu sudah "
+            "tersimpan; silakan coba /result beberapa saat lagi."
+        ),
+        "en": (
+            "Sorry, the assessment cannot be shown right now. Your answers are saved; please try "
+            "/result again shortly."
+        ),
+    },
+    "tg_error": {
+        "id": (
+            "Mohon maaf, terjadi kendala saat memproses pesan Bapak/Ibu. Jawaban sebelumnya tetap "
+            "tersimpan; silakan coba lagi."
+        ),
+        "en": (
+            "Sorry, something went wrong while handling your message. Your earlier answers are "
+            "saved; please try again."
+        ),
+    },
+    "tg_reminder": {
+        "id": (
+            "Yth. Bapak/Ibu, wawancara Matang belum selesai (pertanyaan {progress}). Semua jawaban "
+            "sudah tersimpan; Bapak/Ibu dapat melanjutkannya kapan saja."
+        ),
+        "en": (
+            "Your Matang interview is not finished yet (question {progress}). All answers are "
+            "saved; you can continue whenever you like."
+        ),
+    },
+    "tg_review_page": {"id": "Halaman {page} dari {pages}", "en": "Page {page} of {pages}"},
+    "tg_review_hint": {
+        "id": "Ketuk ✏️ dengan nomor jawaban untuk mengubahnya.",
+        "en": "Tap ✏️ with an answer's number to change it.",
+    },
+    "tg_review_resume_hint": {
+        "id": "Lanjutkan wawancara terlebih dahulu (/resume) untuk mengubah jawaban.",
+        "en": "Resume the interview first (/resume) to change an answer.",
+    },
+    "tg_cmd_start": {"id": "Mulai atau lanjutkan wawancara", "en": "Start or continue the interview"},
+    "tg_cmd_help": {"id": "Bantuan", "en": "Help"},
+    "tg_cmd_language": {"id": "Ganti bahasa (Indonesia/English)", "en": "Switch language (Indonesia/English)"},
+    "tg_cmd_back": {"id": "Kembali ke pertanyaan sebelumnya", "en": "Go back to the previous question"},
+    "tg_cmd_skip": {"id": "Lewati pertanyaan (bila boleh)", "en": "Skip the question (where allowed)"},
+    "tg_cmd_review": {"id": "Tinjau dan ubah jawaban", "en": "Review and change answers"},
+    "tg_cmd_pause": {"id": "Jeda wawancara", "en": "Pause the interview"},
+    "tg_cmd_resume": {"id": "Lanjutkan wawancara", "en": "Resume the interview"},
+    "tg_cmd_result": {"id": "Lihat hasil terakhir", "en": "See the last result"},
+    "tg_cmd_restart": {"id": "Mulai wawancara baru", "en": "Start a new interview"},
+    "tg_cmd_delete": {"id": "Hapus semua jawaban saya", "en": "Delete all my answers"},
+    "tg_cmd_cancel": {"id": "Batalkan menu atau konfirmasi", "en": "Cancel a menu or confirmation"},
+    "tg_cmd_myreport": {"id": "Laporan PDF hasil penilaian saya", "en": "My assessment as a PDF report"},
+})

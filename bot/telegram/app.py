@@ -1,0 +1,255 @@
+"""The Telegram application: the wiring table, start-up and shut-down.
+
+``build_application(settings, store)`` returns a python-telegram-bot ``Application`` ready for
+``run_polling()`` or ``run_webhook()``; ``running(application)`` runs one inside an existing event
+loop (tests and benchmarks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.interviews import Interviews
+from bot.logs import update_context
+from bot.settings import Settings
+from bot.store import Store
+from bot.telegram import handlers as h
+from bot.telegram.context import KEY, BotContext
+from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, RetryingRequest
+from bot.telegram.reminders import start_sweeps, stop_sweeps
+from bot.texts import t
+from interview_flows.schema import Flow
+
+log = logging.getLogger("bot.telegram")
+
+PRE_GROUP = -100
+"""Redelivered updates are caught here, before any handler (researcher ones included)."""
+MAIN_GROUP = 0
+MENU = ("start", "help", "language", "back", "skip", "review", "pause", "resume", "result", "restart",
+        "delete", "cancel")
+COMMANDS: dict[str, Callable[..., Awaitable[None]]] = {
+    "start": h.start,
+    "help": h.help_command,
+    "bantuan": h.help_command,
+    "language": h.language,
+    "bahasa": h.language,
+    "back": h.back,
+    "skip": h.skip,
+    "review": h.review,
+    "pause": h.pause,
+    "resume": h.resume_command,
+    "result": h.result,
+    "restart": h.restart,
+    "delete": h.delete,
+    "cancel": h.cancel,
+}
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; those of one chat run one at a time, in order.
+
+    One person's taps and messages must apply in the order they were sent, while a hundred people
+    answering at once should not wait for each other's replies.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handlers once earlier updates of the same chat are done."""
+        key = _chat_key(update)
+        update_id = getattr(update, "update_id", None)
+        if key is None:
+            with update_context(update_id):
+                await coroutine
+            return
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                # Every line logged while handling this update (error handler included) names it.
+                with update_context(update_id):
+                    await coroutine
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def _chat_key(update: object) -> int | None:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return None
+
+
+def load_default_flow(settings: Settings) -> Flow:
+    """The self-assessment flow named by ``MATANG_FLOW``: a packaged flow id or a flow file."""
+    from interview_flows.loader import load_flow, load_flow_file, register_flow
+
+    name = settings.flow
+    if Path(name).suffix in (".yaml", ".yml", ".json") and Path(name).exists():
+        return register_flow(load_flow_file(name))
+    return load_flow(name)
+
+
+def build_application(settings: Settings, store: Store, *, flow: Flow | None = None, token: str | None = None,
+                      rate_limit: bool = True, retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+                      concurrency: int = 64, sweep_seconds: float = 60.0,
+                      chart: Callable[[Any, str], bytes] | None = None) -> Application:
+    """The bot, wired: every handler, the error handler, rate limiting, retries, reminders.
+
+    ``token`` defaults to ``settings.token()`` and the Bot API URL to ``settings.telegram_api_url``.
+    ``rate_limit=False`` drops Telegram's flood limits (benchmarks against a local server only).
+    """
+    token = token or settings.token()
+    context = BotContext(
+        settings=settings, store=store, interviews=Interviews(store), flow=flow or load_default_flow(settings),
+        reminder_hours=settings.reminder_hours, sweep_seconds=sweep_seconds, chart=chart,
+    )
+    base = settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base)
+        .base_file_url(base.replace("/bot", "/file/bot", 1) if base.endswith("/bot") else base)
+        .request(RetryingRequest(connection_pool_size=32, retry_delays=retry_delays))
+        .get_updates_request(HTTPXRequest(connection_pool_size=2))
+        .concurrent_updates(PerChatUpdateProcessor(concurrency))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data[KEY] = context
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """The wiring table: which update goes to which handler."""
+    private = filters.ChatType.PRIVATE
+    h.MY_GROUPS.update({PRE_GROUP, MAIN_GROUP})
+    application.add_handler(TypeHandler(Update, h.skip_seen_update), group=PRE_GROUP)
+    add = application.add_handler
+    add(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, h.edited_message), group=MAIN_GROUP)
+    for name, callback in COMMANDS.items():
+        add(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE), group=MAIN_GROUP)
+    add(CallbackQueryHandler(h.button), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, h.text_message),
+        group=MAIN_GROUP)
+    if _add_research_handlers(application):
+        application.bot_data[KEY].extra["menu_extra"] = ("myreport",)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, h.unknown_command), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                       h.other_message), group=MAIN_GROUP)
+    application.add_error_handler(h.on_error)
+
+
+def _add_research_handlers(application: Application) -> bool:
+    """Researcher commands (``bot.research.telegram``), when installed; True if added."""
+    try:
+        research = importlib.import_module("bot.research.telegram")
+    except ModuleNotFoundError as exc:
+        if exc.name == "bot.research.telegram":
+            return False  # researcher commands are not installed
+        log.exception("researcher commands unavailable: bot.research.telegram cannot be imported")
+        return False
+    except Exception:
+        log.exception("researcher commands unavailable: bot.research.telegram cannot be imported")
+        return False
+    research.add_handlers(application)
+    return hasattr(research, "my_report_command")
+
+
+def command_menu(lang: str, extra: Sequence[str] = ()) -> list[BotCommand]:
+    """The command menu in one language (``extra``: further commands with a ``tg_cmd_`` text)."""
+    return [BotCommand(name, t(f"tg_cmd_{name}", lang)) for name in (*MENU, *extra)]
+
+
+async def register_commands(application: Application) -> bool:
+    """Register the command menu (Indonesian by default, English for English clients).
+
+    Optional: a failure is logged as a warning and the bot carries on.
+    """
+    extra = application.bot_data[KEY].extra.get("menu_extra", ())
+    try:
+        await application.bot.set_my_commands(command_menu("id", extra))
+        await application.bot.set_my_commands(command_menu("id", extra), language_code="id")
+        await application.bot.set_my_commands(command_menu("en", extra), language_code="en")
+    except TelegramError as exc:
+        log.warning("could not register the command menu (%s); carrying on without it", exc)
+        return False
+    return True
+
+
+async def _post_init(application: Application) -> None:
+    context: BotContext = application.bot_data[KEY]
+    context.store.forget_updates_before()
+    await register_commands(application)
+    await h.send_unsent_questions(context, application.bot)
+    context.extra["sweeps"] = start_sweeps(context, application.bot)
+
+
+async def _post_stop(application: Application) -> None:
+    context: BotContext = application.bot_data[KEY]
+    await stop_sweeps(context.extra.pop("sweeps", None))
+
+
+@asynccontextmanager
+async def running(application: Application, *, webhook: dict[str, Any] | None = None,
+                  poll_timeout: int = 10) -> AsyncIterator[Application]:
+    """Run the bot inside the current event loop for the ``async with`` body, as ``run_polling``
+    (or, with ``webhook`` keyword arguments for ``Updater.start_webhook``, as ``run_webhook``) would."""
+    await application.initialize()
+    await _post_init(application)
+    assert application.updater is not None
+    if webhook is None:
+        await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    else:
+        await application.updater.start_webhook(**webhook)
+    await application.start()
+    try:
+        yield application
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await _post_stop(application)
+        await application.shutdown()

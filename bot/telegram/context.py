@@ -1,0 +1,96 @@
+"""What every Telegram handler shares: settings, the store, the interview service, and a few look-ups.
+
+``application.bot_data["matang"]`` holds one :class:`BotContext`; researcher commands
+(``bot.research.telegram``) read ``.settings``, ``.store`` and ``.interviews`` from it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.interviews import Interviews
+from bot.settings import Settings
+from bot.store import SessionRecord, Store
+from interview_flows.schema import Flow
+
+CHANNEL = "telegram"
+KEY = "matang"
+
+
+@dataclass
+class BotContext:
+    """The bot's shared state. One per application; only used from the event loop's thread."""
+
+    settings: Settings
+    store: Store
+    interviews: Interviews
+    flow: Flow
+    """The flow of self-assessments (a study brings its own flow and version)."""
+    reminder_hours: float = 24.0
+    """Hours of silence before the one reminder of an unfinished interview (0: no reminders)."""
+    sweep_seconds: float = 60.0
+    """How often the reminder sweep looks for due sessions."""
+    chart: Callable[[Any, str], bytes] | None = None
+    """Renders an assessment as PNG (``bot.charts.render_chart`` unless replaced)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- respondents -----------------------------------------------------------------------
+
+    def respondent_id(self, user_id: int) -> int | None:
+        """The respondent id of a Telegram user, or None when they never consented or refused."""
+        row = next(
+            self.store.db.query(
+                "select id from respondents where channel = ? and external_id = ?", [CHANNEL, str(user_id)]
+            ),
+            None,
+        )
+        return int(row["id"]) if row else None
+
+    def ensure_respondent(self, user_id: int, lang: str) -> int:
+        """The respondent id of a Telegram user, created when needed (no name or username kept)."""
+        return self.store.respondent(CHANNEL, str(user_id), lang=lang)
+
+    def stored_lang(self, respondent_id: int | None) -> str | None:
+        """The language the respondent chose (or was greeted in), if known."""
+        if respondent_id is None:
+            return None
+        row = self.store.respondent_row(respondent_id)
+        return row["lang"] if row and row["lang"] in ("id", "en") else None
+
+    def set_respondent_lang(self, respondent_id: int, lang: str) -> None:
+        """Remember the respondent's language for later interviews."""
+        self.store.db.execute("update respondents set lang = ? where id = ?", [lang, respondent_id])
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def open_record(self, respondent_id: int | None) -> SessionRecord | None:
+        """The respondent's unfinished Telegram session, if any."""
+        if respondent_id is None:
+            return None
+        record = self.store.open_session(respondent_id)
+        return record if record is not None and record.channel == CHANNEL else None
+
+    def finished_record(self, respondent_id: int | None) -> SessionRecord | None:
+        """The respondent's latest finished session, if any."""
+        if respondent_id is None:
+            return None
+        return self.store.latest_session(respondent_id, "finished")
+
+    def remind_time(self) -> str | None:
+        """When an interview answered now should be reminded of (None: reminders are off)."""
+        if self.reminder_hours <= 0:
+            return None
+        return (datetime.now(UTC) + timedelta(hours=self.reminder_hours)).isoformat(timespec="milliseconds")
+
+    def schedule_reminder(self, record: SessionRecord) -> None:
+        """Move the session's reminder to ``reminder_hours`` from now (one reminder per session)."""
+        record.remind_at = self.remind_time() if record.reminded_at is None else None
+
+
+def bot_context(context: Any) -> BotContext:
+    """The :class:`BotContext` of a handler's ``context`` (or of an ``Application``)."""
+    data = context.bot_data if hasattr(context, "bot_data") else context.application.bot_data
+    return data[KEY]

@@ -1,0 +1,76 @@
+"""Talking to the Bot API reliably: retries with back-off on network errors, quiet optional calls.
+
+python-telegram-bot's ``Updater`` already retries ``getUpdates``; every other call goes through
+:class:`RetryingRequest`, which repeats a request whose connection failed or timed out, or that
+a proxy answered with a 5xx, after 0.5, 1, 2 and 4 seconds by default. Flood limits (429) are left
+to the rate limiter, which pauses every request for the time Telegram asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
+
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+log = logging.getLogger("bot.telegram")
+T = TypeVar("T")
+
+DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def endpoint(url: str) -> str:
+    """The Bot API method of a request URL (the URL itself carries the token: never log it)."""
+    return url.rsplit("/", 1)[-1]
+
+
+class RetryingRequest(HTTPXRequest):
+    """An HTTPX request that retries transport failures and 5xx answers with back-off.
+
+    A request whose answer was lost may have taken effect; repeating it can send a message twice,
+    which a respondent shrugs off, while a lost question would stall the interview.
+    """
+
+    def __init__(self, *args: Any, retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_delays = tuple(retry_delays)
+
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """See :meth:`telegram.request.BaseRequest.do_request`; retried as the class says."""
+        for attempt, delay in enumerate((*self.retry_delays, None), 1):
+            try:
+                code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+            except (TimedOut, NetworkError) as exc:
+                if delay is None:
+                    raise
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                if code not in RETRY_STATUSES or delay is None:
+                    return code, payload
+                reason = f"HTTP {code}"
+            wait = delay * random.uniform(0.8, 1.2)
+            log.warning("Bot API %s failed (%s); retry %d in %.1f s", endpoint(url), reason, attempt, wait)
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def quietly(call: Awaitable[T], what: str = "optional call") -> T | None:
+    """Await an optional Bot API call (an edit, a callback answer); log and swallow its failure.
+
+    "message is not modified" and "query is too old" are expected after a retry or a restart.
+    """
+    try:
+        return await call
+    except BadRequest as exc:
+        text = str(exc).lower()
+        level = logging.DEBUG if ("not modified" in text or "query is too old" in text) else logging.INFO
+        log.log(level, "%s refused: %s", what, exc)
+    except TelegramError as exc:
+        log.info("%s failed: %s", what, exc)
+    return None

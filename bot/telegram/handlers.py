@@ -1,0 +1,872 @@
+"""The interview in a Telegram chat: one small handler per command, button and kind of message.
+
+Every handler loads the respondent's session from SQLite, applies at most one event through
+:class:`bot.interviews.Interviews` (committed, with the update id, before anything is sent), then
+replies. A redelivered update is recognised by its id and not applied again; a button from an
+older question, or from someone else's session, answers "already answered" and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from html import escape as _escape
+from typing import Any
+
+from telegram import Bot, CallbackQuery, Update, User
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.interviews import Outcome, assess_record, engine_of, flow_of, result_text
+from bot.store import SessionRecord
+from bot.telegram import keyboards as kb
+from bot.telegram.context import CHANNEL, BotContext, bot_context
+from bot.telegram.delivery import quietly
+from bot.telegram.render import answered_text, consent_text, expected_input, question_text, review_page
+from bot.texts import t
+from interview_flows.answers import AnswerError, parse_text_answer
+from interview_flows.loader import load_flow
+from interview_flows.schema import DONT_KNOW, Flow, Question
+from interview_flows.texts import normalise_lang
+
+log = logging.getLogger("bot.telegram")
+Context = ContextTypes.DEFAULT_TYPE
+CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+# -- plumbing -------------------------------------------------------------------------------------
+
+
+def replies(func: Callable[[Update, Context], Awaitable[None]]) -> Callable[[Update, Context], Awaitable[None]]:
+    """Mark the update as handled and replied once the handler has answered."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: Context) -> None:
+        await func(update, context)
+        bot_context(context).store.mark_update(update.update_id, replied=True)
+
+    return wrapper
+
+
+def lang_of(bc: BotContext, context: Context, user: User | None, respondent_id: int | None = None,
+            record: SessionRecord | None = None) -> str:
+    """The language to speak with this user: the session's, the stored or chosen one, Telegram's."""
+    if record is not None:
+        return record.session.lang
+    stored = bc.stored_lang(respondent_id)
+    if stored:
+        return stored
+    chosen = context.user_data.get("lang") if context.user_data is not None else None
+    if chosen:
+        return chosen
+    code = getattr(user, "language_code", None)
+    return normalise_lang(code) if code else bc.settings.lang
+
+
+async def send_html(bot: Bot, chat_id: int, text: str, markup: Any = None) -> Any:
+    """Send an HTML message."""
+    return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def stale(query: CallbackQuery, lang: str) -> None:
+    """Answer a button that no longer applies; nothing changes."""
+    await quietly(query.answer(t("tg_already_answered", lang)), "answerCallbackQuery")
+
+
+def find_study(bc: BotContext, code: str, respondent_id: int | None = None) -> Any:
+    """The open study with this invite code, or None (unknown, closed, or studies not installed)."""
+    if not code or not CODE.fullmatch(code):
+        return None
+    try:
+        from bot.research.studies import StudyError, open_study
+    except ImportError:
+        return None
+    try:
+        # With a respondent (after consent, never before) the visit counts as an invitation.
+        return open_study(bc.store, code, respondent_id=respondent_id)
+    except StudyError:
+        return None
+
+
+def study_label(study: Any) -> str | None:
+    """How a study is named to respondents: its name, and its organisation when it has one."""
+    if study is None:
+        return None
+    organisation = getattr(study, "organisation", None)
+    return study.name + (f" — {organisation}" if organisation else "")
+
+
+def study_flow(bc: BotContext, study: Any) -> Flow:
+    """The flow (at its version) a study fixed; the self-assessment flow if it cannot be loaded."""
+    if study is None:
+        return bc.flow
+    try:
+        return load_flow(study.flow_id, study.flow_version)
+    except KeyError:
+        log.warning("study %s: flow %s@%s not found; using %s", study.code, study.flow_id,
+                    study.flow_version, bc.flow.id)
+        return bc.flow
+
+
+def latest_session_id(bc: BotContext, respondent_id: int | None) -> int:
+    """The id of the respondent's newest session (0 when none): consent buttons carry it."""
+    if respondent_id is None:
+        return 0
+    return max(bc.store.sessions_of(respondent_id), default=0)
+
+
+# -- showing steps --------------------------------------------------------------------------------
+
+
+async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, *,
+                        note: str | None = None, retire_previous: bool = False) -> None:
+    """Send the current question with its buttons and remember its message (and the reminder)."""
+    engine = engine_of(record)
+    q = engine.current(record.session)
+    if q is None:
+        return
+    lang = record.session.lang
+    current = record.session.answers.get(q.id)
+    if q.type == "multiple_choice" and not record.draft and isinstance(current, list):
+        record.draft = list(current)
+    text = question_text(engine, record.session, q, lang, current=current)
+    if note:
+        text = f"<i>{_escape(note)}</i>\n\n{text}"
+    markup = kb.question_keyboard(q, record.id, engine.flow.position(q.id), lang, record.draft)
+    previous = record.question_message_id
+    if retire_previous and previous:
+        await quietly(bot.edit_message_reply_markup(chat_id, previous, reply_markup=None), "retire question")
+    message = await send_html(bot, chat_id, text, markup)
+    # Other tasks (the reminder sweep) may have written the session while we waited: save on top
+    # of a fresh copy, changing only what sending the question changed.
+    fresh = bc.store.load(record.id)
+    if fresh is None:  # erased meanwhile
+        return
+    for target in (record, fresh):
+        target.question_message_id = message.message_id
+        target.chat_id = chat_id
+        if q.type == "multiple_choice" and not target.draft:
+            target.draft = list(record.draft)
+        if target.remind_at is None and target.reminded_at is None and target.state == "asking":
+            bc.schedule_reminder(target)
+    bc.store.save(fresh)
+
+
+async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str, *,
+                      thanks: bool = False) -> None:
+    """The assessment as text, then the chart as a photo."""
+    flow = flow_of(record)
+    try:
+        text = result_text(record, lang)
+    except Exception:  # a scoring failure must not lose the chat: the answers are saved
+        log.exception("session %s: the assessment text failed", record.id)
+        text = t("tg_result_unavailable", lang)
+    if thanks:
+        text = flow.thanks.get(lang) + "\n\n" + text
+    await bot.send_message(chat_id, text)
+    png = await render_chart(bc, record, lang)
+    if png:
+        await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
+
+
+async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
+    """The chart as PNG, drawn in a worker thread (matplotlib takes a while); None on failure."""
+    try:
+        assessment = record.assessment or assess_record(record)
+        chart = bc.chart
+        if chart is None:
+            from bot.charts import render_chart as chart
+        return await asyncio.to_thread(chart, assessment, lang)
+    except Exception:
+        log.exception("session %s: the chart failed", record.id)
+        return None
+
+
+async def show_state(bc: BotContext, bot: Bot, chat_id: int, user_id: int) -> None:
+    """Show where the respondent stands (after a crash swallowed the first reply)."""
+    rid = bc.respondent_id(user_id)
+    record = bc.open_record(rid)
+    if record is not None:
+        lang = record.session.lang
+        if record.state == "asking":
+            await send_question(bc, bot, chat_id, record, retire_previous=True)
+        elif record.state == "paused":
+            await send_html(bot, chat_id, _escape(t("tg_paused", lang)), kb.resume_keyboard(record.id, lang))
+        return
+    latest = bc.store.latest_session(rid) if rid is not None else None
+    if latest is not None and latest.state == "finished" and latest.channel == CHANNEL:
+        await send_result(bc, bot, chat_id, latest, latest.session.lang)
+
+
+async def send_unsent_questions(bc: BotContext, bot: Bot) -> int:
+    """At start-up: ask again every question whose message never went out (the bot died between
+    committing an answer and sending the next question). Returns how many were sent."""
+    rows = list(bc.store.db.query(
+        "select id from sessions where channel = ? and state = 'asking' and question_message_id is null"
+        " and chat_id is not null", [CHANNEL],
+    ))
+    sent = 0
+    for row in rows:
+        record = bc.store.load(row["id"])
+        if record is None or record.chat_id is None:
+            continue
+        try:
+            await send_question(bc, bot, record.chat_id, record)
+            sent += 1
+        except Exception as exc:  # one unreachable chat must not stop the start
+            log.warning("session %s: could not ask the pending question again: %s", record.id, exc)
+    if sent:
+        log.info("asked %d pending question(s) again after a restart", sent)
+    return sent
+
+
+async def show_consent(bc: BotContext, context: Context, chat_id: int, user: User, code: str = "",
+                       respondent_id: int | None = None) -> None:
+    """The greeting and consent, with agree/decline buttons; nothing is recorded yet."""
+    lang = lang_of(bc, context, user, respondent_id)
+    notice = None
+    study = find_study(bc, code) if code else None
+    if code and study is None:
+        notice = t("tg_study_unknown", lang, code=code[:64])
+        code = ""
+    flow = study_flow(bc, study)
+    text = consent_text(flow, lang, study_name=study_label(study), notice=notice)
+    last = latest_session_id(bc, respondent_id)
+    await send_html(context.bot, chat_id, text, kb.consent_keyboard(lang, code, last))
+
+
+async def paused_offer(bot: Bot, chat_id: int, record: SessionRecord) -> None:
+    """Tell a paused respondent so, with a button to resume."""
+    lang = record.session.lang
+    await send_html(bot, chat_id, _escape(t("tg_paused_offer", lang)), kb.resume_keyboard(record.id, lang))
+
+
+# -- applying events ------------------------------------------------------------------------------
+
+
+async def advance(bc: BotContext, context: Context, update: Update, record: SessionRecord, event: str,
+                  value: Any = None, *, command: str | None = None, query: CallbackQuery | None = None) -> None:
+    """Answer or skip the current step, show the answer on its message, then ask the next step."""
+    chat_id = update.effective_chat.id
+    engine = engine_of(record)
+    q = engine.current(record.session)
+    assert q is not None
+    lang = record.session.lang
+    target = query.message.message_id if query and query.message else record.question_message_id
+    bc.schedule_reminder(record)
+    # Committed with the answer: "the current question is not sent yet". Should the bot die before
+    # it goes out, the start-up check finds the session and asks again.
+    record.question_message_id = None
+    try:
+        outcome = bc.interviews.act(record, event, value, command=command, update_id=update.update_id)
+    except AnswerError as err:
+        await refuse(update, query, err.text(lang))
+        return
+    lang = record.session.lang
+    # The three calls go out together: the reply a respondent waits for is the next question.
+    tasks: list[Awaitable[Any]] = []
+    if query is not None:
+        tasks.append(quietly(query.answer(), "answerCallbackQuery"))
+    if target:
+        tasks.append(show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, event))
+    tasks.append(next_step(bc, context.bot, chat_id, outcome))
+    await asyncio.gather(*tasks)
+
+
+async def show_answer(bot: Bot, chat_id: int, message_id: int, flow: Flow, q: Question, lang: str,
+                      record: SessionRecord, event: str) -> None:
+    """Edit a question's message to show the answer given, without buttons."""
+    if not q.answerable:
+        await quietly(bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None), "retire note")
+        return
+    value = record.session.answers.get(q.id) if event == "answer" else None
+    text = answered_text(flow, q, lang, value, skipped=event == "skip")
+    await quietly(bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=None),
+                  "show answer")
+
+
+async def next_step(bc: BotContext, bot: Bot, chat_id: int, outcome: Outcome) -> None:
+    """After an event: the next question, or the result when the interview just finished."""
+    record = outcome.record
+    if outcome.finished:
+        log.info("session %s: finished (level %s)", record.id, (record.assessment or {}).get("level"))
+        await send_result(bc, bot, chat_id, record, record.session.lang, thanks=True)
+    elif record.state == "asking":
+        await send_question(bc, bot, chat_id, record)
+
+
+async def refuse(update: Update, query: CallbackQuery | None, text: str) -> None:
+    """Explain why an answer or command cannot be taken (an alert for a button)."""
+    if query is not None:
+        # Telegram shows at most 200 characters in a callback answer.
+        short = text if len(text) <= 200 else text[:199] + "…"
+        await quietly(query.answer(short, show_alert=True), "answerCallbackQuery")
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+def _session_for(bc: BotContext, update: Update) -> tuple[int | None, SessionRecord | None]:
+    rid = bc.respondent_id(update.effective_user.id)
+    return rid, bc.open_record(rid)
+
+
+# -- before everything: redelivered updates -------------------------------------------------------
+
+
+async def skip_seen_update(update: Update, context: Context) -> None:
+    """Ignore an update already applied; if its reply never went out, show the current step."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    bc = bot_context(context)
+    seen = bc.store.update_seen(update.update_id)
+    if seen is None:
+        return
+    log.info("update %s was already applied; not applying it again", update.update_id)
+    if update.callback_query is not None:
+        await quietly(update.callback_query.answer(), "answerCallbackQuery")
+    if not seen["replied"] and update.effective_chat is not None:
+        await show_state(bc, context.bot, update.effective_chat.id, update.effective_user.id)
+        bc.store.mark_update(update.update_id, replied=True)
+    raise ApplicationHandlerStop
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+@replies
+async def start(update: Update, context: Context) -> None:
+    """/start [CODE]: greet and ask consent, or resume the unfinished interview."""
+    bc = bot_context(context)
+    user, chat_id = update.effective_user, update.effective_chat.id
+    code = (context.args or [""])[0] if context.args else ""
+    rid, record = _session_for(bc, update)
+    if record is None:
+        if code and context.user_data is not None:
+            context.user_data["code"] = code
+        await show_consent(bc, context, chat_id, user, code, rid)
+        return
+    lang = record.session.lang
+    if code and code != (record.study_code or ""):
+        progress = str(engine_of(record).progress(record.session))
+        markup = kb.restart_keyboard(record.id, code if CODE.fullmatch(code) else "", lang, offer_continue=True)
+        await send_html(context.bot, chat_id, _escape(t("tg_new_study_offer", lang, progress=progress)), markup)
+        return
+    await resume(bc, context, update, record)
+
+
+async def resume(bc: BotContext, context: Context, update: Update, record: SessionRecord) -> None:
+    """Continue a paused or unfinished interview at its question."""
+    chat_id = update.effective_chat.id
+    if record.state == "paused":
+        bc.schedule_reminder(record)
+        bc.interviews.act(record, "resume", command="resume", update_id=update.update_id)
+    progress = str(engine_of(record).progress(record.session))
+    await send_question(bc, context.bot, chat_id, record, retire_previous=True,
+                        note=t("resuming", record.session.lang, progress=progress))
+
+
+@replies
+async def help_command(update: Update, context: Context) -> None:
+    """/help: how to answer and the commands."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    lang = lang_of(bc, context, update.effective_user, rid, record)
+    text = t("tg_help", lang)
+    for name in bc.extra.get("menu_extra", ()):
+        about = t(f"tg_cmd_{name}", lang)
+        text += f"\n/{name} — {about[:1].lower()}{about[1:]}"
+    await update.effective_message.reply_text(text)
+
+
+@replies
+async def language(update: Update, context: Context) -> None:
+    """/language: offer Bahasa Indonesia or English."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    lang = lang_of(bc, context, update.effective_user, rid, record)
+    await update.effective_message.reply_text(t("tg_language_choose", lang), reply_markup=kb.language_keyboard())
+
+
+@replies
+async def back(update: Update, context: Context) -> None:
+    """/back: ask the previous question again (its answer stays until changed)."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if not await _asking(bc, context, update, rid, record):
+        return
+    assert record is not None
+    try:
+        bc.interviews.act(record, "back", command="back", update_id=update.update_id)
+    except AnswerError as err:
+        await update.effective_message.reply_text(err.text(record.session.lang))
+        return
+    await send_question(bc, context.bot, update.effective_chat.id, record, retire_previous=True)
+
+
+@replies
+async def skip(update: Update, context: Context) -> None:
+    """/skip: skip the current question where the flow allows it."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if await _asking(bc, context, update, rid, record):
+        assert record is not None
+        await advance(bc, context, update, record, "skip", command="skip")
+
+
+async def _asking(bc: BotContext, context: Context, update: Update, rid: int | None,
+                  record: SessionRecord | None) -> bool:
+    """True when an interview is waiting for an answer; otherwise say why not."""
+    if record is not None and record.state == "asking":
+        return True
+    if record is not None and record.state == "paused":
+        await paused_offer(context.bot, update.effective_chat.id, record)
+        return False
+    await no_interview(bc, context, update, rid)
+    return False
+
+
+async def no_interview(bc: BotContext, context: Context, update: Update, rid: int | None) -> None:
+    """There is no open interview: point to /start, or to /result after a finished one."""
+    lang = lang_of(bc, context, update.effective_user, rid)
+    finished = bc.finished_record(rid)
+    latest = bc.store.latest_session(rid) if finished is not None and rid is not None else None
+    done = latest is not None and latest.state == "finished"
+    text = t("tg_finished_already", lang) if done else t("tg_no_interview", lang)
+    await update.effective_message.reply_text(text)
+
+
+@replies
+async def review(update: Update, context: Context) -> None:
+    """/review: the answers so far, with a ✏️ button to change each."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if record is None:
+        record = bc.finished_record(rid)
+        if record is None:
+            await no_interview(bc, context, update, rid)
+            return
+    text, markup = review_message(record, 0)
+    await send_html(context.bot, update.effective_chat.id, text, markup)
+
+
+def review_message(record: SessionRecord, page: int) -> tuple[str, Any]:
+    """The text and buttons of one review page of a session."""
+    engine = engine_of(record)
+    lang = record.session.lang
+    editable = record.state == "asking"
+    hint = None
+    if editable:
+        hint = t("tg_review_hint", lang)
+    elif record.state == "paused":
+        hint = t("tg_review_resume_hint", lang)
+    items = engine.review(record.session)
+    text, shown, pages = review_page(engine, items, page, lang, hint=hint)
+    if not editable:
+        shown = []
+    page = max(0, min(page, pages - 1))
+    markup = kb.review_keyboard(record.id, shown, page, pages) if (shown or pages > 1) else None
+    return text, markup
+
+
+@replies
+async def pause(update: Update, context: Context) -> None:
+    """/pause: stop for now; every answer is kept and no reminder is sent."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if not await _asking(bc, context, update, rid, record):
+        return
+    assert record is not None
+    record.remind_at = None
+    bc.interviews.act(record, "pause", command="pause", update_id=update.update_id)
+    lang = record.session.lang
+    chat_id = update.effective_chat.id
+    if record.question_message_id:
+        await quietly(context.bot.edit_message_reply_markup(chat_id, record.question_message_id, reply_markup=None),
+                      "retire question")
+    await send_html(context.bot, chat_id, _escape(t("tg_paused", lang)), kb.resume_keyboard(record.id, lang))
+
+
+@replies
+async def resume_command(update: Update, context: Context) -> None:
+    """/resume: continue the interview at its question."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if record is None:
+        await no_interview(bc, context, update, rid)
+        return
+    await resume(bc, context, update, record)
+
+
+@replies
+async def result(update: Update, context: Context) -> None:
+    """/result: the last assessment again, text and chart."""
+    bc = bot_context(context)
+    rid = bc.respondent_id(update.effective_user.id)
+    record = bc.finished_record(rid)
+    lang = lang_of(bc, context, update.effective_user, rid)
+    if record is None:
+        await update.effective_message.reply_text(t("tg_no_result", lang))
+        return
+    await send_result(bc, context.bot, update.effective_chat.id, record, lang)
+
+
+@replies
+async def restart(update: Update, context: Context) -> None:
+    """/restart: a new interview, after confirmation (the current one is kept, marked withdrawn)."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if record is None:
+        await show_consent(bc, context, update.effective_chat.id, update.effective_user, "", rid)
+        return
+    lang = record.session.lang
+    markup = kb.restart_keyboard(record.id, record.study_code or "", lang)
+    await update.effective_message.reply_text(t("tg_restart_confirm", lang), reply_markup=markup)
+
+
+@replies
+async def delete(update: Update, context: Context) -> None:
+    """/delete: erase every answer and session of this person, after confirmation."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    lang = lang_of(bc, context, update.effective_user, rid, record)
+    if rid is None:
+        await update.effective_message.reply_text(t("tg_nothing_stored", lang))
+        return
+    await update.effective_message.reply_text(t("tg_delete_confirm", lang), reply_markup=kb.delete_keyboard(lang))
+
+
+@replies
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel: nothing pending is carried out; say so."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    lang = lang_of(bc, context, update.effective_user, rid, record)
+    await update.effective_message.reply_text(t("tg_cancelled", lang))
+
+
+async def reply_unknown_command(update: Update, context: Context) -> None:
+    """The reply to a command the bot does not know (researcher commands give it to outsiders too)."""
+    bc = bot_context(context)
+    user = update.effective_user
+    rid = bc.respondent_id(user.id) if user is not None else None
+    lang = lang_of(bc, context, user, rid)
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(t("tg_unknown_command", lang))
+
+
+MY_GROUPS: set[int] = set()
+
+
+@replies
+async def unknown_command(update: Update, context: Context) -> None:
+    """Any other /command: say it is unknown (unless a handler in another group takes it)."""
+    for group, handlers in context.application.handlers.items():
+        if group in MY_GROUPS:
+            continue
+        if any(h.check_update(update) not in (None, False) for h in handlers):
+            return
+    await reply_unknown_command(update, context)
+
+
+# -- messages -------------------------------------------------------------------------------------
+
+
+@replies
+async def text_message(update: Update, context: Context) -> None:
+    """Typed text: the answer to the current question (a number, a text, or a choice by number)."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if not await _asking(bc, context, update, rid, record):
+        return
+    assert record is not None
+    q = engine_of(record).current(record.session)
+    assert q is not None
+    if not q.answerable:
+        await advance(bc, context, update, record, "skip")
+        return
+    try:
+        value = parse_text_answer(q, update.effective_message.text or "", record.session.lang)
+    except AnswerError as err:
+        await update.effective_message.reply_text(err.text(record.session.lang))
+        return
+    await advance(bc, context, update, record, "answer", value)
+
+
+@replies
+async def other_message(update: Update, context: Context) -> None:
+    """Stickers, photos, voice, files, locations…: a polite hint of what is expected."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    if record is not None and record.state == "paused":
+        await paused_offer(context.bot, update.effective_chat.id, record)
+        return
+    lang = lang_of(bc, context, update.effective_user, rid, record)
+    q = engine_of(record).current(record.session) if record is not None else None
+    await update.effective_message.reply_text(t("tg_not_text", lang) + " " + expected_input(q, lang))
+
+
+@replies
+async def edited_message(update: Update, context: Context) -> None:
+    """An edited message is not an answer; say how to change one."""
+    bc = bot_context(context)
+    rid, record = _session_for(bc, update)
+    lang = lang_of(bc, context, update.effective_user, rid, record)
+    await context.bot.send_message(update.effective_chat.id, t("tg_edited_message", lang))
+
+
+# -- buttons --------------------------------------------------------------------------------------
+
+
+@replies
+async def button(update: Update, context: Context) -> None:
+    """Every inline button: consent, answers, toggles, review, confirmations, language."""
+    bc = bot_context(context)
+    query = update.callback_query
+    user = update.effective_user
+    cb = kb.parse(query.data)
+    rid = bc.respondent_id(user.id)
+    if cb is None:
+        await stale(query, lang_of(bc, context, user, rid))
+        return
+    if cb.kind == kb.CONSENT:
+        await consent(bc, context, update, query, cb, rid)
+    elif cb.kind == kb.LANGUAGE:
+        await choose_language(bc, context, update, query, cb.arg, rid)
+    elif cb.kind == kb.CONFIRM:
+        await confirm(bc, context, update, query, cb.arg, rid)
+    else:
+        record = bc.store.load(cb.session_id) if rid is not None and cb.session_id is not None else None
+        if record is None or record.respondent_id != rid or record.channel != CHANNEL:
+            await stale(query, lang_of(bc, context, user, rid))
+            return
+        await session_button(bc, context, update, query, cb, record)
+
+
+async def consent(bc: BotContext, context: Context, update: Update, query: CallbackQuery, cb: kb.Callback,
+                  rid: int | None) -> None:
+    """Agree: start the interview. Decline: record only the refusal."""
+    user, chat_id = update.effective_user, update.effective_chat.id
+    answer, last, code = cb.arg.split(":", 2)
+    lang = lang_of(bc, context, user, rid)
+    if str(latest_session_id(bc, rid)) != last:
+        # A session was started (or refused) since this prompt: a double tap or an old prompt.
+        await stale(query, lang)
+        record = bc.open_record(rid)
+        if record is not None and record.state == "asking" and record.question_message_id is None:
+            await send_question(bc, context.bot, chat_id, record)
+        return
+    rid = bc.ensure_respondent(user.id, lang)
+    study = find_study(bc, code, rid) if code else None
+    flow = study_flow(bc, study)
+    code = study.code if study is not None else None
+    chosen = t("consent_yes" if answer == "y" else "consent_no", lang)
+    shown = consent_text(flow, lang, study_name=study_label(study)).rsplit("\n\n", 1)[0]
+    shown += f"\n\n{'✅' if answer == 'y' else '✖️'} {_escape(chosen)}"
+    if answer == "n":
+        refused = bc.interviews.refuse(rid, flow, lang, CHANNEL, study_code=code, chat_id=chat_id)
+        bc.store.mark_update(update.update_id, replied=False)
+        log.info("session %s: consent refused (study %s)", refused.id, code or "-")
+        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                             quietly(query.edit_message_text(shown, parse_mode=ParseMode.HTML), "consent"))
+        await context.bot.send_message(chat_id, t("consent_refused", lang))
+        return
+    record = bc.interviews.begin(rid, flow, lang, CHANNEL, study_code=code,
+                                 organisation=getattr(study, "organisation", None), chat_id=chat_id)
+    bc.store.mark_update(update.update_id, replied=False)
+    log.info("session %s: started (flow %s %s, study %s, %s)", record.id, flow.id, flow.version, code or "-", lang)
+    await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                         quietly(query.edit_message_text(shown, parse_mode=ParseMode.HTML), "consent"))
+    await context.bot.send_message(chat_id, t("tg_started", lang))
+    await send_question(bc, context.bot, chat_id, record)
+
+
+async def choose_language(bc: BotContext, context: Context, update: Update, query: CallbackQuery, lang: str,
+                          rid: int | None) -> None:
+    """Switch the language of this person and of their open interview."""
+    chat_id = update.effective_chat.id
+    if context.user_data is not None:
+        context.user_data["lang"] = lang
+    record = None
+    if rid is not None:
+        bc.set_respondent_lang(rid, lang)
+        record = bc.open_record(rid)
+        if record is not None and record.session.lang != lang:
+            bc.interviews.set_language(record, lang)
+    await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                         quietly(query.edit_message_text(t("tg_language_set", lang)), "language"))
+    if record is not None and record.state == "asking":
+        await send_question(bc, context.bot, chat_id, record, retire_previous=True)
+    elif record is None:
+        code = context.user_data.get("code", "") if context.user_data is not None else ""
+        if rid is None or bc.finished_record(rid) is None:
+            await show_consent(bc, context, chat_id, update.effective_user, code, rid)
+
+
+async def confirm(bc: BotContext, context: Context, update: Update, query: CallbackQuery, arg: str,
+                  rid: int | None) -> None:
+    """Confirmed /restart or /delete, or a cancelled one."""
+    chat_id = update.effective_chat.id
+    user = update.effective_user
+    parts = arg.split(":")
+    lang = lang_of(bc, context, user, rid, bc.open_record(rid))
+    if parts[0] == "c":
+        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                             quietly(query.edit_message_text(t("tg_cancelled", lang)), "cancel"))
+        return
+    if parts[0] == "d":
+        if rid is None:
+            await stale(query, lang)
+            return
+        bc.store.delete_respondent(rid)
+        if context.user_data is not None:
+            context.user_data.clear()
+        log.info("a respondent erased their records")
+        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                             quietly(query.edit_message_text(t("tg_deleted", lang)), "deleted"))
+        return
+    # "r:<session>:<code>": withdraw that session, then ask consent for a new interview.
+    try:
+        sid, code = int(parts[1]), (parts[2] if len(parts) > 2 else "")
+    except (IndexError, ValueError):
+        await stale(query, lang)
+        return
+    record = bc.store.load(sid) if rid is not None else None
+    if record is None or record.respondent_id != rid or record.state not in ("new", "asking", "paused"):
+        await stale(query, lang)
+        return
+    record.remind_at = None
+    bc.interviews.act(record, "withdraw", command="restart", update_id=update.update_id)
+    await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                         quietly(query.edit_message_reply_markup(reply_markup=None), "restart"))
+    if record.question_message_id:
+        await quietly(context.bot.edit_message_reply_markup(chat_id, record.question_message_id, reply_markup=None),
+                      "retire question")
+    await show_consent(bc, context, chat_id, user, code, rid)
+
+
+async def session_button(bc: BotContext, context: Context, update: Update, query: CallbackQuery,
+                         cb: kb.Callback, record: SessionRecord) -> None:
+    """A button that belongs to one of this person's sessions."""
+    lang = record.session.lang
+    chat_id = update.effective_chat.id
+    if cb.kind == kb.RESUME:
+        if record.state not in ("asking", "paused"):
+            await stale(query, lang)
+            return
+        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                             quietly(query.edit_message_reply_markup(reply_markup=None), "resume"))
+        await resume(bc, context, update, record)
+        return
+    if cb.kind == kb.PAGE:
+        text, markup = review_message(record, int(cb.arg))
+        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                             quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
+                                     "review page"))
+        return
+    engine = engine_of(record)
+    flow = engine.flow
+    if cb.kind == kb.EDIT:
+        if record.state != "asking" or not 0 <= (cb.position or 0) < len(flow.questions):
+            await stale(query, lang)
+            return
+        question_id = flow.questions[cb.position or 0].id
+        try:
+            bc.interviews.act(record, "edit", question_id, command=f"edit {question_id}", update_id=update.update_id)
+        except AnswerError as err:
+            await refuse(update, query, err.text(lang))
+            return
+        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                             quietly(query.edit_message_reply_markup(reply_markup=None), "review"))
+        await send_question(bc, context.bot, chat_id, record, retire_previous=True)
+        return
+    if record.state == "paused":
+        await quietly(query.answer(t("tg_paused_offer", lang)), "answerCallbackQuery")
+        await paused_offer(context.bot, chat_id, record)
+        return
+    q = engine.current(record.session)
+    if record.state != "asking" or q is None or flow.position(q.id) != cb.position:
+        await stale(query, lang)
+        return
+    if cb.kind == kb.NOTE:
+        await advance(bc, context, update, record, "skip", query=query)
+    elif cb.kind == kb.SKIP:
+        await advance(bc, context, update, record, "skip", command="skip", query=query)
+    elif cb.kind == kb.ANSWER:
+        value = choice_value(q, cb.arg)
+        if value is None:
+            await stale(query, lang)
+            return
+        await advance(bc, context, update, record, "answer", value, query=query)
+    elif cb.kind == kb.DONE:
+        if q.type != "multiple_choice":
+            await stale(query, lang)
+            return
+        await advance(bc, context, update, record, "answer", list(record.draft), query=query)
+    elif cb.kind == kb.TOGGLE:
+        await toggle(bc, update, query, record, q, cb.arg)
+
+
+def choice_value(q: Question, arg: str) -> Any:
+    """The answer a button stands for (by index), or None when it does not fit the question."""
+    if arg == kb.DONT_KNOW_ARG:
+        return DONT_KNOW if q.dont_know else None
+    if not arg.isdigit():
+        return None
+    i = int(arg)
+    if q.type in ("single_choice", "yes_no", "multiple_choice") and i < len(q.choices):
+        return q.choices[i].value if q.type != "multiple_choice" else [q.choices[i].value]
+    points = q.scale_points()
+    if q.type == "scale" and i < len(points):
+        return points[i]
+    return None
+
+
+async def toggle(bc: BotContext, update: Update, query: CallbackQuery, record: SessionRecord, q: Question,
+                 arg: str) -> None:
+    """Tick or untick one option of a multiple choice (kept in the session's draft)."""
+    lang = record.session.lang
+    if q.type != "multiple_choice" or not arg.isdigit() or int(arg) >= len(q.choices):
+        await stale(query, lang)
+        return
+    choice = q.choices[int(arg)]
+    draft = list(record.draft)
+    if choice.value in draft:
+        draft.remove(choice.value)
+    elif choice.exclusive:
+        draft = [choice.value]
+    else:
+        exclusive = {c.value for c in q.choices if c.exclusive}
+        draft = [v for v in draft if v not in exclusive] + [choice.value]
+    order = {c.value: i for i, c in enumerate(q.choices)}
+    record.draft = sorted(draft, key=order.__getitem__)
+    bc.schedule_reminder(record)
+    bc.store.save(record, update_id=update.update_id)
+    position = engine_of(record).flow.position(q.id)
+    markup = kb.question_keyboard(q, record.id, position, lang, record.draft)
+    await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                         quietly(query.edit_message_reply_markup(reply_markup=markup), "toggle"))
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log a handler's failure with the update id; apologise so the respondent can go on."""
+    update_id = getattr(update, "update_id", None)
+    log.error("update %s failed: %s: %s", update_id, type(context.error).__name__, context.error,
+              exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    try:
+        bc = bot_context(context)
+        lang = lang_of(bc, context, update.effective_user, bc.respondent_id(update.effective_user.id))
+    except Exception:
+        lang = normalise_lang(getattr(update.effective_user, "language_code", None))
+    if update.callback_query is not None:
+        await quietly(update.callback_query.answer(), "answerCallbackQuery")
+    await quietly(context.bot.send_message(update.effective_chat.id, t("tg_error", lang)), "apology")

@@ -1,0 +1,195 @@
+"""Inline keyboards and their callback data.
+
+Every button that acts on an interview carries the session id and the question's position in the
+flow (``a:<session>:<position>:<choice>``), so a button from an older question or from another
+person's chat is recognised and changes nothing. Callback data stays within Telegram's 64 bytes.
+
+>>> encode("a", 12, 7, 3)
+'a:12:7:3'
+>>> parse("a:12:7:3")
+Callback(kind='a', session_id=12, position=7, arg='3')
+>>> parse("x" * 70) is None
+True
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.texts import t
+from interview_flows.schema import Question
+
+MAX_CALLBACK_BYTES = 64
+LABEL_CHARS = 32
+"""Longer choice labels are listed in the message and shortened on their buttons."""
+
+ANSWER, TOGGLE, DONE, SKIP, NOTE = "a", "t", "m", "s", "n"
+EDIT, PAGE, RESUME = "e", "v", "r"
+CONSENT, CONFIRM, LANGUAGE = "c", "x", "l"
+SESSION_KINDS = (ANSWER, TOGGLE, DONE, SKIP, NOTE, EDIT, PAGE, RESUME)
+DONT_KNOW_ARG = "d"
+
+
+class Callback(NamedTuple):
+    """Parsed callback data. ``session_id``/``position`` are None for kinds without them."""
+
+    kind: str
+    session_id: int | None
+    position: int | None
+    arg: str
+
+
+def encode(kind: str, *parts: object) -> str:
+    """Join a kind and its parts into callback data; ValueError beyond 64 bytes."""
+    data = ":".join([kind, *(str(p) for p in parts)])
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data[:20]}…")
+    return data
+
+
+def parse(data: str | None) -> Callback | None:
+    """Read callback data made by :func:`encode`; None for anything else (forged, foreign, old)."""
+    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    kind, _, rest = data.partition(":")
+    parts = rest.split(":") if rest else []
+    try:
+        if kind in (ANSWER, TOGGLE):
+            sid, pos, arg = parts
+            return Callback(kind, int(sid), int(pos), arg)
+        if kind in (DONE, SKIP, NOTE, EDIT):
+            sid, pos = parts
+            return Callback(kind, int(sid), int(pos), "")
+        if kind == PAGE:
+            sid, page = parts
+            return Callback(kind, int(sid), None, str(int(page)))
+        if kind == RESUME:
+            (sid,) = parts
+            return Callback(kind, int(sid), None, "")
+        if kind == CONSENT:
+            answer, last, code = parts
+            return Callback(kind, None, None, f"{answer}:{int(last)}:{code}") if answer in ("y", "n") else None
+        if kind == CONFIRM:
+            return Callback(kind, None, None, rest) if parts and parts[0] in ("r", "d", "c") else None
+        if kind == LANGUAGE:
+            (lang,) = parts
+            return Callback(kind, None, None, lang) if lang in ("id", "en") else None
+    except ValueError:
+        return None
+    return None
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    """One inline button."""
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """A label cut at a word boundary to fit a phone-width button.
+
+    >>> shorten("Pimpinan unit, misalnya kepala bidang atau kepala bagian", 24)
+    'Pimpinan unit, misalnya…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def numbered(q: Question, lang: str) -> bool:
+    """Whether the choices are too long for buttons and are listed, numbered, in the message."""
+    return any(len(c.label.get(lang)) > LABEL_CHARS for c in q.choices)
+
+
+def question_keyboard(q: Question, session_id: int, position: int, lang: str,
+                      ticked: list[str] | None = None) -> InlineKeyboardMarkup | None:
+    """The buttons of a question (None when it is answered by typing and offers no button)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    listed = numbered(q, lang)
+
+    def label(n: int, text: str) -> str:
+        return f"{n}. {shorten(text)}" if listed else text
+
+    if q.type == "note":
+        rows.append([button(t("continue", lang), encode(NOTE, session_id, position))])
+        return InlineKeyboardMarkup(rows)
+    if q.type in ("single_choice", "yes_no"):
+        buttons = [button(label(i + 1, c.label.get(lang)), encode(ANSWER, session_id, position, i))
+                   for i, c in enumerate(q.choices)]
+        rows.extend([buttons] if q.type == "yes_no" and not listed else [[b] for b in buttons])
+    elif q.type == "multiple_choice":
+        chosen = set(ticked or [])
+        for i, c in enumerate(q.choices):
+            mark = "✓ " if c.value in chosen else ""
+            rows.append([button(mark + label(i + 1, c.label.get(lang)), encode(TOGGLE, session_id, position, i))])
+        rows.append([button(t("tg_done", lang), encode(DONE, session_id, position))])
+    elif q.type == "scale":
+        points = [button(str(p), encode(ANSWER, session_id, position, i)) for i, p in enumerate(q.scale_points())]
+        width = len(points) if len(points) <= 7 else 5
+        rows.extend(points[i: i + width] for i in range(0, len(points), width))
+    if q.dont_know and q.type != "multiple_choice":
+        rows.append([button(t("dont_know", lang), encode(ANSWER, session_id, position, DONT_KNOW_ARG))])
+    elif q.dont_know:
+        rows.insert(-1, [button(t("dont_know", lang), encode(ANSWER, session_id, position, DONT_KNOW_ARG))])
+    if not q.required:
+        rows.append([button(t("tg_skip_button", lang), encode(SKIP, session_id, position))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def consent_keyboard(lang: str, code: str = "", last_session: int = 0) -> InlineKeyboardMarkup:
+    """Agree / decline, carrying the study code (empty for a self-assessment) and the id of the
+    person's newest session when asked, so a second tap (or an old prompt) is recognised."""
+    return InlineKeyboardMarkup([
+        [button(t("consent_yes", lang), encode(CONSENT, "y", last_session, code))],
+        [button(t("consent_no", lang), encode(CONSENT, "n", last_session, code))],
+    ])
+
+
+def resume_keyboard(session_id: int, lang: str) -> InlineKeyboardMarkup:
+    """A single "resume the interview" button."""
+    return InlineKeyboardMarkup([[button(t("tg_resume_button", lang), encode(RESUME, session_id))]])
+
+
+def restart_keyboard(session_id: int, code: str, lang: str, *, offer_continue: bool = False) -> InlineKeyboardMarkup:
+    """Confirm a new interview (withdrawing session ``session_id``), or keep going."""
+    rows = []
+    if offer_continue:
+        rows.append([button(t("tg_resume_button", lang), encode(RESUME, session_id))])
+        rows.append([button(t("tg_start_new_button", lang), encode(CONFIRM, "r", session_id, code))])
+    else:
+        rows.append([button(t("tg_restart_yes", lang), encode(CONFIRM, "r", session_id, code))])
+        rows.append([button(t("tg_cancel_button", lang), encode(CONFIRM, "c"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def delete_keyboard(lang: str) -> InlineKeyboardMarkup:
+    """Confirm erasing everything, or cancel."""
+    return InlineKeyboardMarkup([
+        [button(t("tg_delete_yes", lang), encode(CONFIRM, "d"))],
+        [button(t("tg_cancel_button", lang), encode(CONFIRM, "c"))],
+    ])
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    """The two languages, each named in itself."""
+    return InlineKeyboardMarkup([[button("Bahasa Indonesia", encode(LANGUAGE, "id")),
+                                  button("English", encode(LANGUAGE, "en"))]])
+
+
+def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pages: int) -> InlineKeyboardMarkup:
+    """✏️ buttons for ``(number, position)`` items, four to a row, then page navigation."""
+    rows: list[list[InlineKeyboardButton]] = []
+    edit_buttons = [button(f"✏️ {n}", encode(EDIT, session_id, pos)) for n, pos in items]
+    rows.extend(edit_buttons[i: i + 4] for i in range(0, len(edit_buttons), 4))
+    nav = []
+    if page > 0:
+        nav.append(button("◀", encode(PAGE, session_id, page - 1)))
+    if page < pages - 1:
+        nav.append(button("▶", encode(PAGE, session_id, page + 1)))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows)
