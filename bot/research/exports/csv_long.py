@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,19 +41,15 @@ def write(job: Job, out: Path) -> ExportResult:
         return write_to(job, fh, out)
 
 
-def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
-    """Write the long CSV to an open text file."""
-    writer = csv.writer(fh)
-    writer.writerow(HEADER + job.identity_header())
-    result = ExportResult("csv", [Path(out)], identify=job.identify)
+def session_rows(job: Job) -> Iterator[list[list[Any]]]:
+    """For each session in turn, its long-format rows (the csv export and the xlsx ``long`` sheet)."""
     code = job.study.code
     for s, flow, answers in job.sessions_with_answers():
-        result.sessions += 1
         lang = job.text_lang(s.lang)
         ident = job.identity(s)
         head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
-        rows = []
         view = job.view(flow)
+        rows = []
         for a in answers:
             if view is not None:
                 text = view.text(a.question_id, lang)
@@ -60,6 +57,16 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
             else:
                 text, value, label = "", value_text(a.value), value_text(a.value)
             rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, *ident])
+        yield rows
+
+
+def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
+    """Write the long CSV to an open text file."""
+    writer = csv.writer(fh)
+    writer.writerow(HEADER + job.identity_header())
+    result = ExportResult("csv", [Path(out)], identify=job.identify)
+    for rows in session_rows(job):
+        result.sessions += 1
         writer.writerows(rows)
         result.rows += len(rows)
     return result

@@ -16,7 +16,6 @@ from bot.research.exports.base import (
     ExportResult,
     Job,
     atomic_file,
-    value_text,
 )
 
 MAX_ROWS = 1_048_576
@@ -92,35 +91,10 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
     ident = job.identity_header()
 
     long = _Sheets(wb, "long", csv_long.HEADER + ident, max_rows)
-    for s, flow, answers in job.sessions_with_answers():
-        lang = job.text_lang(s.lang)
-        view = job.view(flow)
-        ident = job.identity(s)
-        for a in answers:
-            if view is not None:
-                text = view.text(a.question_id, lang)
-                value, label = view.cells(a, lang)
-            else:
-                text, value, label = "", value_text(a.value), value_text(a.value)
-            long.append(
-                [
-                    code,
-                    s.respondent,
-                    s.id,
-                    s.flow_id,
-                    s.flow_version,
-                    s.lang,
-                    a.question_id,
-                    text,
-                    value,
-                    label,
-                    a.answered_at,
-                    a.times_changed,
-                    s.status,
-                    *ident,
-                ]
-            )
-            result.rows += 1
+    for rows in csv_long.session_rows(job):
+        for row in rows:
+            long.append(row)
+        result.rows += len(rows)
 
     wide = _Sheets(wb, "wide", csv_wide.header(job), max_rows)
     for row, _n in csv_wide.rows(job):
