@@ -62,42 +62,27 @@ class Interviews:
         study_code: str | None = None,
         organisation: str | None = None,
         chat_id: int | None = None,
-        consent: str = "given",
+        consent: bool = True,
     ) -> SessionRecord:
-        """Create and start a session (consent already given), committed."""
+        """Create a session and commit it: started when consent was given, otherwise withdrawn at
+        once with nothing recorded but the refusal."""
         _make_resolvable(flow)
         engine = engine_for(flow)
         session = engine.new_session(lang)
-        changes = [Change("consent", new=consent)] + engine.start(session)
-        record = self.store.create_session(
+        opening = engine.start(session) if consent else engine.withdraw(session)
+        return self.store.create_session(
             respondent_id,
             session,
             channel,
             study_code=study_code,
-            organisation=organisation,
+            organisation=organisation if consent else None,
             chat_id=chat_id,
-            changes=changes,
+            changes=[Change("consent", new="given" if consent else "refused"), *opening],
         )
-        return record
 
-    def refuse(
-        self,
-        respondent_id: int,
-        flow: Flow,
-        lang: str,
-        channel: str,
-        *,
-        study_code: str | None = None,
-        chat_id: int | None = None,
-    ) -> SessionRecord:
-        """Record only that consent was refused: a withdrawn session with no answers."""
-        _make_resolvable(flow)
-        engine = engine_for(flow)
-        session = engine.new_session(lang)
-        changes = [Change("consent", new="refused")] + engine.withdraw(session)
-        return self.store.create_session(
-            respondent_id, session, channel, study_code=study_code, chat_id=chat_id, changes=changes
-        )
+    def refuse(self, respondent_id: int, flow: Flow, lang: str, channel: str, **where: Any) -> SessionRecord:
+        """Record only that consent was refused (see :meth:`begin`)."""
+        return self.begin(respondent_id, flow, lang, channel, consent=False, **where)
 
     def act(
         self,
