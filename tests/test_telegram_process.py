@@ -196,6 +196,17 @@ def test_a_missing_or_malformed_token_is_one_clear_line_and_exit_2(tmp_path, tok
     assert not (tmp_path / "m.db").exists()
 
 
+def test_webhook_mode_without_a_secret_token_is_refused(tmp_path):
+    env = subprocess_env("http://127.0.0.1:9/bot", tmp_path / "m.db")
+    env.pop("MATANG_WEBHOOK_SECRET", None)
+    done = subprocess.run(MATANG + ["--webhook-url", "https://bot.example.org/telegram"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "matang: webhook mode needs --secret-token (or MATANG_WEBHOOK_SECRET) so forged updates are refused"
+    )
+
+
 def test_run_help_lists_the_webhook_options():
     done = subprocess.run(MATANG + ["--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
@@ -205,7 +216,7 @@ def test_run_help_lists_the_webhook_options():
 
 def test_json_logs_carry_no_token(tmp_path, api):
     db = tmp_path / "matang.db"
-    bot = start_bot(api, db, tmp_path, MATANG_LOG_FORMAT="json", MATANG_LOG_LEVEL="DEBUG")
+    bot = start_bot(api, db, tmp_path, "--log-format", "json", MATANG_LOG_LEVEL="DEBUG")
     try:
         polling(api)
         user = api.user(3003)

@@ -23,14 +23,17 @@ SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
               help="Port the webhook server listens on.")
 @click.option("--secret-token", metavar="S", envvar="MATANG_WEBHOOK_SECRET", default=None,
               help="Secret Telegram sends with every webhook update; others get 403 [env: MATANG_WEBHOOK_SECRET].")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log lines as text or JSON for log collectors [default: $MATANG_LOG_FORMAT or text].")
 @db_option
-def run(webhook_url: str | None, listen: str, port: int, secret_token: str | None, db: Path | None) -> None:
+def run(webhook_url: str | None, listen: str, port: int, secret_token: str | None, log_format: str | None,
+        db: Path | None) -> None:
     """Run the Telegram bot until Ctrl-C or SIGTERM.
 
     The token comes from MATANG_TELEGRAM_TOKEN and the Bot API from MATANG_TELEGRAM_API_URL.
     Every answer is committed before the bot replies, so stopping (or a crash) loses none.
     """
-    conf = settings(db=db)
+    conf = settings(db=db, log_format=log_format)
     try:
         token = conf.token()
     except ValueError as exc:
@@ -38,6 +41,9 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     if secret_token is not None and not SECRET.match(secret_token):
         fail("--secret-token: use 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
     if webhook_url is not None:
+        if secret_token is None:
+            # Without the secret anyone who finds the URL could post forged updates.
+            fail("webhook mode needs --secret-token (or MATANG_WEBHOOK_SECRET) so forged updates are refused")
         parsed = urlparse(webhook_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             fail(f"--webhook-url {webhook_url!r}: give a full URL such as https://bot.example.org/matang")
