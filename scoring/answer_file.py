@@ -76,9 +76,7 @@ def read_answers(data: Any, flow: Flow, lang: str = "en") -> tuple[dict[str, Any
     return ordered, problems
 
 
-def score_answers(
-    flow: Flow, mapping: Any, lang: str = "id"
-) -> tuple[Assessment | None, list[str]]:
+def score_answers(flow: Flow, mapping: Any, lang: str = "id") -> tuple[Assessment | None, list[str]]:
     """Check an answers mapping and assess it: ``(assessment, [])``, or ``(None, problems)``.
 
     Problem lines are in ``lang`` and name the question; any problem means no assessment, so a

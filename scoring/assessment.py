@@ -108,8 +108,7 @@ class Assessment:
             "level": self.level,
             "level_name": self.level_name.model_dump(),
             "levels": [
-                {"level": lv.level, "fulfilment": _round(lv.fulfilment), "achieved": lv.achieved}
-                for lv in self.levels
+                {"level": lv.level, "fulfilment": _round(lv.fulfilment), "achieved": lv.achieved} for lv in self.levels
             ],
             "criteria": [
                 {
@@ -188,9 +187,7 @@ def from_results(
 
 
 def _blocker(block: Block, criterion: Criterion) -> Blocker:
-    return Blocker(
-        block.id, block.level, block.rating, block.reason, criterion.name, criterion.description
-    )
+    return Blocker(block.id, block.level, block.rating, block.reason, criterion.name, criterion.description)
 
 
 _NOTES = {
@@ -210,10 +207,7 @@ _NOTES = {
             "Kapabilitas dan proses berada di tingkat {capability}, sedangkan hasil (outcome) "
             "berada di tingkat {outcome}."
         ),
-        en=(
-            "Capabilities and processes are at level {capability}, while outcomes are at "
-            "level {outcome}."
-        ),
+        en=("Capabilities and processes are at level {capability}, while outcomes are at level {outcome}."),
     ),
     "confidence": Text(
         id=(

@@ -52,24 +52,16 @@ def bar_for(criterion_level: int, target: int, rule: str) -> Rating:
     return "F" if rule == "strict" and criterion_level < target else "L"
 
 
-def level_holds(
-    target: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str
-) -> bool:
+def level_holds(target: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str) -> bool:
     """Whether the rule puts the agency at level ``target`` or above (level 1 always holds).
 
     A level without criteria (say a facet with none at that level) neither holds it back nor
     lifts it: only the criteria that exist are checked.
     """
-    return all(
-        at_least(ratings.get(c.id), bar_for(c.level, target, rule))
-        for c in criteria
-        if 2 <= c.level <= target
-    )
+    return all(at_least(ratings.get(c.id), bar_for(c.level, target, rule)) for c in criteria if 2 <= c.level <= target)
 
 
-def reached_level(
-    ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str
-) -> int:
+def reached_level(ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str) -> int:
     """The maturity level (1–5) these ratings reach under ``rule`` ("lenient" or "strict").
 
     The levels are climbed one at a time, as the model asks: the first level that does not hold
@@ -86,9 +78,7 @@ def reached_level(
     return level
 
 
-def own_criteria_met(
-    level: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel]
-) -> bool:
+def own_criteria_met(level: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel]) -> bool:
     """Whether every criterion of this one level is rated at least L, whatever the levels below.
 
     Level 1 is the floor and always met. Used for each level's ``achieved`` flag and for the
@@ -112,9 +102,7 @@ class Block:
     reason: Reason
 
 
-def blocking(
-    level: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str
-) -> list[Block]:
+def blocking(level: int, ratings: Mapping[str, Rating | None], criteria: Sequence[_HasLevel], rule: str) -> list[Block]:
     """The criteria that keep level ``level + 1`` out of reach, lowest level first, worst first.
 
     Empty at level 5. Under the strict rule the criteria of levels up to ``level`` that are only
@@ -134,9 +122,7 @@ def blocking(
         bar = bar_for(c.level, target, rule)
         if at_least(rating, bar):
             continue
-        reason: Reason = (
-            "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
-        )
+        reason: Reason = "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
         found.append(Block(c.id, c.level, rating, reason))
     # Lowest level first; within a level the weakest first (see severity), then file order.
     order = {b.id: i for i, b in enumerate(found)}

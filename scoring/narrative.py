@@ -24,9 +24,7 @@ RATING_WORDS: dict[str | None, Text] = {
 }
 
 _W = {
-    "level": Text(
-        id="Tingkat kematangan: {n} dari 5 — {name}", en="Maturity level: {n} of 5 — {name}"
-    ),
+    "level": Text(id="Tingkat kematangan: {n} dari 5 — {name}", en="Maturity level: {n} of 5 — {name}"),
     "org": Text(id="Gabungan jawaban {n} responden.", en="Combined answers of {n} respondents."),
     "why": Text(id="Mengapa", en="Why"),
     "blocks": Text(id="Yang menghambat tingkat {n}", en="What keeps level {n} out of reach"),
@@ -49,24 +47,12 @@ _W = {
         en="Every criterion of levels 2 {to} {n} is largely or fully achieved.",
     ),
     "met_strict": Text(
-        id=(
-            "Kriteria tingkat di bawah {n} sudah tercapai penuh dan kriteria tingkat {n} "
-            "sebagian besar tercapai."
-        ),
-        en=(
-            "The criteria of the levels below {n} are fully achieved and those of level {n} "
-            "largely achieved."
-        ),
+        id=("Kriteria tingkat di bawah {n} sudah tercapai penuh dan kriteria tingkat {n} sebagian besar tercapai."),
+        en=("The criteria of the levels below {n} are fully achieved and those of level {n} largely achieved."),
     ),
     "floor": Text(
-        id=(
-            "Belum semua kriteria tingkat 2 ({name}) tercapai, sehingga unit berada pada "
-            "tingkat awal."
-        ),
-        en=(
-            "Not every criterion of level 2 ({name}) is achieved yet, so the unit is at the "
-            "starting level."
-        ),
+        id=("Belum semua kriteria tingkat 2 ({name}) tercapai, sehingga unit berada pada tingkat awal."),
+        en=("Not every criterion of level 2 ({name}) is achieved yet, so the unit is at the starting level."),
     ),
     "missing": Text(
         id="Untuk naik ke tingkat {n} ({name}), masih ada {k} kriteria yang perlu dipenuhi.",
@@ -77,24 +63,16 @@ _W = {
             "Untuk naik ke tingkat {n} ({name}), masih ada {k} kriteria yang perlu dipenuhi; "
             "{u} di antaranya belum didukung jawaban."
         ),
-        en=(
-            "To reach level {n} ({name}), {what} to be met; for {u} of them no answer gives "
-            "evidence yet."
-        ),
+        en=("To reach level {n} ({name}), {what} to be met; for {u} of them no answer gives evidence yet."),
     ),
     "top": Text(
-        id=(
-            "Ini tingkat tertinggi model. Yang tersisa adalah menjaga dan menyempurnakan praktik "
-            "yang ada."
-        ),
+        id=("Ini tingkat tertinggi model. Yang tersisa adalah menjaga dan menyempurnakan praktik yang ada."),
         en="This is the model's highest level. What remains is to keep and refine what is there.",
     ),
 }
 
 
-def render_text(
-    assessment: Assessment, lang: str = "id", flow: Flow | None = None, model: Model | None = None
-) -> str:
+def render_text(assessment: Assessment, lang: str = "id", flow: Flow | None = None, model: Model | None = None) -> str:
     """The assessment as a short message in ``lang`` ("id" or "en"), under 3500 characters.
 
     ``flow`` (optional) puts the interview's title on top. An organisation's assessment (from
@@ -105,11 +83,7 @@ def render_text(
     head = _head(assessment, lang, flow)
     why = [_W["why"].get(lang), *_why(assessment, lang, model)]
     blocks = _blocks(assessment, lang)
-    notes = (
-        [_W["notes"].get(lang), *(f"• {n.get(lang)}" for n in assessment.notes)]
-        if assessment.notes
-        else []
-    )
+    notes = [_W["notes"].get(lang), *(f"• {n.get(lang)}" for n in assessment.notes)] if assessment.notes else []
     tail = [_W["confidence"].get(lang).format(pct=round(assessment.confidence * 100))]
     suggestions = _suggestions(assessment, lang)
     # Drop suggestions from the end until the whole fits; the level and the why always stay.
@@ -151,17 +125,9 @@ def _why(a: Assessment, lang: str, model: Model) -> list[str]:
     elif a.rule == "strict" and a.level > 2:
         sentences.append(_W["met_strict"].get(lang).format(n=a.level))
     else:
-        to = (
-            ("dan" if lang == "id" else "and")
-            if a.level == 3
-            else ("sampai" if lang == "id" else "to")
-        )
-        sentences.append(
-            _W["met_one" if a.level == 2 else "met_range"].get(lang).format(n=a.level, to=to)
-        )
-    sentences.append(
-        _W["focus"].get(lang).format(focus=_lower_first(model.level(a.level).focus.get(lang)))
-    )
+        to = ("dan" if lang == "id" else "and") if a.level == 3 else ("sampai" if lang == "id" else "to")
+        sentences.append(_W["met_one" if a.level == 2 else "met_range"].get(lang).format(n=a.level, to=to))
+    sentences.append(_W["focus"].get(lang).format(focus=_lower_first(model.level(a.level).focus.get(lang))))
     if a.level >= 5:
         sentences.append(_W["top"].get(lang))
     else:
@@ -170,11 +136,7 @@ def _why(a: Assessment, lang: str, model: Model) -> list[str]:
         unknown = sum(1 for b in a.blocking if b.rating is None)
         key = "missing_unknown" if unknown else "missing"
         what = "1 criterion still needs" if k == 1 else f"{k} criteria still need"  # English only
-        sentences.append(
-            _W[key]
-            .get(lang)
-            .format(n=nxt.level, name=nxt.name.get(lang), k=k, u=unknown, what=what)
-        )
+        sentences.append(_W[key].get(lang).format(n=nxt.level, name=nxt.name.get(lang), k=k, u=unknown, what=what))
     return [" ".join(sentences)]
 
 

@@ -58,9 +58,7 @@ def combine(
     Raises ``ValueError`` when there is no respondent at all.
     """
     model = model or load_model()
-    people = [
-        item if isinstance(item, Assessment) else assess(item[0], item[1], model) for item in items
-    ]
+    people = [item if isinstance(item, Assessment) else assess(item[0], item[1], model) for item in items]
     if not people:
         raise ValueError("combine() needs at least one respondent")
     results: dict[str, CriterionResult] = {}
@@ -69,13 +67,9 @@ def combine(
     for c in model.criteria:
         own = [p.criterion(c.id) for p in people]
         known = [r for r in own if r.fulfilment is not None]
-        fulfilment = (
-            median(r.fulfilment for r in known if r.fulfilment is not None) if known else None
-        )
+        fulfilment = median(r.fulfilment for r in known if r.fulfilment is not None) if known else None
         evidence = tuple(dict.fromkeys(q for r in known for q in r.evidence))
-        results[c.id] = CriterionResult(
-            c.id, c.level, c.facet, fulfilment, rating_for(fulfilment), evidence
-        )
+        results[c.id] = CriterionResult(c.id, c.level, c.facet, fulfilment, rating_for(fulfilment), evidence)
         counts[c.id] = len(known)
         ranks = [rank(r.rating) for r in known]
         if ranks and max(ranks) - min(ranks) >= DISAGREEMENT_BANDS:

@@ -111,9 +111,7 @@ def effective_answers(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:
     return {compiled.id: value for compiled, value in _kept(_plan(flow), answers)}
 
 
-def rate(
-    flow: Flow, answers: Mapping[str, Any], model: Model | None = None
-) -> dict[str, CriterionResult]:
+def rate(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -> dict[str, CriterionResult]:
     """Every criterion of the model rated from one respondent's answers, in the model's order.
 
     ``answers`` maps question ids to stored values: a choice value, a list of choice values
@@ -207,10 +205,7 @@ class _Compiled:
 
 
 def _compile_question(q: Question) -> _Compiled:
-    rules = tuple(
-        (r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence))
-        for r in q.evidence_rules
-    )
+    rules = tuple((r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence)) for r in q.evidence_rules)
     choice_evidence = {c.value: dict(c.evidence) for c in q.choices if c.evidence}
     return _Compiled(
         id=q.id,

@@ -122,9 +122,7 @@ def parse_catalogue(text: str) -> Catalogue:
 @cache
 def load_catalogue() -> Catalogue:
     """The packaged catalogue (read once)."""
-    return parse_catalogue(
-        resources.files("scoring.data").joinpath("suggestions.yaml").read_text("utf-8")
-    )
+    return parse_catalogue(resources.files("scoring.data").joinpath("suggestions.yaml").read_text("utf-8"))
 
 
 def catalogue_problems(catalogue: Catalogue, criteria: Iterable[tuple[str, int]]) -> list[str]:
@@ -163,9 +161,7 @@ class Suggestion:
         }
 
 
-def order_for_suggestions(
-    level: int, results: Mapping[str, CriterionResult], blocks: Sequence[Block]
-) -> list[str]:
+def order_for_suggestions(level: int, results: Mapping[str, CriterionResult], blocks: Sequence[Block]) -> list[str]:
     """Criterion ids in the order they deserve a suggestion; F criteria never appear.
 
     The blockers of the next level first (in the order :func:`scoring.levels.blocking` gives),
@@ -173,11 +169,7 @@ def order_for_suggestions(
     any more, the criteria that are not yet F, lowest level first.
     """
     chosen = [b.id for b in blocks if results[b.id].rating != "F"]
-    following = [
-        r
-        for r in results.values()
-        if r.level == level + 2 and r.rating != "F" and r.id not in chosen
-    ]
+    following = [r for r in results.values() if r.level == level + 2 and r.rating != "F" and r.id not in chosen]
     chosen += [r.id for r in sorted(following, key=lambda r: severity(r.rating))]
     if not chosen:
         rest = [r for r in results.values() if r.level >= 2 and r.rating != "F"]
@@ -212,9 +204,7 @@ def suggest(
     return out
 
 
-def _tailor(
-    cid: str, rating: str | None, entry: Entry, variables: Mapping[str, Text]
-) -> Suggestion:
+def _tailor(cid: str, rating: str | None, entry: Entry, variables: Mapping[str, Text]) -> Suggestion:
     for variant in entry.variants:
         if all(name in variables for name in variant.when_variable):
             first = variant.first_step or entry.first_step
