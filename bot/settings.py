@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     @classmethod
     def _researcher_ids(cls, value: str) -> str:
         for part in filter(None, (p.strip() for p in value.split(","))):
-            if not part.isdigit():
+            if not part.isdecimal():  # not isdigit: "²" is a digit int() refuses
                 raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
         return value
 

@@ -177,7 +177,8 @@ class TerminalInterview:
         self.interviews.act(record, "answer", value)
 
     def _edit(self, record: SessionRecord, which: str) -> None:
-        if not which.isdigit() or not 1 <= int(which) <= len(self._review):
+        # isdecimal, not isdigit: int() refuses digits such as "²" (the interview would end in a traceback).
+        if not which.isdecimal() or not 1 <= int(which) <= len(self._review):
             self.say("! " + t("terminal_edit_usage", self.lang))
             return
         self.interviews.act(record, "edit", self._review[int(which) - 1], command=f"edit {which}")

@@ -89,6 +89,9 @@ def validate_answer(question: Question, value: Any) -> Answer:
         return sorted(chosen, key=order.__getitem__)
     if question.type in ("number", "scale"):
         number = _number(value)
+        if number is not None and not math.isfinite(number):
+            # "999…9" past float's range reads as infinity: beyond any bound, never a crash.
+            raise AnswerError("number_out_of_range", {"min": _fmt(question.min), "max": _fmt(question.max)})
         if number is None or (question.integer or question.type == "scale") and number != int(number):
             raise AnswerError("not_a_whole_number" if number is not None else "not_a_number")
         low, high = question.min, question.max
@@ -156,7 +159,8 @@ def _choice_value(question: Question, token: str) -> str:
     options = list(question.choices)
     if question.dont_know and token == str(len(options) + 1):
         return DONT_KNOW
-    if token.isdigit() and 1 <= int(token) <= len(options):
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if token.isdecimal() and 1 <= int(token) <= len(options):
         return options[int(token) - 1].value
     folded = token.casefold()
     for c in options:

@@ -270,3 +270,13 @@ def test_answering_everything_always_finishes(small_flow, picks):
             engine.skip(s)
     assert s.state == "finished"
     assert engine.progress(s).done == engine.progress(s).expected
+
+
+def test_odd_digits_and_huge_numbers_are_refused_cleanly(small_flow):
+    has_team, team_size = small_flow.question("has_team"), small_flow.question("team_size")
+    with pytest.raises(AnswerError) as err:
+        parse_text_answer(has_team, "²")
+    assert err.value.code == "unknown_choice"
+    with pytest.raises(AnswerError) as err:
+        parse_text_answer(team_size, "9" * 400)
+    assert err.value.code == "number_out_of_range"

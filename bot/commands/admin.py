@@ -86,7 +86,7 @@ def find_respondent(store: Any, ref: str) -> dict[str, Any]:
     """The respondent row for ``ref``: an internal id (``12``) or ``channel:external id``
     (``telegram:123456789``, ``terminal:sari``). Raises :class:`RespondentNotFound`."""
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isdecimal():  # not isdigit: "²" is a digit int() refuses
         row = store.respondent_row(int(ref))
     elif ":" in ref:
         channel, external = ref.split(":", 1)

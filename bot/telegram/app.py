@@ -28,7 +28,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.interviews import Interviews
 from bot.logs import update_context
@@ -36,7 +35,7 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import handlers as h
 from bot.telegram.context import KEY, BotContext
-from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, RetryingRequest
+from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, ReadableUpdatesRequest, RetryingRequest
 from bot.telegram.reminders import start_sweeps, stop_sweeps
 from bot.texts import t
 from interview_flows.schema import Flow
@@ -110,10 +109,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 def _chat_key(update: object) -> int | None:
     if isinstance(update, Update):
-        if update.effective_chat is not None:
-            return update.effective_chat.id
-        if update.effective_user is not None:
-            return update.effective_user.id
+        for who in (update.effective_chat, update.effective_user):
+            # Only a number: a malformed update may carry any JSON as an id (a list is not even
+            # hashable, and failing here would drop the update unprocessed).
+            if who is not None and isinstance(who.id, int):
+                return who.id
     return None
 
 
@@ -148,7 +148,8 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1) if base.endswith("/bot") else base)
         .request(RetryingRequest(connection_pool_size=32, retry_delays=retry_delays))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2))
+        # An update python-telegram-bot cannot read must not stall every later one (see the class).
+        .get_updates_request(ReadableUpdatesRequest(connection_pool_size=2))
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_stop(_post_stop)

@@ -9,11 +9,13 @@ to the rate limiter, which pauses every request for the time Telegram asks.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
+from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -58,6 +60,52 @@ class RetryingRequest(HTTPXRequest):
             log.warning("Bot API %s failed (%s); retry %d in %.1f s", endpoint(url), reason, attempt, wait)
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class ReadableUpdatesRequest(HTTPXRequest):
+    """The ``getUpdates`` request, with every update python-telegram-bot cannot read made harmless.
+
+    python-telegram-bot reads a whole batch of updates at once. One update it cannot read (a field
+    of a type it does not expect: a Bot API newer than the library, or a broken local server) fails
+    the whole batch, which is then never confirmed: the server hands the same batch out again at
+    once, forever, and no respondent gets an answer again (found by the hardening fuzz tests, see
+    ``tests/test_hardening_input.py``). Here such an update is replaced by its bare id, so the batch
+    is read and confirmed and the update matches no handler; an update without a numeric id cannot
+    be confirmed at all and is left out. Only ids are logged: contents may be personal.
+    """
+
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """See :meth:`telegram.request.BaseRequest.do_request`; unreadable updates as the class says."""
+        code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        if code != 200 or endpoint(url) != "getUpdates":
+            return code, payload
+        try:
+            body = json.loads(payload)
+        except ValueError:  # not JSON at all: python-telegram-bot reports it as a network error
+            return code, payload
+        result = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(result, list) or not result:
+            return code, payload
+        probes = json.loads(payload)["result"]  # de_json may keep references into what it reads
+        readable, changed = [], False
+        for item, probe in zip(result, probes, strict=True):
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                log.warning("getUpdates: left out an update without a numeric update_id")
+                changed = True
+                continue
+            try:
+                Update.de_json(probe, None)
+            except Exception as exc:
+                log.warning("getUpdates: update %s cannot be read (%s); skipped", update_id, type(exc).__name__)
+                item = {"update_id": update_id}
+                changed = True
+            readable.append(item)
+        if not changed:
+            return code, payload
+        body["result"] = readable
+        return code, json.dumps(body).encode()
 
 
 async def quietly(call: Awaitable[T], what: str = "optional call") -> T | None:

@@ -35,6 +35,7 @@ from interview_flows.texts import normalise_lang
 log = logging.getLogger("bot.telegram")
 Context = ContextTypes.DEFAULT_TYPE
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # -- plumbing -------------------------------------------------------------------------------------
@@ -64,6 +65,16 @@ def lang_of(bc: BotContext, context: Context, user: User | None, respondent_id: 
         return chosen
     code = getattr(user, "language_code", None)
     return normalise_lang(code) if code else bc.settings.lang
+
+
+def sendable(text: str) -> str:
+    """Text that quotes what a person typed, made safe to send back.
+
+    JSON lets an update carry a lone UTF-16 surrogate (``"\\ud800"``), which UTF-8 cannot encode:
+    quoting it in a reply made the request itself fail, so the person got a generic apology
+    instead of the explanation (found by ``tests/test_hardening_input.py``). It becomes U+FFFD.
+    """
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 async def send_html(bot: Bot, chat_id: int, text: str, markup: Any = None) -> Any:
@@ -230,7 +241,7 @@ async def show_consent(bc: BotContext, context: Context, chat_id: int, user: Use
     notice = None
     study = find_study(bc, code) if code else None
     if code and study is None:
-        notice = t("tg_study_unknown", lang, code=code[:64])
+        notice = sendable(t("tg_study_unknown", lang, code=code[:64]))
         code = ""
     flow = study_flow(bc, study)
     text = consent_text(flow, lang, study_name=study_label(study), notice=notice)
@@ -300,6 +311,7 @@ async def next_step(bc: BotContext, bot: Bot, chat_id: int, outcome: Outcome) ->
 
 async def refuse(update: Update, query: CallbackQuery | None, text: str) -> None:
     """Explain why an answer or command cannot be taken (an alert for a button)."""
+    text = sendable(text)
     if query is not None:
         # Telegram shows at most 200 characters in a callback answer.
         short = text if len(text) <= 200 else text[:199] + "…"
@@ -590,7 +602,8 @@ async def text_message(update: Update, context: Context) -> None:
     try:
         value = parse_text_answer(q, update.effective_message.text or "", record.session.lang)
     except AnswerError as err:
-        await update.effective_message.reply_text(err.text(record.session.lang))
+        # The explanation may quote the text: sendable() keeps it sendable.
+        await update.effective_message.reply_text(sendable(err.text(record.session.lang)))
         return
     await advance(bc, context, update, record, "answer", value)
 
@@ -813,7 +826,8 @@ def choice_value(q: Question, arg: str) -> Any:
     """The answer a button stands for (by index), or None when it does not fit the question."""
     if arg == kb.DONT_KNOW_ARG:
         return DONT_KNOW if q.dont_know else None
-    if not arg.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses, and forged data must not crash us.
+    if not arg.isdecimal():
         return None
     i = int(arg)
     if q.type in ("single_choice", "yes_no", "multiple_choice") and i < len(q.choices):
@@ -828,7 +842,7 @@ async def toggle(bc: BotContext, update: Update, query: CallbackQuery, record: S
                  arg: str) -> None:
     """Tick or untick one option of a multiple choice (kept in the session's draft)."""
     lang = record.session.lang
-    if q.type != "multiple_choice" or not arg.isdigit() or int(arg) >= len(q.choices):
+    if q.type != "multiple_choice" or not arg.isdecimal() or int(arg) >= len(q.choices):  # see choice_value
         await stale(query, lang)
         return
     choice = q.choices[int(arg)]
