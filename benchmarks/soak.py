@@ -51,7 +51,8 @@ FULL = {"users": 1000, "seconds": 600.0, "echo_seconds": 60.0, "think": (2.0, 8.
 """1,000 respondents for ten minutes, pausing 2 to 8 s (5 s on average) to read and tap: a brisk
 human pace, about two whole interviews each."""
 QUICK = {"users": 100, "seconds": 60.0, "echo_seconds": 15.0, "think": (0.2, 1.0)}
-"""100 respondents for a minute, fast enough (0.6 s on average) that every one finishes an interview."""
+"""100 respondents for a minute, fast enough (0.6 s on average) that many finish an interview and begin
+another (how many depends on the machine)."""
 TURN_TIMEOUT = 60.0
 """A reply slower than this counts as an error (and that respondent stops)."""
 RESTART_SHARE = 0.1
