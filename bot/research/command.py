@@ -174,19 +174,26 @@ def status_text(st: Any, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def _change_study(change: Any, code: str, db: Path | None) -> Any:
+    """Apply ``change(store, code)`` to a study; an unknown study exits 2 with one line."""
+    from bot.research.studies import StudyError
+
+    conf = settings(db=db)
+    with open_store(conf.db) as store:
+        try:
+            return change(store, code)
+        except StudyError as exc:
+            fail(str(exc))
+
+
 @study.command("close")
 @click.argument("code")
 @db_option
 def close(code: str, db: Path | None) -> None:
     """Close a study: its link starts no new interviews (open ones may still finish)."""
-    from bot.research.studies import StudyError, close_study
+    from bot.research.studies import close_study
 
-    conf = settings(db=db)
-    with open_store(conf.db) as store:
-        try:
-            s = close_study(store, code)
-        except StudyError as exc:
-            fail(str(exc))
+    s = _change_study(close_study, code, db)
     click.echo(f"{s.code}: closed at {s.closed_at}")
 
 
@@ -195,14 +202,9 @@ def close(code: str, db: Path | None) -> None:
 @db_option
 def reopen(code: str, db: Path | None) -> None:
     """Reopen a closed study."""
-    from bot.research.studies import StudyError, reopen_study
+    from bot.research.studies import reopen_study
 
-    conf = settings(db=db)
-    with open_store(conf.db) as store:
-        try:
-            s = reopen_study(store, code)
-        except StudyError as exc:
-            fail(str(exc))
+    s = _change_study(reopen_study, code, db)
     click.echo(f"{s.code}: open")
 
 
