@@ -40,7 +40,9 @@ fi
 echo "installing Matang from $src into $MATANG_VENV"
 [ -x "$MATANG_VENV/bin/python" ] || "$PYTHON" -m venv "$MATANG_VENV"
 "$MATANG_VENV/bin/python" -m pip install --quiet --upgrade pip
-"$MATANG_VENV/bin/python" -m pip install --quiet --upgrade "$src"
+# The hashed lock first (the audited dependency set), then Matang itself without re-resolving.
+"$MATANG_VENV/bin/python" -m pip install --quiet --require-hashes -r "$src/requirements/lock.txt"
+"$MATANG_VENV/bin/python" -m pip install --quiet --upgrade --no-deps "$src"
 "$MATANG_VENV/bin/matang" --version
 
 install -d -m 0750 -o root -g "$MATANG_USER" "$MATANG_ETC"
