@@ -390,6 +390,44 @@ async def test_an_invite_link_attaches_the_study(api, tmp_path):
         assert record.study_code == "sleman25" and record.organisation == "Diskominfo Sleman"
 
 
+async def test_choices_before_consent_carry_into_the_interview_and_are_then_forgotten(api, tmp_path, monkeypatch):
+    studies = pytest.importorskip("bot.research.studies")
+    import bot.telegram.context as bot_context_module
+    from bot.telegram.context import bot_context
+
+    def is_consent(message):
+        return any(b.text == "Ya, saya bersedia" for r in message.buttons for b in r)
+
+    async def choose_indonesian(person):
+        await person.send("/language")
+        await person.press_button("Bahasa Indonesia", await person.next_message())
+        return await person.wait_for(is_consent)
+
+    monkeypatch.setattr(bot_context_module, "PRE_CONSENT_LIMIT", 2)
+    async with matang_bot(api, tmp_path / "m.db") as (app, store):
+        kept = bot_context(app).pre_consent
+        studies.create_study(store, "Humas Sleman 2025", organisation="Diskominfo Sleman", code="sleman25")
+        await choose_indonesian(api.user(1031, language_code="en"))  # leaves without consenting
+        user = api.user(1030, language_code="en")
+        await user.send("/start sleman25")
+        assert "Study: Humas Sleman 2025" in (await user.next_message()).plain_text
+        prompt = await choose_indonesian(user)
+        # The study code given with /start survives the language switch made before consenting.
+        assert "Studi: Humas Sleman 2025" in prompt.plain_text
+        assert list(kept) == [1031, 1030]
+        # One more person past the limit: the oldest choice is forgotten, memory stays bounded.
+        await choose_indonesian(api.user(1032, language_code="en"))
+        assert list(kept) == [1030, 1032]
+        await user.press_button("Ya, saya bersedia", prompt)
+        await user.next_message()
+        await user.next_message()
+        record = open_record(store, 1030)
+        assert record.study_code == "sleman25" and record.session.lang == "id"
+        assert list(kept) == [1032]  # the language now lives on the respondent record
+        # Nothing is kept per person in python-telegram-bot's user_data, which is never emptied.
+        assert dict(app.user_data) == {}
+
+
 async def test_an_unknown_invite_code_gets_a_clear_message_and_a_self_assessment(api, tmp_path):
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):

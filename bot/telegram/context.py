@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,8 @@ from interview_flows.schema import Flow
 
 CHANNEL = "telegram"
 KEY = "matang"
+PRE_CONSENT_LIMIT = 10_000
+"""How many people's choices made before consent (a language, a study code) are kept in memory."""
 
 
 @dataclass
@@ -36,6 +39,27 @@ class BotContext:
     chart: Callable[[Any, str], bytes] | None = None
     """Renders an assessment as PNG (``bot.charts.render_chart`` unless replaced)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    pre_consent: OrderedDict[int, dict[str, str]] = field(default_factory=OrderedDict)
+    """Choices made before consent, by Telegram user id, newest last. Nothing is recorded before
+    consent, so they live only here; bounded, unlike python-telegram-bot's ``user_data`` (one dict
+    per person who ever wrote, kept for the life of the process)."""
+
+    # -- before consent --------------------------------------------------------------------
+
+    def before_consent(self, user_id: int, key: str) -> str | None:
+        """A choice this person made before consenting (``lang`` or ``code``), if still remembered."""
+        return self.pre_consent.get(user_id, {}).get(key)
+
+    def remember_before_consent(self, user_id: int, **choices: str) -> None:
+        """Remember choices made before consent, forgetting the oldest person past the limit."""
+        self.pre_consent.setdefault(user_id, {}).update(choices)
+        self.pre_consent.move_to_end(user_id)
+        while len(self.pre_consent) > PRE_CONSENT_LIMIT:
+            self.pre_consent.popitem(last=False)
+
+    def forget_before_consent(self, user_id: int) -> None:
+        """Drop what was kept for a person before consent (they answered it, or erased themselves)."""
+        self.pre_consent.pop(user_id, None)
 
     # -- respondents -----------------------------------------------------------------------
 

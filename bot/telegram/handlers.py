@@ -60,7 +60,7 @@ def lang_of(bc: BotContext, context: Context, user: User | None, respondent_id: 
     stored = bc.stored_lang(respondent_id)
     if stored:
         return stored
-    chosen = context.user_data.get("lang") if context.user_data is not None else None
+    chosen = bc.before_consent(user.id, "lang") if user is not None else None
     if chosen:
         return chosen
     code = getattr(user, "language_code", None)
@@ -356,8 +356,8 @@ async def start(update: Update, context: Context) -> None:
     code = (context.args or [""])[0] if context.args else ""
     rid, record = _session_for(bc, update)
     if record is None:
-        if code and context.user_data is not None:
-            context.user_data["code"] = code
+        if code:
+            bc.remember_before_consent(user.id, code=code)
         await show_consent(bc, context, chat_id, user, code, rid)
         return
     lang = record.session.lang
@@ -672,6 +672,7 @@ async def consent(bc: BotContext, context: Context, update: Update, query: Callb
             await send_question(bc, context.bot, chat_id, record)
         return
     rid = bc.ensure_respondent(user.id, lang)
+    bc.forget_before_consent(user.id)  # the language is kept on the respondent from now on
     study = find_study(bc, code, rid) if code else None
     flow = study_flow(bc, study)
     code = study.code if study is not None else None
@@ -700,10 +701,10 @@ async def choose_language(bc: BotContext, context: Context, update: Update, quer
                           rid: int | None) -> None:
     """Switch the language of this person and of their open interview."""
     chat_id = update.effective_chat.id
-    if context.user_data is not None:
-        context.user_data["lang"] = lang
     record = None
-    if rid is not None:
+    if rid is None:
+        bc.remember_before_consent(update.effective_user.id, lang=lang)
+    else:
         bc.set_respondent_lang(rid, lang)
         record = bc.open_record(rid)
         if record is not None and record.session.lang != lang:
@@ -713,7 +714,7 @@ async def choose_language(bc: BotContext, context: Context, update: Update, quer
     if record is not None and record.state == "asking":
         await send_question(bc, context.bot, chat_id, record, retire_previous=True)
     elif record is None:
-        code = context.user_data.get("code", "") if context.user_data is not None else ""
+        code = bc.before_consent(update.effective_user.id, "code") or ""
         if rid is None or bc.finished_record(rid) is None:
             await show_consent(bc, context, chat_id, update.effective_user, code, rid)
 
@@ -734,8 +735,7 @@ async def confirm(bc: BotContext, context: Context, update: Update, query: Callb
             await stale(query, lang)
             return
         bc.store.delete_respondent(rid)
-        if context.user_data is not None:
-            context.user_data.clear()
+        bc.forget_before_consent(user.id)
         log.info("a respondent erased their records")
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                              quietly(query.edit_message_text(t("tg_deleted", lang)), "deleted"))
