@@ -35,16 +35,45 @@ class AnswerError(ValueError):
         return self.text("en")
 
 
+# Invisible characters that carry meaning, kept in free text: the zero-width non-joiner (Persian,
+# Indic scripts) and joiner (emoji sequences such as woman + ZWJ + laptop, the rainbow flag; Indic
+# conjuncts). Variation selectors (U+FE0E, U+FE0F) are combining marks: they stay without a list.
+JOINERS = "\u200c\u200d"
+# Tag characters are invisible copies of ASCII: outside a flag (black flag + a subdivision code in
+# tags + CANCEL TAG, as for Scotland) they can only hide text from the people who read the answers.
+_FLAG_TAG_SEQUENCE = re.compile("(\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{2,7}\U000e007f)")
+# Real text never has two joiners in a row; a run of them can only smuggle hidden bits.
+_JOINER_RUN = re.compile(f"[{JOINERS}]{{2,}}")
+# A joiner joins two characters: at either end of the text it joins nothing.
+_EDGES = re.compile(f"^[\\s{JOINERS}]+|[\\s{JOINERS}]+$")
+
+
 def clean_text(text: str) -> str:
-    """Free text as we keep it: Unicode NFC, control characters removed, outer blanks trimmed.
+    """Free text as we keep it: control, bidi and invisible format characters removed, emoji and
+    script joiners kept, outer blanks trimmed, Unicode NFC.
+
+    Removed: control characters but newline and tab, bidi embeddings, overrides and marks,
+    zero-width spaces, soft hyphens, lone surrogates, and tag characters outside a flag. Kept:
+    U+200C and U+200D inside the text (one at a time), variation selectors, and flag tag sequences.
 
     >>> clean_text("  Satu\\x00 dua\\u200b  ")
     'Satu dua'
+    >>> clean_text("\\u202e👩\\u200d💻 mi\\u200cخواهم\\u200d") == "👩\\u200d💻 mi\\u200cخواهم"
+    True
     """
-    text = unicodedata.normalize("NFC", text)
+    pieces = _FLAG_TAG_SEQUENCE.split(text)
+    # split() with a group: flags at odd positions, kept whole; the text between them is filtered.
+    kept = "".join(part if i % 2 else _visible(part) for i, part in enumerate(pieces))
+    kept = _JOINER_RUN.sub(lambda run: run.group()[0], kept)
+    # Normalise last: removing a character can leave a base and a combining mark to compose.
+    return unicodedata.normalize("NFC", _EDGES.sub("", kept))
+
+
+def _visible(text: str) -> str:
     # Keep newlines and tabs; drop other control and format characters (NUL, zero-width, bidi).
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
-    return kept.strip()
+    return "".join(
+        ch for ch in text if ch in "\n\t" or ch in JOINERS or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+    )
 
 
 def validate_answer(question: Question, value: Any) -> Answer:

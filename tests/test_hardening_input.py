@@ -19,6 +19,7 @@ The default run keeps to a few dozen examples per test; ``-m slow`` runs many mo
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -358,11 +359,25 @@ def typed_answer_is_stored_as_read(live: LiveBot, text: str) -> None:
         assert stored == expected
         if q.type == "text":
             assert stored == clean_text(text) == unicodedata.normalize("NFC", stored)
-            assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n\t" for ch in stored)
+            assert not hidden_characters(stored)
         assert live.store.update_seen(sent["update_id"]) is not None
     else:  # a note: any text goes on
         assert after.session.cursor != q.id or after.state != "asking"
     untouched(live)
+
+
+JOINERS = "\u200c\u200d"
+FLAG_TAGS = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]+\U000e007f")
+
+
+def hidden_characters(text: str) -> list[str]:
+    """Control, format and surrogate characters that should not be in a stored text: all of them
+    but newline, tab, a single joiner between two characters, and the tags of a flag."""
+    found = [ch for ch in FLAG_TAGS.sub("", text)
+             if unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n\t" + JOINERS]
+    if re.search(f"[{JOINERS}]{{2}}", text) or (text and (text[0] in JOINERS or text[-1] in JOINERS)):
+        found.append("joiner run or joiner at an end")
+    return found
 
 
 @settings(max_examples=70, **COMMON)
@@ -378,6 +393,65 @@ def test_typed_answers_are_stored_exactly_as_the_flow_reads_them(live, text):
 def test_many_typed_answers_are_stored_exactly_as_the_flow_reads_them(live, text):
     assume(not text.startswith("/"))
     typed_answer_is_stored_as_read(live, text)
+
+
+# -- what clean_text keeps and what it removes ------------------------------------------------------
+
+MEANINGFUL_INVISIBLES = [
+    "👩\u200d💻 dan 👨\u200d👩\u200d👧\u200d👦",  # emoji ZWJ sequences
+    "🏳️\u200d🌈 dan ☎\ufe0e ☎\ufe0f",  # variation selectors, inside and outside a ZWJ sequence
+    "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f Skotlandia",  # a flag of tag characters
+    "می\u200cخواهم",  # Persian: the non-joiner inside a word
+    "क्\u200dष और क्\u200cष",  # Devanagari: joiner and non-joiner after a virama
+]
+
+
+@pytest.mark.parametrize("text", MEANINGFUL_INVISIBLES)
+def test_free_text_keeps_the_joiners_variation_selectors_and_flags_that_carry_meaning(text):
+    """Zero-width joiners used to be dropped with the other format characters: 👩‍💻 became 👩💻
+    and Persian words fell apart."""
+    assert clean_text(text) == text
+    # What the cleaning removed before, it still removes around them.
+    assert clean_text(f" \u202e\u200b{text}\x00\u2066\ufeff\u200d ") == text
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("a\U000e0041\U000e0042\U000e0043b", "ab"),  # tag characters outside a flag hide ASCII text
+    ("🏴\U000e0041\U000e0042\U000e007f", "🏴"),  # capitals are no subdivision code
+    ("a\u200c\u200d\u200c\u200db", "a\u200cb"),  # a run of joiners can only hide bits
+    ("\u200d\u200c", ""),
+    ("\u200dya\u200c", "ya"),  # a joiner at an end joins nothing
+    ("e\u200b\u0301", "\u00e9"),  # what is left is composed again
+])
+def test_free_text_loses_invisible_characters_that_carry_no_meaning(text, kept):
+    assert clean_text(text) == kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts | st.lists(st.sampled_from(MEANINGFUL_INVISIBLES) | st.text(nasty_chars, max_size=4),
+                             max_size=6).map("".join))
+def test_clean_text_is_stable_and_leaves_no_hidden_characters(text):
+    cleaned = clean_text(text)
+    assert clean_text(cleaned) == cleaned
+    assert cleaned == unicodedata.normalize("NFC", cleaned)
+    assert not hidden_characters(cleaned)
+
+
+def test_a_typed_answer_keeps_its_emoji_sequences_and_joiners(live):
+    """Through the bot: the text typed is stored with every joiner, flag and variation selector."""
+    user = live.user(670_000_001, language_code="en")
+    typed = " | ".join(MEANINGFUL_INVISIBLES)
+
+    async def go() -> None:
+        await consent(user, "en")
+        await run_interview(user, live.store, {"example": "\u202e" + typed + "\u200b"})
+
+    live.run(go())
+    [(value,)] = rows(live.db, "select a.value from answers a join sessions s on s.id = a.session_id"
+                               " join respondents r on r.id = s.respondent_id"
+                               " where r.external_id = ? and a.question_id = 'example'", [str(user.id)])
+    assert json.loads(value) == typed
+    untouched(live)
 
 
 def test_sql_in_every_field_is_only_text(live):
