@@ -227,8 +227,14 @@ def reopen(code: str, db: Path | None) -> None:
     default=None,
     help="Language of question texts and labels [default: each interview's own].",
 )
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="csv and csv-wide: write every cell verbatim, even text a spreadsheet would run as a formula"
+    " (for R, pandas, SPSS); by default such text gets a leading '.",
+)
 @db_option
-def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | None, db: Path | None) -> None:
+def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | None, raw: bool, db: Path | None) -> None:
     """Export a study's interviews for analysis: pseudonymous unless --identify.
 
     \b
@@ -239,7 +245,8 @@ def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | No
     transcripts  one Markdown file per session, in a directory (or a .zip)
     qdpx         REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder
 
-    Texts are in each interview's language unless --lang is given.
+    Texts are in each interview's language unless --lang is given. In csv and csv-wide a
+    text starting with = + - @ (a formula to Excel or LibreOffice) gets a leading ' unless --raw.
     """
     from bot.research.exports import SUFFIXES, ExportError, export_study
     from bot.research.studies import StudyError
@@ -249,9 +256,13 @@ def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | No
         out = Path(f"{code}-{fmt}{'' if fmt == 'transcripts' else SUFFIXES[fmt]}")
     if str(out) == "-" and fmt not in ("csv", "jsonl"):
         fail(f"--out -: only csv and jsonl can be written to standard output, not {fmt}")
+    if raw and fmt not in ("csv", "csv-wide"):
+        # Said, not ignored: someone asking for --raw expects the text verbatim, and the other
+        # formats already give it so (xlsx stores text as text).
+        fail(f"--raw: only csv and csv-wide neutralise formulas; {fmt} already writes text verbatim")
     with open_store(conf.db) as store:
         try:
-            result = export_study(store, code, fmt, out, identify=identify, lang=lang)
+            result = export_study(store, code, fmt, out, identify=identify, lang=lang, raw=raw)
         except (StudyError, ExportError) as exc:
             fail(str(exc))
         except BrokenPipeError:  # `matang export --out - | head`: the reader has had enough

@@ -33,9 +33,19 @@ SUFFIXES = {
 
 
 def export_study(
-    store: object, code: str, fmt: str, out: str | Path, *, identify: bool = False, lang: str | None = None
+    store: object,
+    code: str,
+    fmt: str,
+    out: str | Path,
+    *,
+    identify: bool = False,
+    lang: str | None = None,
+    raw: bool = False,
 ) -> ExportResult:
     """Export study ``code`` as ``fmt`` to ``out`` and say what was written.
+
+    CSV cells that a spreadsheet would run as a formula get a leading ``'`` unless ``raw``
+    (see :func:`~bot.research.exports.base.spreadsheet_text`); other formats ignore ``raw``.
 
     Raises :class:`~bot.research.studies.StudyError` for an unknown study and
     :class:`ExportError` for an unknown format.
@@ -54,7 +64,7 @@ def export_study(
         raise ExportError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     study = get_study(store, code)  # type: ignore[arg-type]
     module = importlib.import_module(FORMATS[fmt][0])
-    job = Job(store, study, identify=identify, lang=lang)  # type: ignore[arg-type]
+    job = Job(store, study, identify=identify, lang=lang, raw=raw)  # type: ignore[arg-type]
     with snapshot(store):  # type: ignore[arg-type]
         return module.write(job, Path(out))
 

@@ -12,7 +12,9 @@ Deleted respondents have no rows left, so they are absent from every export.
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -177,6 +179,9 @@ class Job:
     study: Study
     identify: bool = False
     lang: str | None = None
+    raw: bool = False
+    """Write CSV cells verbatim, even those a spreadsheet would run as a formula (see
+    :func:`spreadsheet_text`)."""
     pseudonyms: Pseudonyms | None = None
     _flows: dict[tuple[str, str], Any] = field(default_factory=dict)
     _views: dict[tuple[str, str], FlowView] = field(default_factory=dict)
@@ -408,6 +413,53 @@ def value_text(value: Any) -> str:
     if isinstance(value, float) and value == int(value):
         return str(int(value))
     return str(value)
+
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
+"""What makes a spreadsheet read a CSV cell as a formula (OWASP, "CSV injection")."""
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A CSV cell that Excel and LibreOffice show as typed and never run as a formula.
+
+    A text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'`` (OWASP's advice): a respondent's answer ``=HYPERLINK(…)`` must not become a live link or
+    a command in a researcher's spreadsheet. Numbers, and texts that are a plain number such as
+    ``-3``, are left alone: a spreadsheet reads those as numbers, not formulas.
+
+    >>> spreadsheet_text("=1+1"), spreadsheet_text("-2+3"), spreadsheet_text("-3"), spreadsheet_text(-3)
+    ("'=1+1", "'-2+3", '-3', -3)
+    """
+    if value.__class__ is str and value[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class _SpreadsheetSafeWriter:
+    """A ``csv.writer`` whose cells pass through :func:`spreadsheet_text`."""
+
+    def __init__(self, fh: Any) -> None:
+        self._writer = csv.writer(fh)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        """Write one row, formulas neutralised."""
+        # spreadsheet_text inlined: exports write millions of cells, and a call per cell costs a
+        # third of the export's time.
+        starts, number = FORMULA_STARTS, _PLAIN_NUMBER.fullmatch
+        return self._writer.writerow(
+            [("'" + v if v[:1] in starts and not number(v) else v) if v.__class__ is str else v for v in row]
+        )
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        """Write rows, formulas neutralised."""
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(fh: Any, job: Job) -> Any:
+    """The CSV writer of an export: cells safe to open in a spreadsheet unless ``job.raw``."""
+    return csv.writer(fh) if job.raw else _SpreadsheetSafeWriter(fh)
 
 
 def label_text(flow: Any, question_id: str, value: Any, lang: str) -> str:

@@ -3,18 +3,18 @@
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status;
 identifying exports add the respondent's channel, external id, name and username at the end.
-Question texts and labels are in the language the respondent answered in.
+Question texts and labels are in the language the respondent answered in. Text that a
+spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.research.exports.base import ExportResult, Job, atomic_file, value_text
+from bot.research.exports.base import ExportResult, Job, atomic_file, csv_writer, value_text
 
 HEADER = [
     "study",
@@ -62,7 +62,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
 
 def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
     """Write the long CSV to an open text file."""
-    writer = csv.writer(fh)
+    writer = csv_writer(fh, job)
     writer.writerow(HEADER + job.identity_header())
     result = ExportResult("csv", [Path(out)], identify=job.identify)
     for rows in session_rows(job):

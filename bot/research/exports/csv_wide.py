@@ -3,12 +3,12 @@
 A multiple-choice question gets a column with the chosen values separated by spaces and, as in
 ODK exports, one 0/1 column per choice (``platforms__instagram``). The codebook
 (``<name>.codebook.csv``) lists every column: the question id, its type, its text in both
-languages, and each choice value with its labels in both languages.
+languages, and each choice value with its labels in both languages. As in the long CSV, text
+that a spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from bot.research.exports.base import (
     ExportResult,
     Job,
     atomic_file,
+    csv_writer,
     duration_minutes,
     value_text,
 )
@@ -135,14 +136,14 @@ def write(job: Job, out: Path) -> ExportResult:
     book = codebook_path(out)
     result = ExportResult("csv-wide", [out, book], identify=job.identify)
     with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh, job)
         writer.writerow(header(job))
         for row, _n in rows(job):
             writer.writerow(row)
             result.sessions += 1
             result.rows += 1
     with atomic_file(book, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh, job)
         writer.writerow(CODEBOOK_HEADER)
         writer.writerows(codebook_rows(job))
     return result

@@ -2,7 +2,8 @@
 event log, one sheet each (openpyxl's write-only mode, which streams rows to disk).
 
 A sheet holds at most 1,048,576 rows; longer data continues on ``long (2)``, ``long (3)``…
-Text that starts with ``=`` is stored as text, never as a formula.
+Text is stored as text, never as a formula or an error value, whatever it starts with (``=``,
+``#N/A``), so no ``'`` is added as in the CSV exports.
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ class _Sheets:
         self.count += 1
 
     def _cell(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
+        # openpyxl reads a str starting with "=" as a formula and one such as "#N/A" as an error
+        # value; an answer is text whatever it starts with. (No "'" as in the CSV exports: a text
+        # cell is never evaluated, so the text stays exactly as typed.)
+        if isinstance(value, str) and value[:1] in ("=", "#"):
             from openpyxl.cell import WriteOnlyCell
 
             cell = WriteOnlyCell(self.ws, value=value)
