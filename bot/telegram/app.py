@@ -1,8 +1,8 @@
 """The Telegram application: the wiring table, start-up and shut-down.
 
 ``build_application(settings, store)`` returns a python-telegram-bot ``Application`` ready for
-``run_polling()`` or ``run_webhook()``; ``running(application)`` runs one inside an existing event
-loop (tests and benchmarks).
+``run_polling()``, or for :func:`run_webhook` here; ``running(application)`` runs one inside an
+existing event loop (tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,6 +38,7 @@ from bot.telegram import handlers as h
 from bot.telegram.context import KEY, BotContext
 from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, ReadableUpdatesRequest, RetryingRequest
 from bot.telegram.reminders import start_sweeps, stop_sweeps
+from bot.telegram.webhook import start_webhook
 from bot.texts import t
 from interview_flows.schema import Flow
 
@@ -236,21 +238,42 @@ async def _post_stop(application: Application) -> None:
 async def running(application: Application, *, webhook: dict[str, Any] | None = None,
                   poll_timeout: int = 10) -> AsyncIterator[Application]:
     """Run the bot inside the current event loop for the ``async with`` body, as ``run_polling``
-    (or, with ``webhook`` keyword arguments for ``Updater.start_webhook``, as ``run_webhook``) would."""
+    would; with ``webhook`` (the keyword arguments of :func:`bot.telegram.webhook.start_webhook`),
+    on a webhook instead."""
     await application.initialize()
     await _post_init(application)
     assert application.updater is not None
+    server = None
     if webhook is None:
         await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
     else:
-        await application.updater.start_webhook(**webhook)
+        # Our own endpoint, not Updater.start_webhook: see bot.telegram.webhook for why.
+        server = await start_webhook(application, **webhook)
     await application.start()
     try:
         yield application
     finally:
+        if server is not None:
+            await server.stop()
         if application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
         await _post_stop(application)
         await application.shutdown()
+
+
+def run_webhook(application: Application, **webhook: Any) -> None:
+    """Serve the bot on a webhook until SIGINT, SIGTERM or SIGABRT, as ``Application.run_webhook``
+    would, but with Matang's endpoint (:mod:`bot.telegram.webhook`); ``webhook`` as for
+    :func:`bot.telegram.webhook.start_webhook`."""
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+            loop.add_signal_handler(signum, stop.set)
+        async with running(application, webhook=webhook):
+            await stop.wait()
+
+    asyncio.run(serve())

@@ -51,7 +51,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     from telegram.error import InvalidToken, NetworkError
 
     from bot.logs import redact, setup_logging
-    from bot.telegram.app import build_application
+    from bot.telegram.app import build_application, run_webhook
 
     setup_logging(conf, secrets=[token, secret_token])
     log = logging.getLogger("bot.telegram")
@@ -64,8 +64,8 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
                 application.run_polling(poll_interval=0, timeout=10, allowed_updates=None)
             else:
                 log.info("Matang bot starting: webhook %s on %s:%s, database %s", webhook_url, listen, port, conf.db)
-                application.run_webhook(
-                    listen=listen, port=port, url_path=urlparse(webhook_url).path.strip("/"),
+                run_webhook(
+                    application, listen=listen, port=port, url_path=urlparse(webhook_url).path.strip("/"),
                     webhook_url=webhook_url, secret_token=secret_token,
                 )
         except InvalidToken:

@@ -90,8 +90,8 @@ class ReadableUpdatesRequest(HTTPXRequest):
         probes = json.loads(payload)["result"]  # de_json may keep references into what it reads
         readable, changed = [], False
         for item, probe in zip(result, probes, strict=True):
-            update_id = item.get("update_id") if isinstance(item, dict) else None
-            if not isinstance(update_id, int) or isinstance(update_id, bool):
+            update_id = numeric_update_id(item)
+            if update_id is None:
                 log.warning("getUpdates: left out an update without a numeric update_id")
                 changed = True
                 continue
@@ -106,6 +106,18 @@ class ReadableUpdatesRequest(HTTPXRequest):
             return code, payload
         body["result"] = readable
         return code, json.dumps(body).encode()
+
+
+def numeric_update_id(item: Any) -> int | None:
+    """The ``update_id`` of an update as Telegram sends it (JSON), if it is a number at all.
+
+    >>> numeric_update_id({"update_id": 7}), numeric_update_id({"update_id": "7"}), numeric_update_id([7])
+    (7, None, None)
+    """
+    update_id = item.get("update_id") if isinstance(item, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    return update_id
 
 
 async def quietly(call: Awaitable[T], what: str = "optional call") -> T | None:
