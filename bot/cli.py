@@ -74,8 +74,22 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the ``matang`` console script."""
-    return cli.main(args=argv, prog_name="matang")
+    """Entry point of the ``matang`` console script.
+
+    A write refused by the storage (a full disk, a read-only file) ends any command with one line
+    on standard error and exit 1, not a traceback; see :mod:`bot.faults`.
+    """
+    import sqlite3
+
+    try:
+        return cli.main(args=argv, prog_name="matang")
+    except sqlite3.OperationalError as exc:
+        from bot.faults import storage_fault, storage_fault_line
+
+        if storage_fault(exc) is None:
+            raise
+        print(f"matang: {storage_fault_line(exc)}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.faults import storage_fault
 from bot.migrations import latest_known, migrations
 from interview_flows.engine import Change, Session
 
@@ -89,6 +90,8 @@ def open_database(path: str | Path, *, migrate: bool = True) -> Database:
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
+        if storage_fault(exc) is not None:
+            raise  # the disk, not the file: the commands say so in one line (bot.faults)
         raise StoreError(f"{p}: not a usable SQLite database ({exc})") from None
     check_schema(db, p)
     if migrate:

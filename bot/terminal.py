@@ -7,9 +7,11 @@ question, so ``matang interview < answers.txt`` runs an interview unattended.
 from __future__ import annotations
 
 import getpass
+import sqlite3
 from collections.abc import Callable
 from typing import IO
 
+from bot.faults import storage_fault
 from bot.interviews import Interviews, engine_of, flow_of, result_text
 from bot.store import SessionRecord, Store
 from bot.texts import t
@@ -81,7 +83,21 @@ class TerminalInterview:
         return line.rstrip("\r\n")
 
     def run(self, *, new: bool = False) -> SessionRecord | None:
-        """Run the interview to its end, a pause, or the end of input; return the session."""
+        """Run the interview to its end, a pause, or the end of input; return the session.
+
+        When the storage refuses a write (a full disk…), the respondent is told in their language
+        that the last answer was not saved and how to go on, and the error propagates so the
+        command ends with one line for the operator (``bot.cli.main``).
+        """
+        try:
+            return self._run(new)
+        except sqlite3.OperationalError as exc:
+            if storage_fault(exc) is not None:
+                self.say()
+                self.say(t("terminal_storage_fault", self.lang))
+            raise
+
+    def _run(self, new: bool) -> SessionRecord | None:
         record = None if new else self.store.open_session(self.respondent_id)
         if record is not None and record.channel != "terminal":
             record = None

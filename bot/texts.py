@@ -321,6 +321,29 @@ TEXTS.update({
             "saved; please try again."
         ),
     },
+    "terminal_storage_fault": {
+        "id": (
+            "Mohon maaf, jawaban terakhir belum tersimpan karena gangguan penyimpanan. Jawaban "
+            "sebelumnya tetap aman. Setelah masalah penyimpanan diatasi, jalankan `matang interview` "
+            "lagi untuk melanjutkan dari pertanyaan yang sama."
+        ),
+        "en": (
+            "Sorry, the last answer was not saved because of a storage problem. Your earlier answers "
+            "are safe. Once the storage problem is fixed, run `matang interview` again to continue "
+            "from the same question."
+        ),
+    },
+    "tg_storage_fault": {
+        "id": (
+            "Mohon maaf, pesan terakhir Bapak/Ibu belum dapat disimpan karena gangguan penyimpanan di "
+            "server kami. Jawaban sebelumnya tetap aman. Mohon kirim kembali jawaban tersebut "
+            "beberapa saat lagi."
+        ),
+        "en": (
+            "Sorry, your last message could not be saved because of a storage problem on our "
+            "server. Your earlier answers are safe. Please send that answer again in a little while."
+        ),
+    },
     "tg_reminder": {
         "id": (
             "Yth. Bapak/Ibu, wawancara Matang belum selesai (pertanyaan {progress}). Semua jawaban "

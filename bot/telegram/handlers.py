@@ -20,6 +20,7 @@ from telegram import Bot, CallbackQuery, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.faults import storage_fault, storage_fault_line
 from bot.interviews import Outcome, assess_record, engine_of, flow_of, result_text
 from bot.store import SessionRecord
 from bot.telegram import keyboards as kb
@@ -817,7 +818,14 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         if q.type != "multiple_choice":
             await stale(query, lang)
             return
-        await advance(bc, context, update, record, "answer", list(record.draft), query=query)
+        # The ticks shown on the message pressed, not the draft: after a crash they can differ (a
+        # repeated tap toggled an option back and the edit that would have shown it was lost), and
+        # the person answers what they see. Done buttons sent before the ticks were carried: the draft.
+        value = kb.ticked_choices(q, cb.arg) if cb.arg else list(record.draft)
+        if value is None:
+            await stale(query, lang)
+            return
+        await advance(bc, context, update, record, "answer", value, query=query)
     elif cb.kind == kb.TOGGLE:
         await toggle(bc, update, query, record, q, cb.arg)
 
@@ -868,10 +876,18 @@ async def toggle(bc: BotContext, update: Update, query: CallbackQuery, record: S
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log a handler's failure with the update id; apologise so the respondent can go on."""
+    """Log a handler's failure with the update id; apologise so the respondent can go on.
+
+    When the storage refused the write (a full disk…), nothing of the update was kept: the log
+    gets one line saying what to fix, and the person is asked to send that answer again later.
+    """
     update_id = getattr(update, "update_id", None)
-    log.error("update %s failed: %s: %s", update_id, type(context.error).__name__, context.error,
-              exc_info=context.error)
+    fault = storage_fault(context.error) if context.error is not None else None
+    if fault is not None:
+        log.error("update %s not saved: %s", update_id, storage_fault_line(context.error))
+    else:
+        log.error("update %s failed: %s: %s", update_id, type(context.error).__name__, context.error,
+                  exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
@@ -883,4 +899,5 @@ async def on_error(update: object, context: Context) -> None:
         lang = normalise_lang(getattr(update.effective_user, "language_code", None))
     if update.callback_query is not None:
         await quietly(update.callback_query.answer(), "answerCallbackQuery")
-    await quietly(context.bot.send_message(update.effective_chat.id, t("tg_error", lang)), "apology")
+    apology = t("tg_storage_fault" if fault is not None else "tg_error", lang)
+    await quietly(context.bot.send_message(update.effective_chat.id, apology), "apology")
