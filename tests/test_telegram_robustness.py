@@ -140,6 +140,31 @@ async def test_a_double_tap_records_once(api, tmp_path):
     assert rows(db, "select count(*) from events where kind in ('answer', 'change')") == [(1,)]
 
 
+async def test_done_answers_the_ticks_on_screen_when_a_lost_edit_left_the_draft_behind(api, tmp_path):
+    """A second tap unticks Instagram but its edit is lost (a crash, a failed request): the person
+    still sees ✓ Instagram and taps Done. Found by tests/test_crash_concurrent.py: Done answered the
+    hidden draft, was refused as empty, and the interview could not go on."""
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(2017)
+        await consent(user)
+        await run_interview(user, store, {"has_team": "no"}, stop=lambda q: q.id == "platforms")
+        record = await asked(user, store)
+        pos = load_flow_file(SMALL).position("platforms")
+        user.skip()
+        await user.press(f"t:{record.id}:{pos}:0", record.question_message_id)
+        await user.next_event(lambda e: e.kind == "edited")
+        api.fail_next("editMessageReplyMarkup")
+        await user.press(f"t:{record.id}:{pos}:0", record.question_message_id)
+        await eventually(lambda: open_record(store, 2017).draft == [], what="the untick saved")
+        await api.wait_idle()
+        shown = api.chat_log(2017).messages[record.question_message_id]
+        assert shown.buttons[0][0].text == "✓ Instagram"
+        await user.press_button("Selesai", shown)
+        assert "Berapa pengikut Instagram?" in (await user.next_message()).plain_text
+    assert answers_in(db) == {"has_team": "no", "platforms": ["instagram"]}
+
+
 # -- what people send -------------------------------------------------------------------------------
 
 

@@ -2,7 +2,9 @@
 
 Every button that acts on an interview carries the session id and the question's position in the
 flow (``a:<session>:<position>:<choice>``), so a button from an older question or from another
-person's chat is recognised and changes nothing. Callback data stays within Telegram's 64 bytes.
+person's chat is recognised and changes nothing. A multiple choice's Done button also carries the
+options ticked on its message (``m:<session>:<position>:<bit mask>``): Done answers what the person
+sees. Callback data stays within Telegram's 64 bytes.
 
 >>> encode("a", 12, 7, 3)
 'a:12:7:3'
@@ -59,6 +61,9 @@ def parse(data: str | None) -> Callback | None:
         if kind in (ANSWER, TOGGLE):
             sid, pos, arg = parts
             return Callback(kind, int(sid), int(pos), arg)
+        if kind == DONE and len(parts) == 3:  # the ticks shown (without them: an older button)
+            sid, pos, ticks = parts
+            return Callback(kind, int(sid), int(pos), ticks)
         if kind in (DONE, SKIP, NOTE, EDIT):
             sid, pos = parts
             return Callback(kind, int(sid), int(pos), "")
@@ -79,6 +84,22 @@ def parse(data: str | None) -> Callback | None:
     except ValueError:
         return None
     return None
+
+
+def ticked_choices(q: Question, mask: str) -> list[str] | None:
+    """The values a Done button's bit mask names (None when it does not fit the question).
+
+    >>> from interview_flows.schema import Question
+    >>> q = Question.model_validate({"id": "p", "section": "s", "type": "multiple_choice",
+    ...     "text": {"id": "Platform?", "en": "Platforms?"},
+    ...     "choices": [{"value": v, "label": {"id": v, "en": v}} for v in ("fb", "ig", "yt")]})
+    >>> ticked_choices(q, "5"), ticked_choices(q, "8"), ticked_choices(q, "²")
+    (['fb', 'yt'], None, None)
+    """
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (callback data is at most 64 bytes).
+    if not mask.isdecimal() or int(mask) >= 1 << len(q.choices):
+        return None
+    return [c.value for i, c in enumerate(q.choices) if int(mask) >> i & 1]
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:
@@ -126,7 +147,8 @@ def question_keyboard(q: Question, session_id: int, position: int, lang: str,
         for i, c in enumerate(q.choices):
             mark = "✓ " if c.value in chosen else ""
             rows.append([button(mark + label(i + 1, c.label.get(lang)), encode(TOGGLE, session_id, position, i))])
-        rows.append([button(t("tg_done", lang), encode(DONE, session_id, position))])
+        shown = sum(1 << i for i, c in enumerate(q.choices) if c.value in chosen)
+        rows.append([button(t("tg_done", lang), encode(DONE, session_id, position, shown))])
     elif q.type == "scale":
         points = [button(str(p), encode(ANSWER, session_id, position, i)) for i, p in enumerate(q.scale_points())]
         width = len(points) if len(points) <= 7 else 5
