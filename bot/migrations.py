@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("matang")
@@ -113,6 +115,109 @@ def m002_study_invites(db: Database) -> None:
         " first_at text not null,"
         " primary key (study_code, respondent_id))"
     )
+
+
+# The tables m003 rebuilds, as m001 made them but with AUTOINCREMENT, and their indexes.
+M003_TABLES = {
+    "respondents": (
+        'CREATE TABLE "respondents" (\n'
+        '   "id" INTEGER PRIMARY KEY AUTOINCREMENT,\n'
+        '   "channel" TEXT,\n'
+        '   "external_id" TEXT,\n'
+        '   "name" TEXT,\n'
+        '   "username" TEXT,\n'
+        '   "lang" TEXT,\n'
+        '   "created_at" TEXT\n'
+        ")",
+        ['CREATE UNIQUE INDEX "idx_respondents_channel_external_id" ON "respondents" ("channel", "external_id")'],
+    ),
+    "sessions": (
+        'CREATE TABLE "sessions" (\n'
+        '   "id" INTEGER PRIMARY KEY AUTOINCREMENT,\n'
+        '   "respondent_id" INTEGER NOT NULL REFERENCES "respondents"("id"),\n'
+        '   "study_code" TEXT REFERENCES "studies"("code"),\n'
+        '   "organisation" TEXT,\n'
+        '   "flow_id" TEXT NOT NULL,\n'
+        '   "flow_version" TEXT NOT NULL,\n'
+        '   "lang" TEXT NOT NULL,\n'
+        '   "state" TEXT NOT NULL,\n'
+        '   "cursor" TEXT,\n'
+        '   "skipped" TEXT,\n'
+        '   "draft" TEXT,\n'
+        '   "channel" TEXT NOT NULL,\n'
+        '   "chat_id" INTEGER,\n'
+        '   "question_message_id" INTEGER,\n'
+        '   "started_at" TEXT NOT NULL,\n'
+        '   "updated_at" TEXT,\n'
+        '   "finished_at" TEXT,\n'
+        '   "assessment" TEXT,\n'
+        '   "remind_at" TEXT,\n'
+        '   "reminded_at" TEXT\n'
+        ")",
+        [
+            'CREATE INDEX "idx_sessions_respondent_id_state" ON "sessions" ("respondent_id", "state")',
+            'CREATE INDEX "idx_sessions_study_code" ON "sessions" ("study_code")',
+            'CREATE INDEX "idx_sessions_remind_at" ON "sessions" ("remind_at")',
+        ],
+    ),
+}
+
+
+@migrations(transactional=False)
+def m003_ids_never_reused(db: Database) -> None:
+    """Respondent and session ids are never handed out again once deleted (AUTOINCREMENT).
+
+    Without AUTOINCREMENT SQLite numbers a new row max(id) + 1, so after the newest respondent
+    used /delete the next one got their number: an export made before the erasure and one made
+    after showed two different people, and sessions, under one id (and the same REFI-QDA guids).
+
+    SQLite cannot add AUTOINCREMENT to a table, so both tables are rebuilt the way its documentation
+    says (create the new table, copy, drop the old, rename, recreate the indexes) in one
+    transaction, with foreign keys off: with them on, dropping ``respondents`` would delete every
+    invite (``on delete cascade``). ``PRAGMA foreign_keys`` cannot change inside a transaction, so
+    this migration opens its own (``transactional=False``); the foreign keys are checked before it
+    commits, and it does nothing when run again (say, after a crash before its record was written).
+    Numbering continues after the highest id in the table: the ids of rows deleted before the
+    upgrade are unknown, so the newest of them may be used once more.
+    """
+    todo = [name for name in M003_TABLES if "AUTOINCREMENT" not in _table_sql(db, name).upper()]
+    if not todo:
+        return
+    if db.conn.in_transaction:
+        raise sqlite3.OperationalError("m003 must run outside a transaction (it turns foreign keys off)")
+    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            for name in todo:
+                _rebuild(db, name, *M003_TABLES[name])
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:  # rolled back: the database stays as it was
+                raise sqlite3.IntegrityError(f"m003: {len(broken)} row(s) fail their foreign key, first {broken[0]}")
+    finally:
+        if foreign_keys:
+            db.execute("PRAGMA foreign_keys = ON")
+
+
+def _table_sql(db: Database, name: str) -> str:
+    row = db.execute("select sql from sqlite_master where type = 'table' and name = ?", [name]).fetchone()
+    return row[0] if row else ""
+
+
+def _rebuild(db: Database, name: str, create: str, indexes: list[str]) -> None:
+    """Replace table ``name`` by ``create`` (same columns), keeping every row and its id."""
+    new = f"{name}_m003"
+    columns = [c[1] for c in db.execute(f'PRAGMA table_info("{name}")').fetchall()]
+    db.execute(create.replace(f'CREATE TABLE "{name}"', f'CREATE TABLE "{new}"', 1))
+    wanted = [c[1] for c in db.execute(f'PRAGMA table_info("{new}")').fetchall()]
+    if columns != wanted:  # a schema this migration was not written for: stop, change nothing
+        raise sqlite3.OperationalError(f"m003: {name} has columns {columns}, expected {wanted}")
+    listed = ", ".join(f'"{c}"' for c in columns)
+    db.execute(f'INSERT INTO "{new}" ({listed}) SELECT {listed} FROM "{name}"')
+    db.execute(f'DROP TABLE "{name}"')  # its indexes go with it
+    db.execute(f'ALTER TABLE "{new}" RENAME TO "{name}"')
+    for index in indexes:
+        db.execute(index)
 
 
 def latest_known() -> list[str]:
