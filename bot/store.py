@@ -397,10 +397,16 @@ class Store:
             [update_id, now(), int(replied)],
         )
 
-    def forget_updates_before(self, days: int = 7) -> None:
-        """Telegram keeps undelivered updates for at most a day; keep a week of ids, drop the rest."""
+    def forget_updates_before(self, days: int = 7) -> int:
+        """Drop the ids of updates handled more than ``days`` ago; the number dropped.
+
+        An id is kept only to recognise the same update delivered again (after a crash before
+        Telegram heard that it arrived). Telegram keeps an undelivered update for at most a day,
+        so a week of ids is ample; the running bot calls this every minute (the index on ``at``
+        keeps that cheap), so the table holds about a week of updates, however long it runs.
+        """
         cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
-        self.db.execute("delete from updates where at < ?", [cutoff])
+        return self.db.execute("delete from updates where at < ?", [cutoff]).rowcount
 
     # -- erasure ---------------------------------------------------------------------------
 

@@ -223,7 +223,6 @@ async def register_commands(application: Application) -> bool:
 
 async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
-    context.store.forget_updates_before()
     await register_commands(application)
     await h.send_unsent_questions(context, application.bot)
     context.extra["sweeps"] = start_sweeps(context, application.bot)

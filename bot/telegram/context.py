@@ -35,7 +35,7 @@ class BotContext:
     reminder_hours: float = 24.0
     """Hours of silence before the one reminder of an unfinished interview (0: no reminders)."""
     sweep_seconds: float = 60.0
-    """How often the reminder sweep looks for due sessions."""
+    """How often the sweep runs: due reminders, and update ids older than a week."""
     chart: Callable[[Any, str], bytes] | None = None
     """Renders an assessment as PNG (``bot.charts.render_chart`` unless replaced)."""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -3,7 +3,8 @@
 Each answer moves ``sessions.remind_at`` to ``MATANG_REMINDER_HOURS`` later; ``/pause`` and the end of
 the interview clear it. A sweep runs at start-up and then every ``sweep_seconds``: it finds asking
 sessions whose time has come and sends each one reminder with a button to continue. The reminder
-is marked sent before it goes out, so a crash can lose a reminder but never repeat one.
+is marked sent before it goes out, so a crash can lose a reminder but never repeat one. The same
+sweep forgets the ids of updates handled more than a week ago (``Store.forget_updates_before``).
 """
 
 from __future__ import annotations
@@ -78,21 +79,24 @@ async def sweep(bc: BotContext, bot: Bot) -> int:
 
 
 async def run_sweeps(bc: BotContext, bot: Bot) -> None:
-    """Sweep now and then every ``bc.sweep_seconds`` until cancelled; a failed sweep is logged."""
+    """Sweep now and then every ``bc.sweep_seconds`` until cancelled: send the due reminders (when
+    reminders are on) and forget update ids older than a week. A failed sweep is logged."""
     while True:
         try:
-            await sweep(bc, bot)
+            if bc.reminder_hours > 0:
+                await sweep(bc, bot)
+            # Every handled update leaves its id; pruned only at start-up, a bot that runs for
+            # months would keep them all. Idempotency needs a week (see forget_updates_before).
+            bc.store.forget_updates_before()
             bc.extra["sweep_count"] = bc.extra.get("sweep_count", 0) + 1
         except Exception:
-            log.exception("the reminder sweep failed; trying again in %s s", bc.sweep_seconds)
+            log.exception("the sweep failed; trying again in %s s", bc.sweep_seconds)
         await asyncio.sleep(bc.sweep_seconds)
 
 
-def start_sweeps(bc: BotContext, bot: Bot) -> asyncio.Task[Any] | None:
-    """Start the sweep task (none when reminders are off)."""
-    if bc.reminder_hours <= 0:
-        return None
-    return asyncio.create_task(run_sweeps(bc, bot), name="matang-reminders")
+def start_sweeps(bc: BotContext, bot: Bot) -> asyncio.Task[Any]:
+    """Start the sweep task (it runs with reminders off too: it also forgets old update ids)."""
+    return asyncio.create_task(run_sweeps(bc, bot), name="matang-sweeps")
 
 
 async def stop_sweeps(task: asyncio.Task[Any] | None) -> None:
