@@ -253,7 +253,9 @@ async def test_resume_command_and_start_continue_an_open_interview(api, tmp_path
         await user.send("/start")
         again = await user.next_message()
         assert again.plain_text.startswith("Melanjutkan wawancara") and again.buttons
-        # The earlier copy of the question lost its buttons: one live question at a time.
+        # The earlier copy of the question lost its buttons (once the new copy was out): one live
+        # question at a time.
+        await api.wait_idle()
         live = [m for m in user.messages if any(b.data.startswith("a:") for row in m.buttons for b in row)]
         assert live == [again]
 

@@ -165,6 +165,29 @@ async def test_done_answers_the_ticks_on_screen_when_a_lost_edit_left_the_draft_
     assert answers_in(db) == {"has_team": "no", "platforms": ["instagram"]}
 
 
+async def test_a_question_asked_again_keeps_its_old_buttons_until_the_new_copy_is_out(api, tmp_path):
+    """/start asks the current question again and retires the old copy's buttons; should the new
+    copy not go out (a crash, a failed request), the old one must still work. Found by
+    tests/test_crash_concurrent.py: killed between the two, the person was left with a question
+    without buttons that nothing asked again."""
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(2018)
+        await consent(user)
+        await answer(user, store)
+        record = await asked(user, store)
+        old = api.chat_log(2018).messages[record.question_message_id]
+        api.fail_next("sendMessage")
+        user.skip()
+        await user.send("/start")
+        assert (await user.next_message()).text == t("tg_error", "id")
+        await api.wait_idle()
+        assert old.buttons and not old.deleted
+        await user.press_button("Ya", old)
+        assert "Berapa orang anggota tim?" in (await user.next_message()).plain_text
+    assert answers_in(db) == {"has_team": "yes"}
+
+
 # -- what people send -------------------------------------------------------------------------------
 
 

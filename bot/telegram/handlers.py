@@ -149,8 +149,8 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
         text = f"<i>{_escape(note)}</i>\n\n{text}"
     markup = kb.question_keyboard(q, record.id, engine.flow.position(q.id), lang, record.draft)
     previous = record.question_message_id
-    if retire_previous and previous:
-        await quietly(bot.edit_message_reply_markup(chat_id, previous, reply_markup=None), "retire question")
+    # The new copy goes out before the old one loses its buttons: a crash in between leaves two
+    # copies that work, never a question without buttons that nothing would ask again.
     message = await send_html(bot, chat_id, text, markup)
     # Other tasks (the reminder sweep) may have written the session while we waited: save on top
     # of a fresh copy, changing only what sending the question changed.
@@ -165,6 +165,8 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
         if target.remind_at is None and target.reminded_at is None and target.state == "asking":
             bc.schedule_reminder(target)
     bc.store.save(fresh)
+    if retire_previous and previous and previous != message.message_id:
+        await quietly(bot.edit_message_reply_markup(chat_id, previous, reply_markup=None), "retire question")
 
 
 async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str, *,
