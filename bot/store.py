@@ -6,9 +6,11 @@ records — and committed before the channel replies, so an acknowledged answer 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,9 @@ from interview_flows.engine import Change, Session
 
 OPEN_STATES = ("new", "asking", "paused")
 BUSY_TIMEOUT_MS = 5000
+SCRUB_PENDING = "scrub_pending"
+"""``meta`` key: set with an erasure, cleared once its pages have left the WAL (see Store.scrub)."""
+SCRUB_RETRY_SECONDS = 0.1
 
 
 class StoreError(RuntimeError):
@@ -125,7 +130,9 @@ class Store:
         return cls(open_database(path))
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, first finishing a pending erasure on disk if it can (see :meth:`scrub`)."""
+        with contextlib.suppress(sqlite3.Error):  # read-only or locked: a later scrub finishes it
+            self.scrub()
         self.db.conn.close()
 
     # -- meta ------------------------------------------------------------------------------
@@ -410,10 +417,16 @@ class Store:
 
     # -- erasure ---------------------------------------------------------------------------
 
-    def delete_respondent(self, respondent_id: int) -> int:
+    def delete_respondent(self, respondent_id: int, *, wait: float = 0.0) -> int:
         """Erase a respondent: answers, events, sessions and the respondent row. Returns sessions erased.
 
-        Deleted rows' pages are scrubbed by ``secure_delete`` so the text leaves the file too.
+        The rows are gone from every query once this returns. Their bytes leave the disk too:
+        ``secure_delete`` overwrites the pages they were on, and :meth:`scrub` copies the new
+        pages into the database file and truncates the WAL. A reader that still holds a snapshot
+        from before the erasure (an export or a backup under way) keeps the old pages alive until
+        it finishes; the scrub is then retried for ``wait`` seconds and, if still blocked, left
+        pending (:meth:`scrub_pending`) for the next :meth:`scrub`: the bot's minute sweep, the
+        next erasure, or the close of any :class:`Store`.
         """
         ids = self.sessions_of(respondent_id)
         self.db.execute("PRAGMA secure_delete = ON")
@@ -423,6 +436,34 @@ class Store:
                 self.db.execute("delete from events where session_id = ?", [sid])
             self.db.execute("delete from sessions where respondent_id = ?", [respondent_id])
             self.db.execute("delete from respondents where id = ?", [respondent_id])
-        # WAL keeps old page images until a checkpoint; truncate it so nothing erased lingers there.
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Committed with the erasure: a crash before the scrub still leaves it owed.
+            self.db.execute("insert or replace into meta (key, value) values (?, ?)", [SCRUB_PENDING, now()])
+        deadline = time.monotonic() + wait
+        while not self.scrub() and time.monotonic() < deadline:
+            time.sleep(SCRUB_RETRY_SECONDS)
         return len(ids)
+
+    def scrub(self) -> bool:
+        """Finish pending erasures on disk; True when nothing erased is left there.
+
+        One ``PRAGMA wal_checkpoint(TRUNCATE)``, waiting for no one (this runs on the bot's event
+        loop): it copies every page of the WAL into the database file and empties the WAL, so the
+        pages an erasure overwrote replace the old ones everywhere. SQLite reports it incomplete
+        while another connection reads an older snapshot or writes; the erasure then stays pending.
+        Nothing pending: nothing done, True.
+        """
+        if self.scrub_pending() is None:
+            return True
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            busy, _log, _copied = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if busy:
+            return False
+        self.db.execute("delete from meta where key = ?", [SCRUB_PENDING])
+        return True
+
+    def scrub_pending(self) -> str | None:
+        """When the oldest erasure still waiting for :meth:`scrub` was made (None: none waits)."""
+        return self.meta(SCRUB_PENDING)

@@ -283,6 +283,18 @@ TEXTS.update({
             "wish to begin again."
         ),
     },
+    "tg_deleted_scrub_pending": {
+        "id": (
+            "Semua jawaban dan wawancara Bapak/Ibu telah dihapus. Sisa terakhirnya di disk server "
+            "ditimpa segera setelah server selesai membaca basis data (biasanya dalam beberapa "
+            "menit). Terima kasih. Ketik /start bila ingin memulai lagi."
+        ),
+        "en": (
+            "All your answers and interviews have been deleted. Their last traces on the server's "
+            "disk are overwritten as soon as the server finishes reading the database (usually "
+            "within minutes). Thank you. Send /start if you wish to begin again."
+        ),
+    },
     "tg_nothing_stored": {
         "id": "Tidak ada data Bapak/Ibu yang tersimpan.",
         "en": "There is no data of yours stored.",

@@ -9,12 +9,14 @@ gone, while another respondent's records are whole.
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot.texts import t
 from fakebotapi import FakeBotApi
 
-from .telegram_helpers import TOKEN, consent, matang_bot, run_interview
+from .telegram_helpers import TOKEN, consent, eventually, matang_bot, run_interview
 from .test_hardening_support import file_bytes, integer_encodings, rows, snapshot
 
 GONE = 918_273_646
@@ -94,3 +96,31 @@ async def test_delete_in_telegram_leaves_no_trace_in_the_database_files(api, tmp
     assert rows(db, "select count(*) from sessions") == [(1,)]
     assert rows(db, "select count(*) from events where session_id not in (select id from sessions)") == [(0,)]
     assert rows(db, "select count(*) from answers where session_id not in (select id from sessions)") == [(0,)]
+
+
+async def test_delete_while_an_export_reads_says_so_and_the_bot_scrubs_once_it_ends(api, tmp_path):
+    """An export that began before /delete still reads the person's old pages: they cannot leave
+    the file until it ends. The bot says so instead of claiming they are gone, and its minute
+    sweep overwrites them once the export is done."""
+    db = tmp_path / "matang.db"
+    async with matang_bot(api, db, sweep_seconds=0.05) as (_, store):
+        gone = api.user(GONE, first_name=FIRST_NAME, username=USERNAME, language_code="en")
+        await consent(gone, "en")
+        await run_interview(gone, store, {"has_team": "yes", "team_size": 12, "example": SECRET_ANSWER})
+        await api.wait_idle()
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the answer is in the database file itself
+        export = sqlite3.connect(db, isolation_level=None)
+        export.execute("begin")
+        assert export.execute("select count(*) from respondents").fetchone() == (1,)
+        gone.skip()
+        await gone.send("/delete")
+        ask = await gone.next_message()
+        await gone.press_button(t("tg_delete_yes", "en"), ask)
+        done = await gone.next_event(lambda e: e.kind == "edited", timeout=15)
+        assert done.message.text == t("tg_deleted_scrub_pending", "en")
+        assert rows(db, "select count(*) from respondents") == [(0,)]  # gone for everyone but that export
+        assert "answer" in traces(file_bytes(db))
+        export.execute("rollback")
+        export.close()
+        await eventually(lambda: not traces(file_bytes(db)), timeout=10, what="the sweep's scrub")
+        assert rows(db, "select count(*) from meta where key = 'scrub_pending'") == [(0,)]

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,53 @@ def test_delete_by_telegram_id_leaves_no_trace_in_the_file(db: Path, tmp_path: P
     assert conn.execute("select count(*) from respondents").fetchone()[0] == 1
     assert conn.execute("select count(*) from events").fetchone()[0] > 0
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_delete_while_an_export_reads_says_the_scrub_waits_and_the_next_command_finishes_it(db: Path,
+                                                                                             tmp_path: Path):
+    """An export that began before the erasure still reads the old pages, so they cannot leave the
+    file yet. The checkpoint's result used to be ignored: the command said nothing (after blocking
+    five seconds) and the answers stayed on disk until some later checkpoint."""
+    bot = sqlite3.connect(db)  # the running bot's connection keeps the WAL from being removed at close
+    bot.execute("select count(*) from sessions").fetchone()
+    export = sqlite3.connect(db, isolation_level=None)
+    export.execute("begin")
+    assert export.execute("select count(*) from respondents").fetchone() == (2,)
+    out = matang("delete", "--respondent", f"telegram:{GONE_USER}", "--db", str(db), "--yes", "--wait", "0.3",
+                 cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"erased respondent 1 (telegram:{GONE_USER})")
+    assert "a reader that started before the erasure" in out.stderr and str(db) in out.stderr
+    assert export.execute("select count(*) from respondents").fetchone() == (2,)  # its snapshot, as promised
+    assert traces(file_bytes(db))
+    export.execute("rollback")
+    export.close()
+    assert traces(file_bytes(db))  # nothing else checkpoints: the scrub is still owed
+    assert matang("study", "list", "--db", str(db), cwd=tmp_path).returncode == 0  # the next command pays it
+    assert traces(file_bytes(db)) == []
+    bot.close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from meta where key = 'scrub_pending'").fetchone() == (0,)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_delete_waits_for_an_export_under_way_and_then_scrubs(db: Path, tmp_path: Path):
+    bot = sqlite3.connect(db)
+    bot.execute("select count(*) from sessions").fetchone()
+    export = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    export.execute("begin")
+    export.execute("select count(*) from answers").fetchone()
+    done = threading.Timer(1.0, lambda: export.execute("rollback"))  # the export ends a second later
+    done.start()
+    try:
+        out = matang("delete", "--respondent", f"telegram:{GONE_USER}", "--db", str(db), "--yes", cwd=tmp_path)
+    finally:
+        done.join()
+        export.close()
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert traces(file_bytes(db)) == []  # while the bot's connection is still open
+    bot.close()
 
 
 def test_delete_by_internal_id(db: Path, tmp_path: Path):

@@ -76,6 +76,9 @@ class Erasure:
     sessions: int
     answers: int
     events: int
+    scrubbed: bool = False
+    """The erased pages have left the database files (False: a reader still held them; see
+    ``Store.delete_respondent``)."""
 
 
 class RespondentNotFound(LookupError):
@@ -109,13 +112,22 @@ def describe_respondent(store: Any, row: dict[str, Any]) -> Erasure:
     return Erasure(row["id"], f"{row['channel']}:{row['external_id']}", len(ids), answers, events)
 
 
-def erase_respondent(store: Any, ref: str) -> Erasure:
+def erase_respondent(store: Any, ref: str, *, wait: float = 0.0) -> Erasure:
     """Erase the respondent ``ref`` (see :func:`find_respondent`) with ``Store.delete_respondent``:
     answers, events, sessions and the respondent, scrubbed from the file (secure_delete, WAL
-    checkpoint)."""
+    checkpoint), waiting up to ``wait`` seconds for readers of an older snapshot to let go."""
     plan = describe_respondent(store, find_respondent(store, ref))
-    store.delete_respondent(plan.respondent_id)
+    store.delete_respondent(plan.respondent_id, wait=wait)
+    plan.scrubbed = store.scrub_pending() is None
     return plan
+
+
+SCRUB_PENDING_NOTE = (
+    "the erased rows are gone from every query and export, but a reader that started before the "
+    "erasure (an export or a backup under way) still holds their pages, so their bytes stay in "
+    "{db} and its -wal until it ends; then the running bot overwrites them within a minute, and so "
+    "does the next matang command on this database"
+)
 
 
 @click.command()
@@ -123,11 +135,15 @@ def erase_respondent(store: Any, ref: str) -> Erasure:
               help="The respondent: internal id, or telegram:<Telegram user id>.")
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def delete(ref: str, db: Path | None, yes: bool) -> None:
+@click.option("--wait", type=click.FloatRange(0, 3600), default=10.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for an export or backup under way to let go of the erased pages.")
+def delete(ref: str, db: Path | None, yes: bool, wait: float) -> None:
     """Erase a respondent: answers, events, sessions and the respondent record.
 
-    The erased rows are overwritten in the database file and its WAL, not merely unlinked.
-    Backups made earlier still hold them: delete or re-make those too.
+    The erased rows are overwritten in the database file and its WAL, not merely unlinked. An
+    export or backup under way holds the old pages until it ends: the command waits for it
+    (--wait) and otherwise says so; the pages are then overwritten at the next checkpoint.
+    Backups made earlier still hold the rows: delete or re-make those too.
     """
     from bot.health import give_back_sidecars
 
@@ -145,6 +161,9 @@ def delete(ref: str, db: Path | None, yes: bool) -> None:
             if not sys.stdin.isatty():
                 fail(f"would erase {summary}; add --yes to erase without a question")
             click.confirm(f"Erase {summary}?", abort=True)
-        store.delete_respondent(plan.respondent_id)
+        store.delete_respondent(plan.respondent_id, wait=wait)
+        scrubbed = store.scrub_pending() is None
     give_back_sidecars(conf.db)
     click.echo(f"erased {summary}")
+    if not scrubbed:
+        click.echo("matang: note: " + SCRUB_PENDING_NOTE.format(db=conf.db), err=True)

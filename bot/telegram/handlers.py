@@ -37,6 +37,8 @@ log = logging.getLogger("bot.telegram")
 Context = ContextTypes.DEFAULT_TYPE
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+SCRUB_WAIT_SECONDS = 3.0
+"""How long /delete waits for an export to let go of erased pages before saying they follow."""
 
 
 # -- plumbing -------------------------------------------------------------------------------------
@@ -722,6 +724,18 @@ async def choose_language(bc: BotContext, context: Context, update: Update, quer
             await show_consent(bc, context, chat_id, update.effective_user, code, rid)
 
 
+async def finish_scrub(bc: BotContext, seconds: float = SCRUB_WAIT_SECONDS) -> bool:
+    """Retry the scrub of an erasure for a few seconds without holding up other chats; True when
+    done. A reader of an older snapshot (an export under way) can hold it up; the sweep then
+    finishes it (see ``Store.delete_respondent``)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not bc.store.scrub():
+        if asyncio.get_running_loop().time() >= deadline:
+            return False
+        await asyncio.sleep(0.25)
+    return True
+
+
 async def confirm(bc: BotContext, context: Context, update: Update, query: CallbackQuery, arg: str,
                   rid: int | None) -> None:
     """Confirmed /restart or /delete, or a cancelled one."""
@@ -739,9 +753,12 @@ async def confirm(bc: BotContext, context: Context, update: Update, query: Callb
             return
         bc.store.delete_respondent(rid)
         bc.forget_before_consent(user.id)
-        log.info("a respondent erased their records")
+        scrubbed = await finish_scrub(bc)
+        log.info("a respondent erased their records%s",
+                 "" if scrubbed else "; their pages leave the file once a reader of an older snapshot finishes")
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
-                             quietly(query.edit_message_text(t("tg_deleted", lang)), "deleted"))
+                             quietly(query.edit_message_text(t("tg_deleted" if scrubbed else "tg_deleted_scrub_pending",
+                                                               lang)), "deleted"))
         return
     # "r:<session>:<code>": withdraw that session, then ask consent for a new interview.
     try:

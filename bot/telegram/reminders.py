@@ -4,7 +4,8 @@ Each answer moves ``sessions.remind_at`` to ``MATANG_REMINDER_HOURS`` later; ``/
 the interview clear it. A sweep runs at start-up and then every ``sweep_seconds``: it finds asking
 sessions whose time has come and sends each one reminder with a button to continue. The reminder
 is marked sent before it goes out, so a crash can lose a reminder but never repeat one. The same
-sweep forgets the ids of updates handled more than a week ago (``Store.forget_updates_before``).
+sweep forgets the ids of updates handled more than a week ago (``Store.forget_updates_before``)
+and finishes an erasure whose pages a reader held in the file (``Store.scrub``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ async def sweep(bc: BotContext, bot: Bot) -> int:
 
 async def run_sweeps(bc: BotContext, bot: Bot) -> None:
     """Sweep now and then every ``bc.sweep_seconds`` until cancelled: send the due reminders (when
-    reminders are on) and forget update ids older than a week. A failed sweep is logged."""
+    reminders are on), forget update ids older than a week, finish a pending erasure on disk. A
+    failed sweep is logged."""
     while True:
         try:
             if bc.reminder_hours > 0:
@@ -88,6 +90,8 @@ async def run_sweeps(bc: BotContext, bot: Bot) -> None:
             # Every handled update leaves its id; pruned only at start-up, a bot that runs for
             # months would keep them all. Idempotency needs a week (see forget_updates_before).
             bc.store.forget_updates_before()
+            # An erasure that an export held up leaves the file now, if that export is done.
+            bc.store.scrub()
             bc.extra["sweep_count"] = bc.extra.get("sweep_count", 0) + 1
         except Exception:
             log.exception("the sweep failed; trying again in %s s", bc.sweep_seconds)
