@@ -413,3 +413,36 @@ async def test_a_question_lost_in_a_crash_is_asked_again_at_start(api, tmp_path)
         assert "Apakah ada tim khusus?" in again.plain_text and again.buttons
         await answer(user, store, "no")
     assert answers_in(db) == {"has_team": "no"}
+
+
+async def test_a_result_lost_in_a_crash_is_sent_at_start_and_only_then(api, tmp_path):
+    """Found by tests/test_crash_concurrent.py: killed between committing the last answer and
+    sending the result, the person saw their answer taken and then nothing; /start offered a new
+    interview, and they answered the whole interview a second time."""
+    import sqlite3
+
+    db = tmp_path / "m.db"
+    photo = lambda e: e.kind == "sent" and e.message.kind == "photo"  # noqa: E731
+    async with matang_bot(api, db) as (_, store):
+        lost, seen = api.user(2019), api.user(2020)
+        for user in (lost, seen):
+            await consent(user)
+            await run_interview(user, store)
+            await user.next_event(photo)
+    [(lost_session,)] = rows(db, "select s.id from sessions s join respondents r on r.id = s.respondent_id"
+                                 " where r.external_id = '2019'")
+    # As the database looks when the bot died after committing the last answer, before the result.
+    with sqlite3.connect(db) as conn:
+        conn.execute("delete from events where kind = 'delivery' and session_id = ?", (lost_session,))
+    lost.skip()
+    seen.skip()
+    async with matang_bot(api, db):
+        again = await lost.next_message()
+        assert again.text.startswith("Terima kasih.") and "Tingkat kematangan" in again.text
+        await lost.next_event(photo)
+        await api.wait_idle()
+    assert seen.events[seen.cursor:] == []
+    assert rows(db, "select count(*) from events where kind = 'delivery' and detail = 'result'") == [(2,)]
+    async with matang_bot(api, db):  # sent once: not again at the next start
+        await api.wait_idle()
+    assert lost.events[lost.cursor:] == [] and seen.events[seen.cursor:] == []

@@ -225,6 +225,7 @@ async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
     await register_commands(application)
     await h.send_unsent_questions(context, application.bot)
+    await h.send_unsent_results(context, application.bot)
     context.extra["sweeps"] = start_sweeps(context, application.bot)
 
 

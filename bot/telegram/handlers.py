@@ -13,6 +13,7 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from html import escape as _escape
 from typing import Any
 
@@ -22,7 +23,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.faults import storage_fault, storage_fault_line
 from bot.interviews import Outcome, assess_record, engine_of, flow_of, result_text
-from bot.store import SessionRecord
+from bot.store import SessionRecord, now
 from bot.telegram import keyboards as kb
 from bot.telegram.context import CHANNEL, BotContext, bot_context
 from bot.telegram.delivery import quietly
@@ -37,6 +38,8 @@ log = logging.getLogger("bot.telegram")
 Context = ContextTypes.DEFAULT_TYPE
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+RESULTS_LOGGED_SINCE = "telegram_results_logged_since"
+"""Meta key: when this installation started logging delivered results (older ones count as sent)."""
 SCRUB_WAIT_SECONDS = 3.0
 """How long /delete waits for an export to let go of erased pages before saying they follow."""
 
@@ -217,6 +220,38 @@ async def show_state(bc: BotContext, bot: Bot, chat_id: int, user_id: int) -> No
         await send_result(bc, bot, chat_id, latest, latest.session.lang)
 
 
+async def deliver_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord) -> None:
+    """The thanks and the result of an interview that just finished, logged once sent."""
+    await send_result(bc, bot, chat_id, record, record.session.lang, thanks=True)
+    bc.store.log(record.id, "delivery", "result")
+
+
+async def send_unsent_results(bc: BotContext, bot: Bot) -> int:
+    """At start-up: send every result that never went out (the bot died between committing the last
+    answer and sending the result), from the last day. Without it the person saw their last answer
+    taken and then nothing, and /start offered a new interview. Returns how many were sent."""
+    since = max(bc.store.meta(RESULTS_LOGGED_SINCE, make=now) or "",
+                (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="milliseconds"))
+    rows = list(bc.store.db.query(
+        "select id from sessions s where channel = ? and state = 'finished' and chat_id is not null"
+        " and finished_at >= ? and not exists (select 1 from events e where e.session_id = s.id"
+        " and e.kind = 'delivery' and e.detail = 'result')", [CHANNEL, since],
+    ))
+    sent = 0
+    for row in rows:
+        record = bc.store.load(row["id"])
+        if record is None or record.chat_id is None:
+            continue
+        try:
+            await deliver_result(bc, bot, record.chat_id, record)
+            sent += 1
+        except Exception as exc:  # one unreachable chat must not stop the start
+            log.warning("session %s: could not send the pending result again: %s", record.id, exc)
+    if sent:
+        log.info("sent %d pending result(s) again after a restart", sent)
+    return sent
+
+
 async def send_unsent_questions(bc: BotContext, bot: Bot) -> int:
     """At start-up: ask again every question whose message never went out (the bot died between
     committing an answer and sending the next question). Returns how many were sent."""
@@ -309,7 +344,7 @@ async def next_step(bc: BotContext, bot: Bot, chat_id: int, outcome: Outcome) ->
     record = outcome.record
     if outcome.finished:
         log.info("session %s: finished (level %s)", record.id, (record.assessment or {}).get("level"))
-        await send_result(bc, bot, chat_id, record, record.session.lang, thanks=True)
+        await deliver_result(bc, bot, chat_id, record)
     elif record.state == "asking":
         await send_question(bc, bot, chat_id, record)
 
