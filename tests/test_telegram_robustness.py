@@ -446,3 +446,26 @@ async def test_a_result_lost_in_a_crash_is_sent_at_start_and_only_then(api, tmp_
     async with matang_bot(api, db):  # sent once: not again at the next start
         await api.wait_idle()
     assert lost.events[lost.cursor:] == [] and seen.events[seen.cursor:] == []
+
+
+async def test_a_number_typed_twice_does_not_answer_the_next_question(api, tmp_path):
+    """A person sends "3" for the team size, gets no reply at once, and sends it again: the second
+    "3" was written before the platform question was asked and is not its answer (it used to
+    record the third platform). Found by tests/test_crash_concurrent.py, where it follows a crash."""
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(2021)
+        await consent(user)
+        await run_interview(user, store, {"has_team": "yes"}, stop=lambda q: q.id == "team_size")
+        await asked(user, store)
+        user.skip()
+        await user.send("3")
+        await user.send("3")
+        await user.send("/skip")  # also before the question: it skips nothing
+        await api.wait_idle()
+        question = [e.message for e in user.events[user.cursor:] if e.kind == "sent"]
+        assert len(question) == 1 and "Platform apa saja?" in question[0].plain_text and question[0].buttons
+        assert open_record(store, 2021).session.cursor == "platforms"
+        await answer(user, store, ["x"])
+    assert answers_in(db) == {"has_team": "yes", "team_size": 3, "platforms": ["x"]}
+    assert rows(db, "select count(*) from events where kind = 'answer'") == [(3,)]

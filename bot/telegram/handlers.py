@@ -360,6 +360,16 @@ async def refuse(update: Update, query: CallbackQuery | None, text: str) -> None
         await update.effective_message.reply_text(text)
 
 
+def typed_before_question(update: Update, record: SessionRecord) -> bool:
+    """Whether a typed message was sent before the current question was asked (message ids grow
+    within a chat). It answers an earlier question: sent again because no reply came yet, or
+    before a crash. Taken as the answer to the question asked since, a "3" for a team size became
+    the third platform (found by tests/test_crash_concurrent.py)."""
+    message = update.message
+    asked_in = record.question_message_id
+    return message is not None and asked_in is not None and message.message_id < asked_in
+
+
 def _session_for(bc: BotContext, update: Update) -> tuple[int | None, SessionRecord | None]:
     rid = bc.respondent_id(update.effective_user.id)
     return rid, bc.open_record(rid)
@@ -465,6 +475,9 @@ async def skip(update: Update, context: Context) -> None:
     rid, record = _session_for(bc, update)
     if await _asking(bc, context, update, rid, record):
         assert record is not None
+        if typed_before_question(update, record):
+            log.info("session %s: /skip was sent before the current question; not applied", record.id)
+            return
         await advance(bc, context, update, record, "skip", command="skip")
 
 
@@ -634,6 +647,9 @@ async def text_message(update: Update, context: Context) -> None:
     if not await _asking(bc, context, update, rid, record):
         return
     assert record is not None
+    if typed_before_question(update, record):  # the person sees the question asked since: silence
+        log.info("session %s: a text sent before the current question is not its answer", record.id)
+        return
     q = engine_of(record).current(record.session)
     assert q is not None
     if not q.answerable:
