@@ -188,15 +188,17 @@ class Respondent:
         if q.type == "multiple_choice":
             plain = [d for d in data if d.startswith("t:") and not self.flow_choice(q, d).exclusive]
             ticks = self.rng.sample(plain, k=min(len(plain), self.rng.randint(1, 2)))
+            shown = message
             for d in ticks:
                 t0 = time.perf_counter()
                 await self.user.press(d, message.message_id)
                 # The reply to a tick: the same message, its keyboard edited.
-                await self.reply(t0, lambda m, i=message.message_id: m.message_id == i and any(
-                    x.startswith("m:") for x in _data(m)), "ticked keyboard")
+                shown = (await self.reply(t0, lambda m, i=message.message_id: m.message_id == i and any(
+                    x.startswith("m:") for x in _data(m)), "ticked keyboard")).message
                 await self.pause()
             value = sorted((self.flow_choice(q, d).value for d in ticks), key=[c.value for c in q.choices].index)
-            action: Any = next(d for d in data if d.startswith("m:"))
+            # Done as shown after the last tick: it carries the ticks on screen, which it answers.
+            action: Any = next(d for d in _data(shown) if d.startswith("m:"))
         elif q.type == "note":
             value, action = None, next(d for d in data if d.startswith("n:"))
         elif q.type in ("single_choice", "yes_no", "scale"):
