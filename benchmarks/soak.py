@@ -351,10 +351,13 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
 
         build_echo_application(api_url, token, 64).run_polling(poll_interval=0, timeout=10)
         return
+    from bot.memory import fix_mmap_threshold
     from bot.settings import Settings
     from bot.store import Store
     from bot.telegram.app import build_application
     from fakebotapi import TINY_PNG
+
+    fix_mmap_threshold()  # as `matang run` does
 
     settings = Settings(telegram_token=None, telegram_api_url=api_url, db=Path(db), flow=FLOW)
     store = Store.open(db)

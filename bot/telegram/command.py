@@ -51,10 +51,12 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     from telegram.error import InvalidToken, NetworkError
 
     from bot.logs import redact, setup_logging
+    from bot.memory import fix_mmap_threshold
     from bot.telegram.app import build_application, run_webhook
 
     setup_logging(conf, secrets=[token, secret_token])
     log = logging.getLogger("bot.telegram")
+    fix_mmap_threshold()  # a bot runs for months: keep its heap from fragmenting (bot.memory)
     flow = resolve_flow(conf.flow)
     with open_store(conf.db) as store:
         application = build_application(conf, store, flow=flow, token=token)
