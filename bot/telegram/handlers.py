@@ -175,8 +175,9 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
 
 
 async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str, *,
-                      thanks: bool = False) -> None:
-    """The assessment as text, then the chart as a photo."""
+                      thanks: bool = False, log_delivery: bool = False) -> None:
+    """The assessment as text, then the chart as a photo. ``log_delivery``: record the result as
+    delivered once its text went out (the chart is a bonus, drawn slowly; /result shows it again)."""
     flow = flow_of(record)
     try:
         text = result_text(record, lang)
@@ -186,6 +187,8 @@ async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRec
     if thanks:
         text = flow.thanks.get(lang) + "\n\n" + text
     await bot.send_message(chat_id, text)
+    if log_delivery:
+        bc.store.log(record.id, "delivery", "result")
     png = await render_chart(bc, record, lang)
     if png:
         await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
@@ -222,8 +225,7 @@ async def show_state(bc: BotContext, bot: Bot, chat_id: int, user_id: int) -> No
 
 async def deliver_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord) -> None:
     """The thanks and the result of an interview that just finished, logged once sent."""
-    await send_result(bc, bot, chat_id, record, record.session.lang, thanks=True)
-    bc.store.log(record.id, "delivery", "result")
+    await send_result(bc, bot, chat_id, record, record.session.lang, thanks=True, log_delivery=True)
 
 
 async def send_unsent_results(bc: BotContext, bot: Bot) -> int:
