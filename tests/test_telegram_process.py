@@ -64,6 +64,7 @@ def cursor(db: Path) -> str | None:
 
 BUTTONS = {"intro": "Lanjut", "has_team": "Ya", "ig_followers": "1.000 atau lebih", "satisfaction": "4"}
 TYPED = {"team_size": "4", "example": "Kami membalas komentar setiap pagi."}
+ASKS = {"team_size": "Berapa orang anggota tim?", "example": "Ceritakan satu contoh."}
 
 
 def with_button(user, label: str):
@@ -77,12 +78,23 @@ def with_button(user, label: str):
     return wait_for(find, 10, f"a button {label!r}")
 
 
+def asked_to_type(user, qid: str):
+    """The bot's message asking the typed question ``qid``, not yet answered (waits for it): a
+    text typed before its question was asked is not taken as its answer."""
+    def find():
+        return next((m for m in reversed(user.messages)
+                     if f"<b>{ASKS[qid]}</b>" in (m.text or "") and "\n✅" not in (m.text or "")), None)
+
+    return wait_for(find, 10, f"{qid} asked")
+
+
 def answer_small(user, db: Path, qid: str | None = None) -> None:
     """Answer the current question of the small flow by its id, as a person would."""
     qid = qid or wait_for(lambda: cursor(db), 10, "a question")
     if qid in BUTTONS:
         user.press_button(BUTTONS[qid], with_button(user, BUTTONS[qid]))
     elif qid in TYPED:
+        asked_to_type(user, qid)
         user.send(TYPED[qid])
     elif qid == "platforms":
         user.press_button("Instagram", with_button(user, "Instagram"))
@@ -105,7 +117,7 @@ def test_killed_mid_interview_and_restarted_loses_and_doubles_nothing(api, tmp_p
         answer_small(sari, db)  # the note
         wait_for(lambda: cursor(db) == "has_team", 10, "has_team asked")
         answer_small(sari, db)
-        wait_for(lambda: cursor(db) == "team_size", 10, "team size asked")
+        asked_to_type(sari, "team_size")
         sari.send("4")
         # SIGKILL as soon as the answer is committed: its reply may or may not have gone out.
         wait_for(lambda: rows(db, "select count(*) from answers where question_id = 'team_size'") == [(1,)],
