@@ -239,19 +239,7 @@ async def send_unsent_results(bc: BotContext, bot: Bot) -> int:
         " and finished_at >= ? and not exists (select 1 from events e where e.session_id = s.id"
         " and e.kind = 'delivery' and e.detail = 'result')", [CHANNEL, since],
     ))
-    sent = 0
-    for row in rows:
-        record = bc.store.load(row["id"])
-        if record is None or record.chat_id is None:
-            continue
-        try:
-            await deliver_result(bc, bot, record.chat_id, record)
-            sent += 1
-        except Exception as exc:  # one unreachable chat must not stop the start
-            log.warning("session %s: could not send the pending result again: %s", record.id, exc)
-    if sent:
-        log.info("sent %d pending result(s) again after a restart", sent)
-    return sent
+    return await _send_again(bc, bot, rows, deliver_result, "result")
 
 
 async def send_unsent_questions(bc: BotContext, bot: Bot) -> int:
@@ -261,18 +249,25 @@ async def send_unsent_questions(bc: BotContext, bot: Bot) -> int:
         "select id from sessions where channel = ? and state = 'asking' and question_message_id is null"
         " and chat_id is not null", [CHANNEL],
     ))
+    return await _send_again(bc, bot, rows, send_question, "question")
+
+
+async def _send_again(bc: BotContext, bot: Bot, rows: list[dict[str, Any]],
+                      send: Callable[[BotContext, Bot, int, SessionRecord], Awaitable[None]], what: str) -> int:
+    """Send ``what`` again for each session in ``rows``; how many went out. One unreachable chat
+    must not stop the start, so its failure is logged and the next one is tried."""
     sent = 0
     for row in rows:
         record = bc.store.load(row["id"])
         if record is None or record.chat_id is None:
             continue
         try:
-            await send_question(bc, bot, record.chat_id, record)
+            await send(bc, bot, record.chat_id, record)
             sent += 1
-        except Exception as exc:  # one unreachable chat must not stop the start
-            log.warning("session %s: could not ask the pending question again: %s", record.id, exc)
+        except Exception as exc:
+            log.warning("session %s: could not send the pending %s again: %s", record.id, what, exc)
     if sent:
-        log.info("asked %d pending question(s) again after a restart", sent)
+        log.info("sent %d pending %s(s) again after a restart", sent, what)
     return sent
 
 
