@@ -116,7 +116,7 @@ def shorten(text: str, limit: int = LABEL_CHARS) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut:
+    if text[limit - 1] != " " and " " in cut:  # the cut splits a word: drop that word
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:") + "…"
 
