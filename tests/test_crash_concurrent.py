@@ -391,7 +391,7 @@ def test_concurrent_interviews_survive_fifty_kills(api, tmp_path):
         "answers stored": rows(db, "select count(*) from answers")[0][0], "duplicates": duplicates,
         "lost": len(lost), "updates handed out again": redelivered(api),
         "updates the bot recognised as applied": logs.count("was already applied"),
-        "questions asked again at start-up": restarted(r"asked (\d+) pending question"),
+        "questions asked again at start-up": restarted(r"sent (\d+) pending question"),
         "results sent again at start-up": restarted(r"sent (\d+) pending result"),
         "texts ignored as typed before their question": logs.count("sent before the current question"),
         "actions repeated after no reply": sum(iv.resends for iv in interviews),
