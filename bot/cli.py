@@ -79,11 +79,10 @@ def main(argv: list[str] | None = None) -> Any:
     A write refused by the storage (a full disk, a read-only file) ends any command with one line
     on standard error and exit 1, not a traceback; see :mod:`bot.faults`.
     """
-    import sqlite3
-
     try:
         return cli.main(args=argv, prog_name="matang")
-    except sqlite3.OperationalError as exc:
+    except Exception as exc:
+        # Imported only here: `matang --help` and every command stay free of the import.
         from bot.faults import storage_fault, storage_fault_line
 
         if storage_fault(exc) is None:
