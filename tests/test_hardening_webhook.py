@@ -8,6 +8,8 @@ the updates behind it, and the log held the message text and the sender's name.
 
 from __future__ import annotations
 
+import json
+
 import logging
 import socket
 import time
@@ -101,3 +103,22 @@ async def test_a_webhook_request_that_is_not_json_is_answered_200_and_changes_no
         await consent(user, "en")
         assert open_record(store, user.id) is not None
     assert rows(db, "select count(*) from respondents") == [(1,)]
+
+
+async def test_a_webhook_body_over_one_mebibyte_is_refused_unread_and_the_bot_goes_on(api, tmp_path):
+    db = tmp_path / "m.db"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/{PATH}"
+    async with matang_bot(api, db, webhook=webhook_for(port)) as (_, store):
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        body = json.dumps({"update_id": 990_001, "padding": "x" * (2 * 1024 * 1024)}).encode()
+        async with httpx.AsyncClient() as client:
+            try:
+                reply = await client.post(url, content=body, headers=headers)
+                refused = reply.status_code >= 400
+            except httpx.TransportError:  # the server may close the connection mid-upload
+                refused = True
+        assert refused
+        user = api.user(SENDER + 2, language_code="en")
+        await consent(user, "en")
+        assert open_record(store, user.id) is not None

@@ -30,6 +30,8 @@ from bot.telegram.delivery import numeric_update_id
 
 log = logging.getLogger("bot.telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024
+"""The largest request body read (1 MiB); a larger one is refused before it is read whole."""
 
 
 class UpdateEndpoint(tornado.web.RequestHandler):
@@ -99,7 +101,9 @@ class WebhookServer:
         path = "/" + url_path.strip("/")
         routes = _Routes([(rf"{path.rstrip('/')}/?", UpdateEndpoint,
                            {"telegram_app": application, "secret_token": secret_token})])
-        self._http = HTTPServer(routes)
+        # An update is a few KB (a message is at most 4,096 characters); tornado's default would
+        # read 100 MB from anyone before the secret is checked.
+        self._http = HTTPServer(routes, max_body_size=MAX_BODY)
         self.listen, self.port = listen, port
 
     def start(self) -> None:
