@@ -9,7 +9,6 @@ the updates behind it, and the log held the message text and the sender's name.
 from __future__ import annotations
 
 import json
-
 import logging
 import socket
 import time
