@@ -13,12 +13,15 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 Status = Literal["ok", "fail", "skip"]
 BUSY_TIMEOUT_S = 3.0
 API_TIMEOUT_S = 5.0
+SCRUB_OVERDUE_S = 15 * 60
+"""An erasure still not overwritten on disk after this long means a reader is stuck."""
 
 
 @dataclass(frozen=True)
@@ -122,10 +125,38 @@ def check_database(path: str | Path) -> list[Check]:
         checks.append(_check_schema(conn, latest_known()))
         checks.append(_check_integrity(conn))
         checks.append(_check_writable(conn, p))
+        checks.append(_check_erasure(conn))
     finally:
         conn.close()
         give_back_sidecars(p)
     return checks
+
+
+def _check_erasure(conn: sqlite3.Connection) -> Check:
+    """Whether an erased person's old pages still sit in the file (see ``Store.scrub``).
+
+    An export or backup that began before an erasure keeps reading them; the bot's minute sweep
+    (or any ``matang`` command) overwrites them once it ends. Still there after
+    ``SCRUB_OVERDUE_S``, a reader is stuck, and the erasure is not complete on disk: a failure.
+    """
+    from bot.store import SCRUB_PENDING
+
+    try:
+        row = conn.execute("select value from meta where key = ?", [SCRUB_PENDING]).fetchone()
+    except sqlite3.DatabaseError as exc:
+        return Check("erasure", "fail", f"cannot read the erasure marker ({exc})")
+    if row is None:
+        return Check("erasure", "ok", "nothing erased is left in the file")
+    try:
+        waited = (datetime.now(UTC) - datetime.fromisoformat(row[0])).total_seconds()
+    except (TypeError, ValueError):
+        waited = SCRUB_OVERDUE_S + 1  # an unreadable time: say so rather than guess it is fresh
+    if waited > SCRUB_OVERDUE_S:
+        return Check("erasure", "fail", f"an erasure of {row[0]} is not finished on disk: a reader (an export or a "
+                                        "backup) has held the erased pages since; let it end or stop it, then "
+                                        "the bot's minute sweep or any `matang` command overwrites them")
+    return Check("erasure", "ok", f"an erasure of {row[0]} is being finished on disk (an export or backup was "
+                                  "reading; the bot's minute sweep completes it)")
 
 
 def _check_schema(conn: sqlite3.Connection, known: list[str]) -> Check:

@@ -58,7 +58,8 @@ def good_db(tmp_path: Path) -> Path:
 def test_good_database_without_token_is_healthy(good_db: Path, tmp_path: Path):
     out = matang("health", "--db", str(good_db), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert lines(out.stdout) == {"database": "ok", "schema": "ok", "integrity": "ok", "writable": "ok", "bot-api": "skip"}
+    assert lines(out.stdout) == {"database": "ok", "schema": "ok", "integrity": "ok", "writable": "ok", "erasure": "ok",
+                                 "bot-api": "skip"}
     assert "MATANG_TELEGRAM_TOKEN is not set" in out.stdout
 
 
@@ -230,3 +231,24 @@ def test_health_as_root_hands_sidecar_files_back_to_the_owner(good_db: Path):
     finally:
         holder.close()
         shutil.rmtree(good_db.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("minutes_ago", "status", "says"), [
+    (None, "ok", "nothing erased is left in the file"),
+    (2, "ok", "is being finished on disk"),
+    (20, "FAIL", "is not finished on disk: a reader"),
+])
+def test_an_erasure_held_up_by_a_reader_is_reported_and_fails_once_overdue(good_db: Path, tmp_path: Path,
+                                                                          minutes_ago, status, says):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store import SCRUB_PENDING
+
+    if minutes_ago is not None:
+        since = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(timespec="milliseconds")
+        with sqlite3.connect(good_db) as conn:
+            conn.execute("insert into meta (key, value) values (?, ?)", [SCRUB_PENDING, since])
+    out = matang("health", "--db", str(good_db), cwd=tmp_path)
+    assert lines(out.stdout)["erasure"] == status
+    assert says in out.stdout
+    assert out.returncode == (1 if status == "FAIL" else 0)
