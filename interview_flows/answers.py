@@ -44,6 +44,9 @@ JOINERS = "\u200c\u200d"
 _FLAG_TAG_SEQUENCE = re.compile("(\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{2,7}\U000e007f)")
 # Real text never has two joiners in a row; a run of them can only smuggle hidden bits.
 _JOINER_RUN = re.compile(f"[{JOINERS}]{{2,}}")
+# A variation selector picks one glyph of the character before it, so real text has one at a time;
+# a run of them is "emoji smuggling": bytes hidden after a visible character, 1 selector per byte.
+_SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
 # A joiner joins two characters: at either end of the text it joins nothing.
 _EDGES = re.compile(f"^[\\s{JOINERS}]+|[\\s{JOINERS}]+$")
 
@@ -54,7 +57,8 @@ def clean_text(text: str) -> str:
 
     Removed: control characters but newline and tab, bidi embeddings, overrides and marks,
     zero-width spaces, soft hyphens, lone surrogates, and tag characters outside a flag. Kept:
-    U+200C and U+200D inside the text (one at a time), variation selectors, and flag tag sequences.
+    U+200C and U+200D inside the text (one at a time), variation selectors (one at a time), and
+    flag tag sequences.
 
     >>> clean_text("  Satu\\x00 dua\\u200b  ")
     'Satu dua'
@@ -65,6 +69,7 @@ def clean_text(text: str) -> str:
     # split() with a group: flags at odd positions, kept whole; the text between them is filtered.
     kept = "".join(part if i % 2 else _visible(part) for i, part in enumerate(pieces))
     kept = _JOINER_RUN.sub(lambda run: run.group()[0], kept)
+    kept = _SELECTOR_RUN.sub(lambda run: run.group()[0], kept)
     # Normalise last: removing a character can leave a base and a combining mark to compose.
     return unicodedata.normalize("NFC", _EDGES.sub("", kept))
 

@@ -403,6 +403,7 @@ MEANINGFUL_INVISIBLES = [
     "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f Skotlandia",  # a flag of tag characters
     "می\u200cخواهم",  # Persian: the non-joiner inside a word
     "क्\u200dष और क्\u200cष",  # Devanagari: joiner and non-joiner after a virama
+    "葛\U000e0100城市",  # an ideographic variation sequence (the Japanese variant of a kanji)
 ]
 
 
@@ -422,6 +423,9 @@ def test_free_text_keeps_the_joiners_variation_selectors_and_flags_that_carry_me
     ("\u200d\u200c", ""),
     ("\u200dya\u200c", "ya"),  # a joiner at an end joins nothing
     ("e\u200b\u0301", "\u00e9"),  # what is left is composed again
+    # Bytes smuggled as a run of variation selectors after an emoji: one selector is all a glyph takes.
+    ("😀" + "\ufe01\ufe0e" * 40 + "\U000e0100" * 8 + " ya", "😀\ufe01 ya"),
+    ("葛\U000e0100\U000e0101\U000e01ef", "葛\U000e0100"),
 ])
 def test_free_text_loses_invisible_characters_that_carry_no_meaning(text, kept):
     assert clean_text(text) == kept
