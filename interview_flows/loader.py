@@ -138,6 +138,21 @@ def load_flow(flow_id: str, version: str | None = None) -> Flow:
     return _load_packaged(flow_id, version)
 
 
+FLOW_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def load_named_flow(name: str) -> Flow:
+    """A flow as settings and commands name it: the path of a flow file (registered, so sessions
+    started on it reopen by id) or the id of a packaged flow.
+
+    Raises KeyError for an unknown id, :class:`FlowError` for a file that is not a valid flow.
+    """
+    path = Path(name)
+    if path.suffix in FLOW_FILE_SUFFIXES and path.exists():
+        return register_flow(load_flow_file(path))
+    return load_flow(name)
+
+
 @cache
 def _load_packaged(flow_id: str, version: str | None) -> Flow:
     versions = [v for (fid, v) in _packaged_files() if fid == flow_id]

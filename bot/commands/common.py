@@ -48,12 +48,10 @@ def open_store(db: Path | str) -> Iterator[Any]:
 
 def resolve_flow(flow_id: str) -> Any:
     """A packaged flow by id, or a flow file by path; exit 2 when neither works."""
-    from interview_flows.loader import FlowError, load_flow, load_flow_file, packaged_flow_ids, register_flow
+    from interview_flows.loader import FlowError, load_named_flow, packaged_flow_ids
 
     try:
-        if Path(flow_id).suffix in (".yaml", ".yml", ".json") and Path(flow_id).exists():
-            return register_flow(load_flow_file(flow_id))
-        return load_flow(flow_id)
+        return load_named_flow(flow_id)
     except KeyError:
         fail(f"unknown flow {flow_id!r}; known flows: {', '.join(packaged_flow_ids())}")
     except FlowError as exc:

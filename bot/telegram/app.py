@@ -13,7 +13,6 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -40,6 +39,7 @@ from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, ReadableUpdatesRequest, 
 from bot.telegram.reminders import start_sweeps, stop_sweeps
 from bot.telegram.webhook import start_webhook
 from bot.texts import t
+from interview_flows.loader import load_named_flow
 from interview_flows.schema import Flow
 
 log = logging.getLogger("bot.telegram")
@@ -119,16 +119,6 @@ def _chat_key(update: object) -> int | None:
     return None
 
 
-def load_default_flow(settings: Settings) -> Flow:
-    """The self-assessment flow named by ``MATANG_FLOW``: a packaged flow id or a flow file."""
-    from interview_flows.loader import load_flow, load_flow_file, register_flow
-
-    name = settings.flow
-    if Path(name).suffix in (".yaml", ".yml", ".json") and Path(name).exists():
-        return register_flow(load_flow_file(name))
-    return load_flow(name)
-
-
 def build_application(settings: Settings, store: Store, *, flow: Flow | None = None, token: str | None = None,
                       rate_limit: bool = True, retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                       concurrency: int = 64, sweep_seconds: float = 60.0,
@@ -140,7 +130,7 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
     """
     token = token or settings.token()
     context = BotContext(
-        settings=settings, store=store, interviews=Interviews(store), flow=flow or load_default_flow(settings),
+        settings=settings, store=store, interviews=Interviews(store), flow=flow or load_named_flow(settings.flow),
         reminder_hours=settings.reminder_hours, sweep_seconds=sweep_seconds, chart=chart,
     )
     base = settings.telegram_api_url
@@ -188,13 +178,10 @@ def _add_research_handlers(application: Application) -> bool:
     """Researcher commands (``bot.research.telegram``), when installed; True if added."""
     try:
         research = importlib.import_module("bot.research.telegram")
-    except ModuleNotFoundError as exc:
-        if exc.name == "bot.research.telegram":
-            return False  # researcher commands are not installed
-        log.exception("researcher commands unavailable: bot.research.telegram cannot be imported")
-        return False
-    except Exception:
-        log.exception("researcher commands unavailable: bot.research.telegram cannot be imported")
+    except Exception as exc:
+        if not (isinstance(exc, ModuleNotFoundError) and exc.name == "bot.research.telegram"):
+            # Installed but broken: say so; the interview itself carries on without them.
+            log.exception("researcher commands unavailable: bot.research.telegram cannot be imported")
         return False
     research.add_handlers(application)
     return hasattr(research, "my_report_command")

@@ -90,22 +90,32 @@ class ReadableUpdatesRequest(HTTPXRequest):
         probes = json.loads(payload)["result"]  # de_json may keep references into what it reads
         readable, changed = [], False
         for item, probe in zip(result, probes, strict=True):
-            update_id = numeric_update_id(item)
-            if update_id is None:
-                log.warning("getUpdates: left out an update without a numeric update_id")
+            update_id, update = read_update(probe, None, "getUpdates")
+            if update is None:
                 changed = True
-                continue
-            try:
-                Update.de_json(probe, None)
-            except Exception as exc:
-                log.warning("getUpdates: update %s cannot be read (%s); skipped", update_id, type(exc).__name__)
+                if update_id is None:
+                    continue  # cannot be confirmed: left out
                 item = {"update_id": update_id}
-                changed = True
             readable.append(item)
         if not changed:
             return code, payload
         body["result"] = readable
         return code, json.dumps(body).encode()
+
+
+def read_update(data: Any, bot: Any, where: str) -> tuple[int | None, Update | None]:
+    """An update as Telegram sends it (JSON), read: ``(id, update)``; ``(id, None)`` when
+    python-telegram-bot cannot read it, ``(None, None)`` without a numeric id. Polling and the
+    webhook both skip such updates; only ids are logged, as contents may be personal."""
+    update_id = numeric_update_id(data)
+    if update_id is None:
+        log.warning("%s: skipped an update without a numeric update_id", where)
+        return None, None
+    try:
+        return update_id, Update.de_json(data, bot)
+    except Exception as exc:
+        log.warning("%s: update %s cannot be read (%s); skipped", where, update_id, type(exc).__name__)
+        return update_id, None
 
 
 def numeric_update_id(item: Any) -> int | None:

@@ -400,7 +400,7 @@ async def start(update: Update, context: Context) -> None:
     """/start [CODE]: greet and ask consent, or resume the unfinished interview."""
     bc = bot_context(context)
     user, chat_id = update.effective_user, update.effective_chat.id
-    code = (context.args or [""])[0] if context.args else ""
+    code = context.args[0] if context.args else ""
     rid, record = _session_for(bc, update)
     if record is None:
         if code:
@@ -493,8 +493,7 @@ async def _asking(bc: BotContext, context: Context, update: Update, rid: int | N
 async def no_interview(bc: BotContext, context: Context, update: Update, rid: int | None) -> None:
     """There is no open interview: point to /start, or to /result after a finished one."""
     lang = lang_of(bc, context, update.effective_user, rid)
-    finished = bc.finished_record(rid)
-    latest = bc.store.latest_session(rid) if finished is not None and rid is not None else None
+    latest = bc.store.latest_session(rid) if rid is not None else None
     done = latest is not None and latest.state == "finished"
     text = t("tg_finished_already", lang) if done else t("tg_no_interview", lang)
     await update.effective_message.reply_text(text)
@@ -729,25 +728,20 @@ async def consent(bc: BotContext, context: Context, update: Update, query: Callb
     study = find_study(bc, code, rid) if code else None
     flow = study_flow(bc, study)
     code = study.code if study is not None else None
-    chosen = t("consent_yes" if answer == "y" else "consent_no", lang)
+    agreed = answer == "y"
+    chosen = t("consent_yes" if agreed else "consent_no", lang)
     shown = consent_text(flow, lang, study_name=study_label(study)).rsplit("\n\n", 1)[0]
-    shown += f"\n\n{'✅' if answer == 'y' else '✖️'} {_escape(chosen)}"
-    if answer == "n":
-        refused = bc.interviews.refuse(rid, flow, lang, CHANNEL, study_code=code, chat_id=chat_id)
-        bc.store.mark_update(update.update_id, replied=False)
-        log.info("session %s: consent refused (study %s)", refused.id, code or "-")
-        await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
-                             quietly(query.edit_message_text(shown, parse_mode=ParseMode.HTML), "consent"))
-        await context.bot.send_message(chat_id, t("consent_refused", lang))
-        return
-    record = bc.interviews.begin(rid, flow, lang, CHANNEL, study_code=code,
+    shown += f"\n\n{'✅' if agreed else '✖️'} {_escape(chosen)}"
+    record = bc.interviews.begin(rid, flow, lang, CHANNEL, consent=agreed, study_code=code,
                                  organisation=getattr(study, "organisation", None), chat_id=chat_id)
     bc.store.mark_update(update.update_id, replied=False)
-    log.info("session %s: started (flow %s %s, study %s, %s)", record.id, flow.id, flow.version, code or "-", lang)
+    log.info("session %s: %s (flow %s %s, study %s, %s)", record.id, "started" if agreed else "consent refused",
+             flow.id, flow.version, code or "-", lang)
     await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                          quietly(query.edit_message_text(shown, parse_mode=ParseMode.HTML), "consent"))
-    await context.bot.send_message(chat_id, t("tg_started", lang))
-    await send_question(bc, context.bot, chat_id, record)
+    await context.bot.send_message(chat_id, t("tg_started" if agreed else "consent_refused", lang))
+    if agreed:
+        await send_question(bc, context.bot, chat_id, record)
 
 
 async def choose_language(bc: BotContext, context: Context, update: Update, query: CallbackQuery, lang: str,
@@ -949,7 +943,7 @@ async def on_error(update: object, context: Context) -> None:
     gets one line saying what to fix, and the person is asked to send that answer again later.
     """
     update_id = getattr(update, "update_id", None)
-    fault = storage_fault(context.error) if context.error is not None else None
+    fault = storage_fault(context.error)
     if fault is not None:
         log.error("update %s not saved: %s", update_id, storage_fault_line(context.error))
     else:

@@ -26,7 +26,7 @@ from telegram import Update
 from telegram.ext import Application, ExtBot
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.delivery import numeric_update_id
+from bot.telegram.delivery import read_update
 
 log = logging.getLogger("bot.telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -71,16 +71,8 @@ class UpdateEndpoint(tornado.web.RequestHandler):
         except ValueError:  # not JSON, or not UTF-8: nothing Telegram would send
             log.warning("webhook: a request that is not a JSON update was skipped")
             return None
-        update_id = numeric_update_id(data)
-        if update_id is None:
-            log.warning("webhook: skipped an update without a numeric update_id")
-            return None
-        try:
-            return Update.de_json(data, self.telegram_app.bot)
-        except Exception as exc:
-            # Answered 200 all the same: Telegram would otherwise send it again, forever.
-            log.warning("webhook: update %s cannot be read (%s); skipped", update_id, type(exc).__name__)
-            return None
+        # Unreadable, it is answered 200 all the same: Telegram would otherwise send it again, forever.
+        return read_update(data, self.telegram_app.bot, "webhook")[1]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """403s are expected from scanners; only unexpected failures are worth a log line."""
