@@ -437,7 +437,8 @@ class Store:
             self.db.execute("delete from sessions where respondent_id = ?", [respondent_id])
             self.db.execute("delete from respondents where id = ?", [respondent_id])
             # Committed with the erasure: a crash before the scrub still leaves it owed.
-            self.db.execute("insert or replace into meta (key, value) values (?, ?)", [SCRUB_PENDING, now()])
+            # "or ignore": the time kept is that of the oldest erasure still owed (health reports its age).
+            self.db.execute("insert or ignore into meta (key, value) values (?, ?)", [SCRUB_PENDING, now()])
         deadline = time.monotonic() + wait
         while not self.scrub() and time.monotonic() < deadline:
             time.sleep(SCRUB_RETRY_SECONDS)

@@ -444,12 +444,9 @@ class _SpreadsheetSafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> Any:
         """Write one row, formulas neutralised."""
-        # spreadsheet_text inlined: exports write millions of cells, and a call per cell costs a
-        # third of the export's time.
-        starts, number = FORMULA_STARTS, _PLAIN_NUMBER.fullmatch
-        return self._writer.writerow(
-            [("'" + v if v[:1] in starts and not number(v) else v) if v.__class__ is str else v for v in row]
-        )
+        # map() rather than a list comprehension: as fast as the rule written inline (measured,
+        # 500,000 rows), so the rule lives in spreadsheet_text only.
+        return self._writer.writerow(map(spreadsheet_text, row))
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         """Write rows, formulas neutralised."""
