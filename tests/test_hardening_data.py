@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from bot.texts import t
-from fakebotapi import FakeBotApi
 
-from .telegram_helpers import TOKEN, consent, eventually, matang_bot, run_interview
+from .telegram_helpers import consent, eventually, matang_bot, run_interview
 from .test_hardening_support import file_bytes, integer_encodings, rows, snapshot
 
 GONE = 918_273_646
@@ -40,12 +37,6 @@ def traces(data: bytes) -> list[str]:
         **{f"telegram id as a {len(b)}-byte integer": b for b in integer_encodings(GONE)},
     }
     return [name for name, needle in needles.items() if needle in data]
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi(token=TOKEN) as server:
-        yield server
 
 
 async def test_delete_in_telegram_leaves_no_trace_in_the_database_files(api, tmp_path):

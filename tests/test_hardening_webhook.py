@@ -14,12 +14,10 @@ import socket
 import time
 
 import httpx
-import pytest
 
 from bot.texts import t
-from fakebotapi import FakeBotApi
 
-from .telegram_helpers import TOKEN, consent, matang_bot, open_record, rows
+from .telegram_helpers import consent, matang_bot, open_record, rows
 from .test_hardening_support import snapshot
 
 SECRET = "Rahasia_webhook-2026"
@@ -32,12 +30,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi(token=TOKEN) as server:
-        yield server
 
 
 def webhook_for(port: int) -> dict[str, object]:

@@ -11,15 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fakebotapi import FakeBotApi
-
-from .telegram_helpers import TOKEN, answer, asked, consent, eventually, matang_bot, rows
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi(token=TOKEN) as server:
-        yield server
+from .telegram_helpers import answer, asked, consent, eventually, matang_bot, rows
 
 
 def days_ago(days: float) -> str:

@@ -8,12 +8,10 @@ import pytest
 
 from bot.interviews import result_text
 from bot.texts import t
-from fakebotapi import FakeBotApi
 from interview_flows.loader import load_flow
 
 from .telegram_helpers import (
     PNG_MAGIC,
-    TOKEN,
     answer,
     answers_in,
     consent,
@@ -23,13 +21,6 @@ from .telegram_helpers import (
     rows,
     run_interview,
 )
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    async with FakeBotApi(token=TOKEN) as server:
-        yield server
 
 
 def ogmm_answers(case: str) -> dict:

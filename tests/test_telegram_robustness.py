@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.telegram import keyboards as kb
 from bot.texts import t
 from fakebotapi import FakeBotApi
@@ -27,13 +25,6 @@ from .telegram_helpers import (
     rows,
     run_interview,
 )
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    async with FakeBotApi(token=TOKEN) as server:
-        yield server
 
 
 async def callback_answer(api: FakeBotApi, update: dict) -> dict:
