@@ -13,6 +13,8 @@ import pytest
 
 from bot.commands.admin import RespondentNotFound, erase_respondent, find_respondent
 
+from .test_hardening_support import file_bytes
+
 MATANG = Path(sys.executable).with_name("matang")
 GONE_USER = 918273645  # the Telegram user who asks to be erased
 KEPT_USER = 564738291
@@ -53,15 +55,6 @@ def db(tmp_path: Path) -> Path:
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     return path
-
-
-def file_bytes(db: Path) -> bytes:
-    data = db.read_bytes()
-    for suffix in ("-wal", "-journal"):
-        side = db.with_name(db.name + suffix)
-        if side.exists():
-            data += side.read_bytes()
-    return data
 
 
 def traces(data: bytes) -> list[str]:
