@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the repository, the shared reference material and test flows, and the
+"""Shared fixtures: paths to the repository and the test flows, and the
 fake Bot API server the Telegram tests talk to."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 TEST_FLOWS = Path(__file__).parent / "flows"
 
 

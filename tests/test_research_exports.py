@@ -21,7 +21,7 @@ def research(tmp_path_factory: pytest.TempPathFactory) -> Research:
     return build_research(tmp_path_factory.mktemp("research"))
 
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "reference" / "refi-qda" / "Project.xsd"
+SCHEMA = Path(__file__).resolve().parent / "data" / "refi-qda" / "Project.xsd"
 FORMATS = ["csv", "csv-wide", "xlsx", "jsonl", "transcripts", "qdpx"]
 OUT = {
     "csv": "long.csv",
