@@ -356,6 +356,13 @@ class Store:
                     " where session_id = ? and question_id = ?",
                     [dumps(ch.new), stamp, record.id, ch.question_id],
                 )
+            elif ch.kind in ("probe", "probe_skip"):
+                # The follow-up is the second part of the same answer: the value grows a part, the
+                # answer is not counted as changed, and the event of its own kind keeps when.
+                self.db.execute(
+                    "update answers set value = ?, answered_at = ? where session_id = ? and question_id = ?",
+                    [dumps(ch.new), stamp, record.id, ch.question_id],
+                )
             elif ch.kind == "skip" and ch.old is not None:
                 self.db.execute(
                     "delete from answers where session_id = ? and question_id = ?", [record.id, ch.question_id]

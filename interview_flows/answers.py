@@ -2,6 +2,13 @@
 
 Stored values are JSON-friendly: a choice value (``str``), a list of choice values (multiple
 choice), a number (``int`` or ``float``), free text (``str``), or ``"dont_know"``.
+
+An open answer that has more than one part is a mapping ``{"parts": [...]}``; each part is a
+mapping with a ``kind``: ``{"kind": "text", "text": …}`` (what was typed first),
+``{"kind": "probe", "text": …}`` (the answer to the follow-up) or ``{"kind": "probe",
+"skipped": true}`` (the follow-up was offered and passed). Other kinds (a voice note, say) are
+added the same way; :func:`answer_parts` and :func:`answer_text` read every shape, so code that
+wants the words of an open answer never looks inside itself.
 """
 
 from __future__ import annotations
@@ -11,11 +18,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from collections.abc import Iterable
 
 from interview_flows.messages import message
 from interview_flows.schema import DONT_KNOW, Question
 
-Answer = str | int | float | list[str]
+Answer = str | int | float | list[str] | dict[str, Any]
+PARTS = "parts"
 
 DONT_KNOW_WORDS = {"dont_know", "tidak tahu", "tdk tahu", "gak tahu", "don't know", "dont know", "?"}
 
@@ -81,6 +90,64 @@ def _visible(text: str) -> str:
     )
 
 
+def answer_parts(value: Any) -> list[dict[str, Any]]:
+    """The parts of an open answer, in the order they were given (a plain text is one part).
+
+    >>> answer_parts("ada")
+    [{'kind': 'text', 'text': 'ada'}]
+    >>> answer_parts({"parts": [{"kind": "text", "text": "ada"}, {"kind": "probe", "skipped": True}]})[1]
+    {'kind': 'probe', 'skipped': True}
+    """
+    if isinstance(value, dict):
+        parts = value.get(PARTS)
+        return [dict(p) for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+    if isinstance(value, str) and value != DONT_KNOW:
+        return [{"kind": "text", "text": value}]
+    return []
+
+
+def answer_text(value: Any, sep: str = "\n") -> str:
+    """The words of an open answer: the text of every part that has text, joined by ``sep``.
+
+    >>> answer_text({"parts": [{"kind": "text", "text": "ada"}, {"kind": "probe", "text": "SOP 2023"}]})
+    'ada\nSOP 2023'
+    """
+    return sep.join(str(p["text"]) for p in answer_parts(value) if isinstance(p.get("text"), str) and p["text"])
+
+
+def with_part(value: Any, part: dict[str, Any]) -> dict[str, Any]:
+    """An open answer with one more part (a plain text becomes the first part)."""
+    return {PARTS: [*answer_parts(value), part]}
+
+
+def replace_first_part(old: Any, text: str) -> Answer:
+    """A changed first answer that keeps the later parts (the follow-up is not asked again)."""
+    later = answer_parts(old)[1:]
+    return {PARTS: [{"kind": "text", "text": text}, *later]} if later else text
+
+
+def has_part(value: Any, kind: str) -> bool:
+    """Whether an open answer has a part of this kind."""
+    return any(p.get("kind") == kind for p in answer_parts(value))
+
+
+_WORD = re.compile(r"\w+")
+_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def is_thin(text: str, min_words: int, vague: Iterable[str]) -> bool:
+    """Whether an open answer says too little to stand alone: fewer than ``min_words`` words, or
+    only a vague phrase ("ada", "sudah", "biasa saja"…), compared without case or end punctuation.
+
+    >>> is_thin("Sudah.", 3, ["sudah"]), is_thin("Ada SOP tanggapan sejak 2021", 3, [])
+    (True, False)
+    """
+    folded = " ".join(_EDGE_PUNCT.sub("", text.casefold()).split())
+    if folded in {v.casefold() for v in vague}:
+        return True
+    return len(_WORD.findall(text)) < min_words
+
+
 def validate_answer(question: Question, value: Any) -> Answer:
     """Check ``value`` for ``question`` and return it normalised; raise :class:`AnswerError`.
 
@@ -118,6 +185,7 @@ def validate_answer(question: Question, value: Any) -> Answer:
         if exclusive and len(chosen) > 1:
             label = question.choice(exclusive[0]).label  # type: ignore[union-attr]
             raise AnswerError("exclusive_choice", {"label_id": label.id, "label_en": label.en})
+        check_choice_count(question, len(chosen), exclusive=bool(exclusive))
         # Keep the flow's order so the same selection is always stored the same way.
         order = {c.value: i for i, c in enumerate(question.choices)}
         return sorted(chosen, key=order.__getitem__)
@@ -141,6 +209,17 @@ def validate_answer(question: Question, value: Any) -> Answer:
     if len(text) > question.max_length:
         raise AnswerError("text_too_long", {"limit": question.max_length, "length": len(text)})
     return text
+
+
+def check_choice_count(question: Question, count: int, *, exclusive: bool = False) -> None:
+    """Refuse a selection of ``count`` options outside the question's ``min_choices`` and
+    ``max_choices`` (an exclusive option such as "none of these" stands alone and always fits)."""
+    if exclusive:
+        return
+    if question.max_choices is not None and count > question.max_choices:
+        raise AnswerError("too_many_choices", {"max": question.max_choices, "count": count})
+    if question.min_choices is not None and count < question.min_choices:
+        raise AnswerError("too_few_choices", {"min": question.min_choices, "count": count})
 
 
 def _number(value: Any) -> float | None:
@@ -218,6 +297,8 @@ def describe_answer(question: Question, value: Any, lang: str = "id") -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, dict):
+        return _describe_parts(value, lang)
     if value == DONT_KNOW:
         return "Don't know" if lang == "en" else "Tidak tahu"
     if isinstance(value, list):
@@ -228,3 +309,17 @@ def describe_answer(question: Question, value: Any, lang: str = "id") -> str:
     if isinstance(value, float) and value == int(value):
         return str(int(value))
     return str(value)
+
+
+def _describe_parts(value: dict[str, Any], lang: str) -> str:
+    # The first part as typed; a follow-up on its own line, marked so a reader sees it was asked.
+    lines = []
+    for part in answer_parts(value):
+        if part.get("kind") == "probe":
+            if part.get("skipped"):
+                lines.append("+ (pertanyaan lanjutan dilewati)" if lang != "en" else "+ (follow-up skipped)")
+            elif part.get("text"):
+                lines.append(f"+ {part['text']}")
+        elif part.get("text"):
+            lines.append(str(part["text"]))
+    return "\n".join(lines)

@@ -40,6 +40,7 @@ def check_flow(flow: Flow, criterion_ids: Iterable[str]) -> list[Issue]:
         issues += _check_type(q, where)
         issues += _check_criteria(q, where, known)
     issues += _check_relevance(flow)
+    issues += _check_consistency(flow)
     return issues
 
 
@@ -72,6 +73,9 @@ def _check_type(q: Question, where: str) -> list[Issue]:
             out.append(Issue(f"{where}.max", "a scale has 2 to 11 points"))
     if q.type == "number" and q.min is not None and q.max is not None and q.min > q.max:
         out.append(Issue(f"{where}.max", f"max {q.max:g} is below min {q.min:g}"))
+    if q.probe is not None and q.type != "text":
+        out.append(Issue(f"{where}.probe", f"only an open (text) question has a probe, not a {q.type}"))
+    out += _check_choice_limits(q, where)
     if q.type == "note":
         if q.dont_know:
             out.append(Issue(f"{where}.dont_know", 'a note is not answered, so it offers no "don\'t know"'))
@@ -87,6 +91,51 @@ def _check_type(q: Question, where: str) -> list[Issue]:
             out.append(Issue(f"{rule_at}.keywords", "a number or scale rule matches min/max, not keywords"))
         if rule.min is not None and rule.max is not None and rule.min > rule.max:
             out.append(Issue(f"{rule_at}.max", "max is below min"))
+    return out
+
+
+def _check_choice_limits(q: Question, where: str) -> list[Issue]:
+    out: list[Issue] = []
+    low, high = q.min_choices, q.max_choices
+    if low is None and high is None:
+        return out
+    if q.type != "multiple_choice":
+        field = "min_choices" if low is not None else "max_choices"
+        return [Issue(f"{where}.{field}", f"only a multiple_choice question limits its choices, not a {q.type}")]
+    # An exclusive option ("none of these") stands alone, so only the others can be combined.
+    combinable = sum(not c.exclusive for c in q.choices)
+    if low is not None and high is not None and low > high:
+        out.append(Issue(f"{where}.max_choices", f"max_choices {high} is below min_choices {low}"))
+    if low is not None and low > combinable:
+        out.append(Issue(f"{where}.min_choices", f"min_choices {low} is more than the {combinable} options that can be combined"))
+    if high is not None and high > combinable:
+        out.append(Issue(f"{where}.max_choices", f"max_choices {high} is more than the {combinable} options that can be combined"))
+    return out
+
+
+def _check_consistency(flow: Flow) -> list[Issue]:
+    out: list[Issue] = []
+    ids = {q.id for q in flow.questions}
+    out += _duplicates((r.id for r in flow.consistency), "consistency[{}].id", "consistency rule id")
+    for i, rule in enumerate(flow.consistency):
+        where = f"consistency[{i}]"
+        for j, qid in enumerate(rule.questions):
+            if qid not in ids:
+                out.append(Issue(f"{where}.questions[{j}]", f"unknown question {qid!r}"))
+        try:
+            expr = parse(rule.when)
+        except ExpressionError as exc:
+            out.append(Issue(f"{where}.when", f"cannot read the condition: {exc}"))
+            continue
+        for name in sorted(expr.names):
+            if name not in ids:
+                out.append(Issue(f"{where}.when", f"names unknown question {name!r}"))
+            elif name not in rule.questions:
+                out.append(Issue(f"{where}.when", f"names {name!r}, which is not in questions"))
+        for name, literal in expr.compared_values():
+            target = flow.question(name) if name in ids else None
+            if target is not None and target.choices and target.choice(literal) is None:
+                out.append(Issue(f"{where}.when", f"{literal!r} is not a choice of {name!r}"))
     return out
 
 

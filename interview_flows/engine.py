@@ -24,7 +24,15 @@ from typing import Any
 
 from transitions import Machine
 
-from interview_flows.answers import Answer, AnswerError, validate_answer
+from interview_flows.answers import (
+    Answer,
+    AnswerError,
+    answer_parts,
+    is_thin,
+    replace_first_part,
+    validate_answer,
+    with_part,
+)
 from interview_flows.expressions import Expression, parse
 from interview_flows.schema import DONT_KNOW, Flow, Question
 
@@ -164,13 +172,31 @@ class Interview:
         return cond.evaluate(_known(answers))
 
     def current(self, session: Session) -> Question | None:
-        """The question being asked, or None."""
-        return self.flow.question(session.cursor) if session.cursor else None
+        """The question being asked, or None. While a probe is asked this is the probe as an
+        optional open question with the same id, so every channel shows it like any question."""
+        if not session.cursor:
+            return None
+        q = self.flow.question(session.cursor)
+        if self.probing(session):
+            return probe_question(q)
+        return q
+
+    def probing(self, session: Session) -> bool:
+        """Whether the question being asked is the follow-up (probe) of a thin open answer."""
+        if not session.cursor:
+            return False
+        return needs_probe(self.flow.question(session.cursor), session.answers.get(session.cursor))
 
     def pending(self, session: Session) -> Question | None:
-        """The first relevant question in flow order that is neither answered nor skipped."""
+        """The first relevant question in flow order that is neither answered nor skipped, or
+        whose thin open answer still waits for its follow-up."""
         known = _known(session.answers)
         for q in self.flow.questions:
+            if q.id in session.answers and needs_probe(q, session.answers[q.id]):
+                cond = self._conditions.get(q.id)
+                if cond is None or cond.evaluate(known):
+                    return q
+                continue
             if q.id in session.answers or q.id in session.skipped:
                 continue
             cond = self._conditions.get(q.id)
@@ -240,7 +266,12 @@ class Interview:
     def answer(self, session: Session, value: Any) -> list[Change]:
         """Answer the current question with ``value`` (already a value, see :func:`validate_answer`)."""
         q = self._asking(session)
+        if self.probing(session):
+            return self._answer_probe(session, q, value)
         clean = validate_answer(q, value)
+        if q.type == "text" and isinstance(clean, str):
+            # A changed first answer keeps its follow-up: the probe is never asked twice.
+            clean = replace_first_part(session.answers.get(q.id), clean)
 
         def apply() -> list[Change]:
             old = session.answers.get(q.id)
@@ -254,9 +285,28 @@ class Interview:
 
         return self._apply(session, "advance", apply)
 
+    def _answer_probe(self, session: Session, q: Question, value: Any) -> list[Change]:
+        text = validate_answer(probe_question(q), value)
+
+        def apply() -> list[Change]:
+            old = session.answers[q.id]
+            session.answers[q.id] = with_part(old, {"kind": "probe", "text": text})
+            return [Change("probe", q.id, old, session.answers[q.id])]
+
+        return self._apply(session, "advance", apply)
+
     def skip(self, session: Session) -> list[Change]:
-        """Skip the current question (a note: continue) when it allows it."""
+        """Skip the current question (a note: continue) when it allows it. A probe can always be
+        skipped: the answer keeps its first part and records that the follow-up was passed."""
         q = self._asking(session)
+        if self.probing(session):
+
+            def passed() -> list[Change]:
+                old = session.answers[q.id]
+                session.answers[q.id] = with_part(old, {"kind": "probe", "skipped": True})
+                return [Change("probe_skip", q.id, old, session.answers[q.id])]
+
+            return self._apply(session, "advance", passed)
         if not q.skippable:
             raise AnswerError("not_skippable")
 
@@ -366,6 +416,27 @@ class Interview:
 
     def _clear_cursor(self, event: Any) -> None:
         event.model.cursor = None
+
+
+def needs_probe(question: Question, value: Any) -> bool:
+    """Whether this answer to ``question`` is thin and its probe has not been asked yet.
+
+    Only a first part on its own can need one: once the probe was answered or skipped the answer
+    has two parts and is never probed again.
+    """
+    probe = question.probe
+    if probe is None or not isinstance(value, str) or value == DONT_KNOW:
+        return False
+    return len(answer_parts(value)) == 1 and is_thin(value, probe.min_words, probe.vague)
+
+
+def probe_question(question: Question) -> Question:
+    """The probe of an open question, asked as an optional open question with the same id."""
+    probe = question.probe
+    assert probe is not None  # callers ask only when needs_probe holds
+    return question.model_copy(
+        update={"text": probe.text, "hint": probe.hint, "required": False, "probe": None, "relevant": None}
+    )
 
 
 def _known(answers: Mapping[str, Any]) -> Mapping[str, Any]:

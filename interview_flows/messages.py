@@ -25,6 +25,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": '"{label_id}" tidak dapat digabungkan dengan pilihan lain.',
         "en": '"{label_en}" cannot be combined with other options.',
     },
+    "too_many_choices": {
+        "id": "Mohon pilih paling banyak {max} pilihan; saat ini ada {count} yang dipilih.",
+        "en": "Please choose at most {max} options; {count} are chosen now.",
+    },
+    "too_few_choices": {
+        "id": "Mohon pilih setidaknya {min} pilihan; saat ini baru {count} yang dipilih.",
+        "en": "Please choose at least {min} options; only {count} are chosen now.",
+    },
     "not_a_number": {
         "id": "Mohon jawab dengan angka, misalnya 3.",
         "en": "Please answer with a number, for example 3.",

@@ -58,6 +58,42 @@ class EvidenceRule(_Strict):
     evidence: Evidence
 
 
+VAGUE_PHRASES: tuple[str, ...] = (
+    "ada",
+    "sudah",
+    "belum",
+    "biasa saja",
+    "biasa",
+    "lumayan",
+    "ok",
+    "oke",
+    "cukup",
+    "tidak ada",
+    "ya",
+    "tidak",
+    "yes",
+    "no",
+    "fine",
+    "not really",
+    "so so",
+    "n/a",
+    "-",
+)
+"""Answers that say nothing on their own, whatever their length (compared after folding case and
+trimming punctuation); a flow may give its own list per probe."""
+
+
+class Probe(_Strict):
+    """A follow-up asked once when an open answer is thin: fewer than ``min_words`` words, or only
+    one of the ``vague`` phrases. The follow-up is the second part of the same answer, and the
+    respondent may skip it."""
+
+    text: Text
+    hint: Text | None = None
+    min_words: int = Field(default=6, ge=1, le=100)
+    vague: tuple[str, ...] = VAGUE_PHRASES
+
+
 class Section(_Strict):
     """A block of the interview (context, one per level, challenges, closing)."""
 
@@ -96,6 +132,12 @@ class Question(_Strict):
     """Criteria an open question speaks to (used to code free-text answers in QDA exports)."""
     variable: str | None = Field(default=None, pattern=IDENTIFIER)
     """A context variable this question records (``team_size``, ``role``, ``organisation``…)."""
+    probe: Probe | None = None
+    """For an open (text) question: the follow-up asked once when the answer is thin."""
+    min_choices: int | None = Field(default=None, ge=1)
+    """For a multiple choice: the fewest options that may be ticked (one when not given)."""
+    max_choices: int | None = Field(default=None, ge=1)
+    """For a multiple choice: the most options that may be ticked (all when not given)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -135,6 +177,21 @@ class Question(_Strict):
         return found
 
 
+class ConsistencyRule(_Strict):
+    """Two (or more) answers that cannot both be true in practice.
+
+    ``when`` is a condition in the language of ``relevant`` that holds when the answers contradict
+    each other; ``questions`` names the questions involved, and ``note`` says to researchers what
+    does not fit. The assessment reports a rule that holds as a ``consistency`` note; no answer is
+    ever changed.
+    """
+
+    id: str = Field(pattern=IDENTIFIER)
+    when: str
+    questions: tuple[str, ...] = Field(min_length=2)
+    note: Text
+
+
 class Flow(_Strict):
     """A whole interview: metadata, sections and questions, in both languages."""
 
@@ -149,6 +206,8 @@ class Flow(_Strict):
     thanks: Text
     sections: tuple[Section, ...] = Field(min_length=1)
     questions: tuple[Question, ...] = Field(min_length=1)
+    consistency: tuple[ConsistencyRule, ...] = ()
+    """Pairs of answers that cannot both be true (see :class:`ConsistencyRule`)."""
     _index_cache: dict[str, tuple[int, Question]] | None = PrivateAttr(default=None)
     _engine: Any = PrivateAttr(default=None)  # the shared engine, see interview_flows.engine.engine_for
 

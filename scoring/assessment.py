@@ -15,6 +15,7 @@ from typing import Any
 
 from interview_flows.schema import Flow
 from interview_flows.texts import Text
+from scoring.consistency import RESPONDENT_SENTENCE, ConsistencyNote, check_consistency, lowered_confidence
 from scoring.criteria import Criterion, Model, load_model
 from scoring.levels import Block, blocking, own_criteria_met, reached_level
 from scoring.ratings import CriterionResult, Rating, at_least, rate_and_keep
@@ -87,6 +88,9 @@ class Assessment:
     suggestions: tuple[Suggestion, ...]
     notes: tuple[Text, ...]
     rule: str = "lenient"
+    consistency: tuple[ConsistencyNote, ...] = ()
+    """Answers that cannot both be true (the flow's consistency rules that hold); see
+    scoring.consistency. ``confidence`` is already lowered for them."""
     variables: Mapping[str, Text] = field(default_factory=dict, compare=False, repr=False)
     """The respondent's answers that tailor suggestions (placeholder to text); not exported."""
 
@@ -128,6 +132,7 @@ class Assessment:
             "blocking": [b.to_dict() for b in self.blocking],
             "suggestions": [s.to_dict() for s in self.suggestions],
             "notes": [n.model_dump() for n in self.notes],
+            "consistency": [c.to_dict() for c in self.consistency],
         }
 
 
@@ -140,15 +145,20 @@ def assess(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -
     model = model or load_model()
     results, kept = rate_and_keep(flow, answers, model)
     variables = variable_texts(flow, kept)
-    return from_results(results, model, variables)
+    return from_results(results, model, variables, consistency=check_consistency(flow, kept))
 
 
 def from_results(
     results: Mapping[str, CriterionResult],
     model: Model,
     variables: Mapping[str, Text] | None = None,
+    *,
+    consistency: Sequence[ConsistencyNote] = (),
 ) -> Assessment:
-    """Build an assessment from criterion results (shared by one respondent and an organisation)."""
+    """Build an assessment from criterion results (shared by one respondent and an organisation).
+
+    Each ``consistency`` note lowers the confidence and adds the neutral sentence to the notes.
+    """
     ratings = {cid: r.rating for cid, r in results.items()}
     criteria = model.criteria
     rule = model.rule
@@ -166,7 +176,8 @@ def from_results(
         outcome=reached_level(ratings, [c for c in criteria if c.facet == "O"], rule),
     )
     scored = [c for c in criteria if c.scored]
-    confidence = sum(results[c.id].known for c in scored) / len(scored) if scored else 0.0
+    coverage = sum(results[c.id].known for c in scored) / len(scored) if scored else 0.0
+    confidence = lowered_confidence(coverage, len(consistency))
     blocks = blocking(level, ratings, criteria, rule)
     by_id = model.by_id
     blockers = tuple(_blocker(b, by_id[b.id]) for b in blocks)
@@ -180,8 +191,11 @@ def from_results(
         confidence=confidence,
         blocking=blockers,
         suggestions=suggestions,
-        notes=tuple(_notes(level, ratings, criteria, profile, confidence)),
+        # The coverage note speaks of answered criteria, so it reads the share before contradictions.
+        notes=tuple(_notes(level, ratings, criteria, profile, coverage))
+        + ((RESPONDENT_SENTENCE,) if consistency else ()),
         rule=rule,
+        consistency=tuple(consistency),
         variables=dict(variables or {}),
     )
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from interview_flows.answers import answer_text
 from interview_flows.expressions import Expression, parse
 from interview_flows.schema import DONT_KNOW, Flow, Question
 from scoring.criteria import Model, load_model
@@ -182,8 +183,9 @@ class _Compiled:
                 if (low is None or value >= low) and (high is None or value <= high):
                     return dict(ev)
             return {}
-        if kind == "text" and isinstance(value, str):
-            folded = value.casefold()
+        if kind == "text" and isinstance(value, str | dict):
+            # Every part counts: what was said after the probe is evidence as much as the first words.
+            folded = answer_text(value).casefold()
             for _, _, keywords, ev in self.rules:
                 if any(k in folded for k in keywords):
                     return dict(ev)
