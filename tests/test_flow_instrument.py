@@ -117,7 +117,12 @@ def test_the_defects_of_1_0_0_are_mended(flow: Flow) -> None:
 
 
 def test_english_explains_ppid_and_lapor_once(flow: Flow) -> None:
-    english = [t for q in flow.questions for t in [q.text.en, *(c.label.en for c in q.choices)] + ([q.hint.en] if q.hint else [])]
+    # In the order a respondent reads them: question, hint, options.
+    english = [
+        t
+        for q in flow.questions
+        for t in [q.text.en, *([q.hint.en] if q.hint else []), *(c.label.en for c in q.choices)]
+    ]
     for term, gloss in (("PPID", "information and documentation officer"), ("SP4N-LAPOR!", "national public complaints system")):
         explained = [t for t in english if term in t and gloss in t]
         assert len(explained) == 1, (term, explained)
