@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interview_flows.schema import Flow
+from interview_flows.schema import Flow, Question
 
 
 def _label(text: str, limit: int = 60) -> str:
@@ -10,9 +10,16 @@ def _label(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _thin(q: Question, lang: str) -> str:
+    probe = q.probe
+    assert probe is not None
+    return f"jawaban < {probe.min_words} kata" if lang == "id" else f"answer < {probe.min_words} words"
+
+
 def mermaid(flow: Flow, lang: str = "id") -> str:
     """Mermaid source: one node per question grouped by section; an edge from each question to the
     next one always asked, and dashed edges labelled with the condition to conditional questions.
+    A probe is a hexagon beside its question, reached by a dashed edge when the answer is thin.
 
     >>> from interview_flows.loader import load_flow
     >>> mermaid(load_flow("ogmm-social-media")).splitlines()[0]
@@ -25,6 +32,8 @@ def mermaid(flow: Flow, lang: str = "id") -> str:
             if q.section == section.id:
                 shape = ('["', '"]') if q.answerable else ('[/"', '"/]')
                 lines.append(f"    {q.id}{shape[0]}{q.id}: {_label(q.text.get(lang))}{shape[1]}")
+                if q.probe is not None:
+                    lines.append(f'    {q.id}__probe{{{{"probe: {_label(q.probe.text.get(lang))}"}}}}')
         lines.append("  end")
     lines.append('  finish(["finish"])')
     previous = ["start"]
@@ -37,6 +46,10 @@ def mermaid(flow: Flow, lang: str = "id") -> str:
             for p in previous:
                 lines.append(f"  {p} --> {q.id}")
             previous = [q.id]
+        if q.probe is not None:
+            # Asked once, only after a thin answer; the interview goes on from either node.
+            lines.append(f'  {q.id} -. "{_thin(q, lang)}" .-> {q.id}__probe')
+            previous = [*previous, f"{q.id}__probe"]
     for p in previous:
         lines.append(f"  {p} --> finish")
     return "\n".join(lines)

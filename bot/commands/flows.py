@@ -49,12 +49,48 @@ def show(flow_id: str, as_json: bool, lang: str) -> None:
             + (["optional"] if not q.required and q.answerable else [])
             + (["don't know"] if q.dont_know else [])
         )
+        if q.min_choices is not None or q.max_choices is not None:
+            flags.append(f"choose {q.min_choices or 1}–{q.max_choices or len(q.choices)}")
         click.echo(f"  {q.id} ({', '.join(flags)}): {q.text.get(lang)}")
         if q.relevant:
             click.echo(f"      if {q.relevant}")
+        if q.probe is not None:
+            click.echo(
+                f"      probe (if fewer than {q.probe.min_words} words or vague): {q.probe.text.get(lang)}"
+            )
         for c in q.choices:
             ev = ", ".join(f"{k}={v:g}" for k, v in c.evidence.items())
             click.echo(f"      - {c.value}: {c.label.get(lang)}" + (f"  [{ev}]" if ev else ""))
+    if flow.consistency:
+        click.echo("\n[consistency]")
+        for rule in flow.consistency:
+            click.echo(f"  {rule.id}: {rule.note.get(lang)}\n      when {rule.when}")
+
+
+@flows.command("diff")
+@click.argument("args", nargs=-1, required=True)
+@click.option("--lang", type=click.Choice(["id", "en"]), default="en", help="Language of the texts shown.")
+def diff(args: tuple[str, ...], lang: str) -> None:
+    """What changed per question between two versions of a flow: ``diff [FLOW_ID] OLD NEW``
+    (the flow id defaults to the main interview), for researchers comparing waves."""
+    from interview_flows.diff import diff_flows
+    from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
+
+    if len(args) not in (2, 3):
+        fail("flows diff takes [FLOW_ID] OLD_VERSION NEW_VERSION")
+    flow_id, old_v, new_v = (DEFAULT_FLOW_ID, *args) if len(args) == 2 else args
+    try:
+        old, new = load_flow(flow_id, old_v), load_flow(flow_id, new_v)
+    except KeyError as exc:
+        fail(f"unknown flow or version: {exc.args[0]}")
+    changes = diff_flows(old, new, lang)
+    counts = {k: sum(c.kind == k for c in changes) for k in ("added", "changed", "removed")}
+    click.echo(
+        f"{flow_id} {old.version} -> {new.version}: {counts['added']} added, {counts['changed']} changed,"
+        f" {counts['removed']} removed"
+    )
+    for change in changes:
+        click.echo("\n".join(change.lines()))
 
 
 @flows.command("validate")
