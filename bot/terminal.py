@@ -219,7 +219,9 @@ class TerminalInterview:
         for line in question_options(q, lang):
             self.say(line)
         current = record.session.answers.get(q.id)
-        if current is not None:
+        if current is not None and engine.probing(record.session):
+            self.say("   " + t("probe_context", lang, answer=describe_answer(q, current, lang)))
+        elif current is not None:
             self.say(f"   = {describe_answer(q, current, lang)}")
         if not q.answerable:
             self.say(f"   [{t('continue', lang)}: Enter]")

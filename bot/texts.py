@@ -138,6 +138,15 @@ TEXTS.update({
         "en": "Please type your answer (at most {limit} characters).",
     },
     "tg_current_answer": {"id": "Jawaban saat ini: {answer}", "en": "Current answer: {answer}"},
+    # A probe shows the answer it follows up (the question line already says it may be skipped).
+    "probe_context": {
+        "id": "Jawaban Bapak/Ibu tadi: “{answer}”",
+        "en": "Your answer was: “{answer}”",
+    },
+    "choice_limit_reached": {
+        "id": "Sudah {max} pilihan, batas untuk pertanyaan ini. Hapus salah satu centang bila ingin memilih yang lain.",
+        "en": "That is {max} options, the most this question allows. Untick one to choose another.",
+    },
     "tg_paused": {
         "id": (
             "Wawancara dijeda. Semua jawaban sudah tersimpan. Bapak/Ibu dapat melanjutkannya kapan "

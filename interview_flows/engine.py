@@ -243,6 +243,8 @@ class Interview:
             expected += 1
             if q.id in session.answers or q.id in session.skipped:
                 done += 1
+        if self.probing(session):
+            done -= 1  # the probe is part of its question: it shows that question's number
         return Progress(done, expected)
 
     def review(self, session: Session) -> list[ReviewItem]:

@@ -26,12 +26,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": '"{label_en}" cannot be combined with other options.',
     },
     "too_many_choices": {
-        "id": "Mohon pilih paling banyak {max} pilihan; saat ini ada {count} yang dipilih.",
-        "en": "Please choose at most {max} options; {count} are chosen now.",
+        "id": "Mohon pilih paling banyak {max}; Bapak/Ibu memilih {count}.",
+        "en": "Please choose at most {max}; you chose {count}.",
     },
     "too_few_choices": {
-        "id": "Mohon pilih setidaknya {min} pilihan; saat ini baru {count} yang dipilih.",
-        "en": "Please choose at least {min} options; only {count} are chosen now.",
+        "id": "Mohon pilih setidaknya {min}; Bapak/Ibu baru memilih {count}.",
+        "en": "Please choose at least {min}; you chose {count}.",
     },
     "not_a_number": {
         "id": "Mohon jawab dengan angka, misalnya 3.",

@@ -923,6 +923,11 @@ async def toggle(bc: BotContext, update: Update, query: CallbackQuery, record: S
     else:
         exclusive = {c.value for c in q.choices if c.exclusive}
         draft = [v for v in draft if v not in exclusive] + [choice.value]
+        if q.max_choices is not None and len(draft) > q.max_choices:
+            # Refused on the tick itself, with the limit, so nobody ticks five and learns at "done".
+            await quietly(query.answer(t("choice_limit_reached", lang, max=q.max_choices), show_alert=True),
+                          "answerCallbackQuery")
+            return
     order = {c.value: i for i, c in enumerate(q.choices)}
     record.draft = sorted(draft, key=order.__getitem__)
     bc.schedule_reminder(record)

@@ -68,7 +68,8 @@ def question_text(engine: Interview, session: Any, q: Question, lang: str, *,
         lines.append(f"<i>{escape(how)}</i>")
     if current is not None:
         lines.append("")
-        lines.append(escape(t("tg_current_answer", lang, answer=describe_answer(q, current, lang))))
+        key = "probe_context" if engine.probing(session) else "tg_current_answer"
+        lines.append(escape(t(key, lang, answer=describe_answer(q, current, lang))))
     return "\n".join(lines).strip()
 
 
