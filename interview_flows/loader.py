@@ -138,6 +138,13 @@ def load_flow(flow_id: str, version: str | None = None) -> Flow:
     return _load_packaged(flow_id, version)
 
 
+def flow_versions(flow_id: str) -> list[Flow]:
+    """Every version of a flow this process knows (packaged, archived and registered), oldest
+    first; empty for an unknown id."""
+    versions = {v for (fid, v) in _packaged_files() if fid == flow_id} | {v for (fid, v) in _registered if fid == flow_id}
+    return [load_flow(flow_id, v) for v in sorted(versions, key=_version_key)]
+
+
 FLOW_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 

@@ -408,6 +408,12 @@ def value_text(value: Any) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, dict):
+        # An open answer in parts: this cell holds the first part; later parts get cells of their own.
+        from interview_flows.answers import answer_parts
+
+        first = answer_parts(value)[:1]
+        return str(first[0].get("text", "")) if first else ""
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     if isinstance(value, float) and value == int(value):
@@ -457,6 +463,30 @@ class _SpreadsheetSafeWriter:
 def csv_writer(fh: Any, job: Job) -> Any:
     """The CSV writer of an export: cells safe to open in a spreadsheet unless ``job.raw``."""
     return csv.writer(fh) if job.raw else _SpreadsheetSafeWriter(fh)
+
+
+PART_WORDS = {
+    "probe": {"id": "Pertanyaan lanjutan", "en": "Follow-up question"},
+    "skipped": {"id": "(dilewati)", "en": "(skipped)"},
+}
+
+
+def later_parts(flow: Any, question_id: str, value: Any, lang: str) -> list[tuple[str, str, str]]:
+    """The parts of an open answer after the first, as ``(column, prompt, text)``: the column is
+    ``<question>__<kind>`` (``l2_example__probe``), the prompt is what was asked (the probe's text),
+    the text is the answer, or "(skipped)". Empty for a plain answer."""
+    if not isinstance(value, dict):
+        return []
+    from interview_flows.answers import answer_parts
+
+    q = flow.question(question_id) if flow is not None and question_id in flow._index else None
+    out = []
+    for part in answer_parts(value)[1:]:
+        kind = str(part.get("kind", "part"))
+        prompt = q.probe.text.get(lang) if kind == "probe" and q is not None and q.probe is not None else ""
+        text = str(part["text"]) if part.get("text") else PART_WORDS["skipped"]["en" if lang == "en" else "id"]
+        out.append((f"{question_id}__{kind}", prompt, text))
+    return out
 
 
 def label_text(flow: Any, question_id: str, value: Any, lang: str) -> str:

@@ -3,7 +3,9 @@
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status;
 identifying exports add the respondent's channel, external id, name and username at the end.
-Question texts and labels are in the language the respondent answered in. Text that a
+Question texts and labels are in the language the respondent answered in. The answer to a probe
+(the follow-up of a thin open answer) is a row of its own with question_id ``<question>__probe``
+and the probe's text. Text that a
 spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.research.exports.base import ExportResult, Job, atomic_file, csv_writer, value_text
+from bot.research.exports.base import ExportResult, Job, atomic_file, csv_writer, later_parts, value_text
 
 HEADER = [
     "study",
@@ -57,6 +59,9 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
             else:
                 text, value, label = "", value_text(a.value), value_text(a.value)
             rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, *ident])
+            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV.
+            for column, prompt, part in later_parts(flow, a.question_id, a.value, lang):
+                rows.append([*head, column, prompt, part, part, a.answered_at, a.times_changed, s.status, *ident])
         yield rows
 
 

@@ -3,7 +3,10 @@
 A multiple-choice question gets a column with the chosen values separated by spaces and, as in
 ODK exports, one 0/1 column per choice (``platforms__instagram``). The codebook
 (``<name>.codebook.csv``) lists every column: the question id, its type, its text in both
-languages, and each choice value with its labels in both languages. As in the long CSV, text
+languages, each choice value with its labels in both languages, and (``flow_versions``) the
+versions of the flow that have the question or choice, so waves on different versions can be
+compared. An open question with a probe gets a ``<question>__probe`` column for the follow-up's
+answer. As in the long CSV, text
 that a spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
@@ -19,6 +22,7 @@ from bot.research.exports.base import (
     atomic_file,
     csv_writer,
     duration_minutes,
+    later_parts,
     value_text,
 )
 
@@ -36,7 +40,14 @@ META = [
     ("duration_minutes", "minutes from start to finish, pauses included"),
     ("level", "maturity level (1-5) of the assessment made at the finish"),
 ]
-CODEBOOK_HEADER = ["column", "question_id", "type", "section", "text_id", "text_en", "value", "label_id", "label_en"]
+CODEBOOK_HEADER = [
+    "column", "question_id", "type", "section", "text_id", "text_en", "value", "label_id", "label_en", "flow_versions"
+]
+"""``flow_versions``: the versions of the flow that have this question (or choice), for comparing waves."""
+
+
+PROBE = "__probe"
+"""The column of a probe's answer (``<question>__probe``); no choice value can start with "_"."""
 
 
 def codebook_path(out: Path) -> Path:
@@ -55,6 +66,8 @@ def question_columns(flow: Any) -> list[tuple[str, str, str | None]]:
         columns.append((q.id, q.id, None))
         if q.type == "multiple_choice":
             columns += [(f"{q.id}__{c.value}", q.id, c.value) for c in q.choices]
+        if q.probe is not None:
+            columns.append((f"{q.id}__probe", q.id, PROBE))
     return columns
 
 
@@ -87,6 +100,9 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
             value = values.get(qid)
             if choice is None:
                 row.append(value_text(value))
+            elif choice == PROBE:
+                later = later_parts(_flow, qid, value, s.lang)
+                row.append(later[0][2] if later else "")
             elif isinstance(value, list):
                 row.append(1 if choice in value else 0)
             else:
@@ -95,10 +111,36 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
 
 
 def codebook_rows(job: Job) -> Iterator[list[Any]]:
-    """The codebook: every column of the wide data, with texts and choice labels in both languages."""
+    """The codebook: every column of the wide data, with texts and choice labels in both languages,
+    and the versions of the flow each question or choice belongs to."""
+    flow = job.study_flow()
+    versions = _versions_of(flow)
+    for row in _codebook_rows(job, flow):
+        qid, value = row[1], row[6]
+        key = (qid, value if row[2] in ("choice", "indicator") else None)
+        if row[2] == "indicator":
+            key = (qid, row[0][len(qid) + 2 :])
+        yield [*row, " ".join(versions.get(key, [])) if qid else ""]
+
+
+def _versions_of(flow: Any) -> dict[tuple[str, str | None], list[str]]:
+    """(question id, choice value or None) to the versions of the flow that have it."""
+    from interview_flows.loader import flow_versions
+
+    found: dict[tuple[str, str | None], list[str]] = {}
+    if flow is None:
+        return found
+    for version in flow_versions(flow.id) or [flow]:
+        for q in version.questions:
+            found.setdefault((q.id, None), []).append(version.version)
+            for c in q.choices:
+                found.setdefault((q.id, c.value), []).append(version.version)
+    return found
+
+
+def _codebook_rows(job: Job, flow: Any) -> Iterator[list[Any]]:
     for column, text in META:
         yield [column, "", "meta", "", text, text, "", "", ""]
-    flow = job.study_flow()
     if flow is None:
         return
     for q in flow.questions:
@@ -127,6 +169,8 @@ def codebook_rows(job: Job) -> Iterator[list[Any]]:
                 yield [q.id, q.id, "point", q.section, "", "", str(p), low.id if low else "", low.en if low else ""]
         if q.dont_know:
             yield [q.id, q.id, "dont_know", q.section, "", "", "dont_know", "Tidak tahu", "Don't know"]
+        if q.probe is not None:
+            yield [f"{q.id}__probe", q.id, "probe", q.section, q.probe.text.id, q.probe.text.en, "", "", ""]
     for column in job.identity_header():
         yield [column, "", "identity", "", "identitas responden", "respondent identity", "", "", ""]
 

@@ -2,9 +2,11 @@
 
 One JSON object per line. Each session starts with a ``session`` line (study, respondent
 pseudonym, flow id and version, language, organisation, status, times) followed by its ``event``
-lines in the order they happened: ``kind`` (consent, state, answer, change, skip, language,
-command…), ``question_id``, ``old`` and ``new`` values, ``at`` and ``detail``. A finished session
-ends with an ``assessment`` line. Replaying ``answer``/``change`` (set ``new``) and ``skip``
+lines in the order they happened: ``kind`` (consent, state, answer, change, skip, probe,
+probe_skip, language, command…), ``question_id``, ``old`` and ``new`` values, ``at`` and ``detail``. A finished session
+ends with an ``assessment`` line. A ``probe`` event is the answer to the follow-up of a thin open answer (``new`` is the whole
+answer, now in two parts); ``probe_skip`` records that the follow-up was passed. Replaying
+``answer``/``change``/``probe``/``probe_skip`` (set ``new``) and ``skip``
 (remove) events gives exactly the stored answers (:func:`replay`).
 """
 
@@ -89,7 +91,7 @@ def replay(lines: Iterable[str]) -> dict[int, dict[str, Any]]:
         answers = sessions.setdefault(item["session"], {})
         if item["type"] != "event":
             continue
-        if item["kind"] in ("answer", "change"):
+        if item["kind"] in ("answer", "change", "probe", "probe_skip"):
             answers[item["question_id"]] = item["new"]
         elif item["kind"] == "skip":
             answers.pop(item["question_id"], None)

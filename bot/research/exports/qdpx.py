@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import uuid
+from dataclasses import replace
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from bot.research.exports.base import ExportResult, Job, SessionInfo, atomic_file
+from bot.research.exports.base import PART_WORDS, ExportResult, Job, SessionInfo, atomic_file
 from bot.research.exports.transcripts import WORDS, Item, items
 from bot.store import loads
 
@@ -80,12 +81,21 @@ def source_text(job: Job, s: SessionInfo, flow: Any, found: list[Item]) -> tuple
             section = item.section
             add(f"\n[{flow.section(section).title.get(lang)}]\n")
         add(f"\n{n}. {' '.join(item.text.split())}\n({item.at})\n")
-        answer = w["skipped"] if item.skipped else item.label
+        answer = w["skipped"] if item.skipped else item.first
         start = pos
         add(answer)
         if item.free_text and not item.skipped:
             spans.append((item, start, pos))
         add("\n")
+        for column, prompt, text in item.later:
+            # The probe as asked, then its answer, coded like the first part (its own span).
+            add(f"{PART_WORDS['probe'][lang]}: {' '.join(prompt.split())}\n")
+            start = pos
+            add(text)
+            if item.free_text and text != PART_WORDS["skipped"][lang]:
+                # Named after its column, so its selection and codings get GUIDs of their own.
+                spans.append((replace(item, question_id=column), start, pos))
+            add("\n")
     return "".join(parts), spans
 
 

@@ -6,11 +6,12 @@ times, and the assessment at the end. Written to a directory, or to a zip when `
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.research.exports.base import (
+    PART_WORDS,
     AnswerRow,
     ExportResult,
     Job,
@@ -18,7 +19,9 @@ from bot.research.exports.base import (
     atomic_dir,
     atomic_file,
     label_text,
+    later_parts,
     question_text,
+    value_text,
 )
 
 WORDS = {
@@ -56,6 +59,13 @@ class Item:
     skipped: bool
     free_text: bool
     criteria: tuple[str, ...]
+    later: list[tuple[str, str, str]] = field(default_factory=list)
+    """Parts of an open answer after the first: (column, what was asked, the answer)."""
+
+    @property
+    def first(self) -> str:
+        """The answer as first given (the whole label when it has one part)."""
+        return value_text(self.value) if self.later else self.label
 
 
 def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list[Item]:
@@ -104,6 +114,7 @@ def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list
                 skipped=a is None,
                 free_text=bool(q is not None and q.type == "text"),
                 criteria=tuple(sorted(q.evidenced_criteria())) if q is not None else (),
+                later=later_parts(flow, qid, a.value, lang) if a else [],
             )
         )
     return out
@@ -147,8 +158,12 @@ def markdown(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> s
         if item.times_changed:
             when += f" · {w['changed'].format(n=item.times_changed)}"
         lines.append(when + "  ")
-        answer = w["skipped"] if item.skipped else item.label
+        answer = w["skipped"] if item.skipped else item.first
         lines += [f"> {line}" if line else ">" for line in answer.splitlines() or [""]]
+        for _column, prompt, text in item.later:
+            # The probe as it was asked, then its answer: the transcript reads like the interview.
+            lines += ["", f"*{PART_WORDS['probe'][lang]}: {_one_line(prompt)}*  "]
+            lines += [f"> {line}" if line else ">" for line in text.splitlines() or [""]]
     lines += ["", f"## {w['assessment']}", "", assessment_text(s, flow, answers, lang), ""]
     return "\n".join(lines)
 
