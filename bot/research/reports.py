@@ -86,6 +86,8 @@ W: dict[str, dict[str, str]] = {
     "first_step": {"id": "Langkah pertama", "en": "First step"},
     "no_suggestions": {"id": "Tidak ada saran tambahan.", "en": "No further suggestions."},
     "notes": {"id": "Catatan", "en": "Notes"},
+    "consistency": {"id": "Jawaban yang tidak sejalan", "en": "Answers that do not fit together"},
+    "respondent_n": {"id": "Responden {n}", "en": "Respondent {n}"},
     "method": {"id": "Metode", "en": "Method"},
     "m_flow": {"id": "Alur wawancara: {flow} versi {version}", "en": "Interview flow: {flow} version {version}"},
     "m_model": {
@@ -320,6 +322,15 @@ def _section(doc: _Doc, section: Section, lang: str) -> None:
         doc.heading(_w("notes", lang), size=12)
         for note in a.notes:
             doc.bullet(note.get(lang))
+    # Answers that do not fit together, for the researcher: each respondent's own, named by the
+    # questions involved (a combined assessment has none of its own).
+    found = [(n, c) for n, one in enumerate(section.individual or [a], 1) for c in getattr(one, "consistency", ())]
+    if found:
+        doc.heading(_w("consistency", lang), size=12)
+        many = len(section.individual) > 1
+        for n, c in found:
+            who = f"{_w('respondent_n', lang, n=n)}: " if many else ""
+            doc.bullet(f"{who}{c.note.get(lang)} ({', '.join(c.questions)})")
 
 
 # -- the reports -----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ WORDS = {
         "en": "No assessment: the interview was not finished (status: {status}).",
     },
     "identity": {"id": "Identitas", "en": "Identity"},
+    "consistency": {"id": "Jawaban yang tidak sejalan", "en": "Answers that do not fit together"},
 }
 
 
@@ -127,7 +128,14 @@ def assessment_text(s: SessionInfo, flow: Any, answers: list[AnswerRow], lang: s
     from scoring.assessment import assess
     from scoring.narrative import render_text
 
-    return render_text(assess(flow, {a.question_id: a.value for a in answers}), lang, flow)
+    assessment = assess(flow, {a.question_id: a.value for a in answers})
+    text = render_text(assessment, lang, flow)
+    if assessment.consistency:
+        # For the researcher: which answers do not fit together (the respondent saw one neutral line).
+        head = WORDS["consistency"][lang]
+        lines = [f"- {c.note.get(lang)} ({', '.join(c.questions)})" for c in assessment.consistency]
+        text += f"\n\n**{head}**\n\n" + "\n".join(lines)
+    return text
 
 
 def markdown(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> str:

@@ -32,6 +32,7 @@ ASSESSMENT_HEADER = [
     "outcome_level",
     "confidence",
     "blocking",
+    "consistency",
 ]
 EVENT_HEADER = [
     "study",
@@ -135,6 +136,7 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
                 a["profile"]["outcome"],
                 a["confidence"],
                 " ".join(b["id"] for b in a.get("blocking", [])),
+                " ".join(c["id"] for c in a.get("consistency", [])),
                 *[(by_id.get(c) or {}).get("rating") or "" for c in criteria],
                 *[_blank((by_id.get(c) or {}).get("fulfilment")) for c in criteria],
                 *job.identity(s),
