@@ -53,7 +53,7 @@ def test_session_report_has_level_suggestions_and_method(research):
     for s in a.suggestions:
         assert squash(s.text.id)[:60] in text
         assert squash(s.first_step.id)[:40] in text
-    assert "Alur wawancara: ogmm-social-media versi 1.0.0" in text
+    assert "Alur wawancara: ogmm-social-media versi 1.1.0" in text
     assert ORG_A in text  # "Sléman": the accent survives the embedded font and extraction
     assert "Penilaian per kriteria" in text and "Metode" in text
 
@@ -95,7 +95,7 @@ def test_study_report_combines_each_organisation_with_agreement(research):
     assert "Gabungan jawaban 3 responden" in text
     assert "Nilai responden (N/P/L/F)" in text and "Kesepakatan" in text
     assert ORG_A in text and "Kementerian Luar Negeri" in text
-    assert "Responden: 4" in text and "Alur wawancara: ogmm-social-media versi 1.0.0" in text
+    assert "Responden: 4" in text and "Alur wawancara: ogmm-social-media versi 1.1.0" in text
     for s in combined.suggestions:
         assert squash(s.text.id)[:60] in text
     if combined.disagreements:

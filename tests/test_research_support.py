@@ -41,7 +41,7 @@ def answer_line(q: Any, profile: float, organisation: str) -> str:
         exclusive = [n for n, c in enumerate(q.choices, 1) if c.exclusive]
         if profile < 0.1 and exclusive:
             return str(exclusive[0])
-        k = max(1, round(profile * len(plain)))
+        k = min(max(1, round(profile * len(plain))), q.max_choices or len(plain))
         return ",".join(str(n) for n in plain[-k:])
     if q.type == "scale":
         points = q.scale_points()

@@ -26,6 +26,7 @@ def test_to_dict_has_exactly_the_design_shape() -> None:
         "blocking",
         "suggestions",
         "notes",
+        "consistency",
     }
     assert data["level"] == 5
     assert data["level_name"] == {"id": "Keterlibatan Menyeluruh", "en": "Ubiquitous Engagement"}
