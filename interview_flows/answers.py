@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Iterable
 
 from interview_flows.messages import message
 from interview_flows.schema import DONT_KNOW, Question

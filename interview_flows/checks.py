@@ -107,9 +107,17 @@ def _check_choice_limits(q: Question, where: str) -> list[Issue]:
     if low is not None and high is not None and low > high:
         out.append(Issue(f"{where}.max_choices", f"max_choices {high} is below min_choices {low}"))
     if low is not None and low > combinable:
-        out.append(Issue(f"{where}.min_choices", f"min_choices {low} is more than the {combinable} options that can be combined"))
+        out.append(
+            Issue(
+                f"{where}.min_choices", f"min_choices {low} is more than the {combinable} options that can be combined"
+            )
+        )
     if high is not None and high > combinable:
-        out.append(Issue(f"{where}.max_choices", f"max_choices {high} is more than the {combinable} options that can be combined"))
+        out.append(
+            Issue(
+                f"{where}.max_choices", f"max_choices {high} is more than the {combinable} options that can be combined"
+            )
+        )
     return out
 
 

@@ -71,7 +71,18 @@ def _question_details(a: Question, b: Question, lang: str) -> list[str]:
         out.append(_text_change("text", a.text, b.text, lang))
     if a.hint != b.hint:
         out.append(_text_change("hint", a.hint, b.hint, lang))
-    for name in ("required", "dont_know", "relevant", "min", "max", "min_choices", "max_choices", "combine", "weight", "variable"):
+    for name in (
+        "required",
+        "dont_know",
+        "relevant",
+        "min",
+        "max",
+        "min_choices",
+        "max_choices",
+        "combine",
+        "weight",
+        "variable",
+    ):
         x, y = getattr(a, name), getattr(b, name)
         if x != y:
             out.append(f"{name}: {x!r} -> {y!r}")

@@ -141,7 +141,9 @@ def load_flow(flow_id: str, version: str | None = None) -> Flow:
 def flow_versions(flow_id: str) -> list[Flow]:
     """Every version of a flow this process knows (packaged, archived and registered), oldest
     first; empty for an unknown id."""
-    versions = {v for (fid, v) in _packaged_files() if fid == flow_id} | {v for (fid, v) in _registered if fid == flow_id}
+    versions = {v for (fid, v) in _packaged_files() if fid == flow_id} | {
+        v for (fid, v) in _registered if fid == flow_id
+    }
     return [load_flow(flow_id, v) for v in sorted(versions, key=_version_key)]
 
 

@@ -123,7 +123,10 @@ def test_english_explains_ppid_and_lapor_once(flow: Flow) -> None:
         for q in flow.questions
         for t in [q.text.en, *([q.hint.en] if q.hint else []), *(c.label.en for c in q.choices)]
     ]
-    for term, gloss in (("PPID", "information and documentation officer"), ("SP4N-LAPOR!", "national public complaints system")):
+    for term, gloss in (
+        ("PPID", "information and documentation officer"),
+        ("SP4N-LAPOR!", "national public complaints system"),
+    ):
         explained = [t for t in english if term in t and gloss in t]
         assert len(explained) == 1, (term, explained)
         first = next(i for i, t in enumerate(english) if term in t)

@@ -87,8 +87,12 @@ def test_choice_limits_out_of_bounds_are_refused_with_their_path(limits: str, pa
 
 def test_choice_limits_belong_to_a_multiple_choice_only() -> None:
     single = MULTI.replace("multiple_choice", "single_choice").replace(", exclusive: true", "")
-    problems = _problems(single.replace("    text: {id: a, en: b}\n", "    text: {id: a, en: b}\n    max_choices: 2\n", 1))
-    assert problems == ["questions[0].max_choices: only a multiple_choice question limits its choices, not a single_choice"]
+    problems = _problems(
+        single.replace("    text: {id: a, en: b}\n", "    text: {id: a, en: b}\n    max_choices: 2\n", 1)
+    )
+    assert problems == [
+        "questions[0].max_choices: only a multiple_choice question limits its choices, not a single_choice"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -253,7 +257,13 @@ def test_dont_know_never_makes_a_contradiction() -> None:
 
 def test_two_contradictions_lower_confidence_twice() -> None:
     one = assess(OGMM, {**BASE_ANSWERS, **CONTRADICTIONS["planned_but_leaders_never_use"]})
-    two = assess(OGMM, {**BASE_ANSWERS, **CONTRADICTIONS["planned_but_leaders_never_use"],
-                        **CONTRADICTIONS["one_system_but_not_recorded"]})
+    two = assess(
+        OGMM,
+        {
+            **BASE_ANSWERS,
+            **CONTRADICTIONS["planned_but_leaders_never_use"],
+            **CONTRADICTIONS["one_system_but_not_recorded"],
+        },
+    )
     assert len(two.consistency) == 2
     assert two.confidence == pytest.approx(one.confidence - CONFIDENCE_PENALTY, abs=1e-9)

@@ -18,7 +18,7 @@ import pytest
 from bot.store import Store
 from interview_flows.answers import answer_parts
 from interview_flows.engine import Interview
-from interview_flows.loader import load_flow, load_flow_file, register_flow
+from interview_flows.loader import load_flow, load_flow_file
 from tests.telegram_helpers import answer, answers_in, asked, consent, eventually, matang_bot, open_record
 
 FLOW_FILE = Path(__file__).parent / "flows" / "probes.yaml"
@@ -32,8 +32,13 @@ def _terminal(db: Path, lines: list[str], flow=None, lang: str = "id", code: str
     out = io.StringIO()
     try:
         run = TerminalInterview(
-            store, flow or load_flow_file(FLOW_FILE), lang, stdin=io.StringIO("".join(f"{x}\n" for x in lines)),
-            stdout=out, user="budi", study_code=code,
+            store,
+            flow or load_flow_file(FLOW_FILE),
+            lang,
+            stdin=io.StringIO("".join(f"{x}\n" for x in lines)),
+            stdout=out,
+            user="budi",
+            study_code=code,
         )
         record = run.run(new=True)
     finally:
@@ -93,7 +98,10 @@ async def test_telegram_refuses_a_tick_past_the_limit_and_asks_the_probe(api, tm
         assert probe.buttons and probe.buttons[0][0].text == "Lewati"
         await answer(user, store, EXAMPLE)
         assert "SOP" in user.last_message.plain_text
-    assert answer_parts(answers_in(db)["how"]) == [{"kind": "text", "text": "sudah"}, {"kind": "probe", "text": EXAMPLE}]
+    assert answer_parts(answers_in(db)["how"]) == [
+        {"kind": "text", "text": "sudah"},
+        {"kind": "probe", "text": EXAMPLE},
+    ]
     del record
 
 
@@ -142,6 +150,11 @@ def probed_study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, i
     return db, "probe01", record.id
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _export(db: Path, code: str, fmt: str, out: Path):
     from bot.research.exports import export_study
 
@@ -155,7 +168,7 @@ def _export(db: Path, code: str, fmt: str, out: Path):
 def test_probe_answers_are_in_the_long_and_wide_csv(probed_study, tmp_path: Path) -> None:
     db, code, _ = probed_study
     _export(db, code, "csv", tmp_path / "long.csv")
-    rows = list(csv.DictReader(open(tmp_path / "long.csv", encoding="utf-8")))
+    rows = _rows(tmp_path / "long.csv")
     first = next(r for r in rows if r["question_id"] == "l1_how")
     follow = next(r for r in rows if r["question_id"] == "l1_how__probe")
     assert first["value"] == "sudah"
@@ -163,9 +176,9 @@ def test_probe_answers_are_in_the_long_and_wide_csv(probed_study, tmp_path: Path
     skipped = next(r for r in rows if r["question_id"] == "main_challenge__probe")
     assert skipped["value"] == "(dilewati)"
     _export(db, code, "csv-wide", tmp_path / "wide.csv")
-    wide = next(csv.DictReader(open(tmp_path / "wide.csv", encoding="utf-8")))
+    wide = _rows(tmp_path / "wide.csv")[0]
     assert wide["l1_how"] == "sudah" and wide["l1_how__probe"] == EXAMPLE
-    book = list(csv.DictReader(open(tmp_path / "wide.codebook.csv", encoding="utf-8")))
+    book = _rows(tmp_path / "wide.codebook.csv")
     probe_row = next(r for r in book if r["column"] == "l1_how__probe")
     assert probe_row["type"] == "probe" and probe_row["flow_versions"] == "1.1.0"
     # The codebook says which versions a column belongs to: old questions in both, new ones in 1.1.0.

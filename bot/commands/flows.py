@@ -55,9 +55,7 @@ def show(flow_id: str, as_json: bool, lang: str) -> None:
         if q.relevant:
             click.echo(f"      if {q.relevant}")
         if q.probe is not None:
-            click.echo(
-                f"      probe (if fewer than {q.probe.min_words} words or vague): {q.probe.text.get(lang)}"
-            )
+            click.echo(f"      probe (if fewer than {q.probe.min_words} words or vague): {q.probe.text.get(lang)}")
         for c in q.choices:
             ev = ", ".join(f"{k}={v:g}" for k, v in c.evidence.items())
             click.echo(f"      - {c.value}: {c.label.get(lang)}" + (f"  [{ev}]" if ev else ""))

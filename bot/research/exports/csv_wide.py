@@ -41,7 +41,16 @@ META = [
     ("level", "maturity level (1-5) of the assessment made at the finish"),
 ]
 CODEBOOK_HEADER = [
-    "column", "question_id", "type", "section", "text_id", "text_en", "value", "label_id", "label_en", "flow_versions"
+    "column",
+    "question_id",
+    "type",
+    "section",
+    "text_id",
+    "text_en",
+    "value",
+    "label_id",
+    "label_en",
+    "flow_versions",
 ]
 """``flow_versions``: the versions of the flow that have this question (or choice), for comparing waves."""
 

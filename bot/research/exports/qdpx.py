@@ -21,9 +21,9 @@ import os
 import re
 import tempfile
 import uuid
-from dataclasses import replace
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
