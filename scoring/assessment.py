@@ -9,7 +9,7 @@ that ``matang score --json`` prints and exports embed (design.md): ``level``, ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import fmean
 from typing import Any
 
@@ -17,6 +17,7 @@ from interview_flows.schema import Flow
 from interview_flows.texts import Text
 from scoring.consistency import RESPONDENT_SENTENCE, ConsistencyNote, check_consistency, lowered_confidence
 from scoring.criteria import Criterion, Model, load_model
+from scoring.estimates import response_time_note
 from scoring.levels import Block, blocking, own_criteria_met, reached_level
 from scoring.ratings import CriterionResult, Rating, at_least, rate_and_keep
 from scoring.suggestions import Suggestion, suggest, variable_texts
@@ -145,7 +146,12 @@ def assess(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -
     model = model or load_model()
     results, kept = rate_and_keep(flow, answers, model)
     variables = variable_texts(flow, kept)
-    return from_results(results, model, variables, consistency=check_consistency(flow, kept))
+    assessment = from_results(results, model, variables, consistency=check_consistency(flow, kept))
+    basis = response_time_note(flow, kept)
+    if basis is None:
+        return assessment
+    # Said beside the level, so a guessed figure is never read as a measured one.
+    return replace(assessment, notes=(*assessment.notes, basis))
 
 
 def from_results(

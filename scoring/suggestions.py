@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from interview_flows.answers import answer_text
 from interview_flows.schema import DONT_KNOW, Flow, Question
 from interview_flows.texts import LANGS, Text
 from scoring.levels import Block, severity
@@ -256,7 +257,8 @@ def _render(name: str, question: Question, value: Any) -> Text | None:
         if not labels:
             return None
         return Text(id=", ".join(t.id for t in labels), en=", ".join(t.en for t in labels))
-    words = " ".join(str(value).split())
+    # An open answer in parts (after a probe) is quoted by its words, never as stored data.
+    words = " ".join((answer_text(value, " ") if isinstance(value, dict) else str(value)).split())
     if not words:
         return None
     if name in QUOTED:

@@ -267,3 +267,21 @@ def test_two_contradictions_lower_confidence_twice() -> None:
     )
     assert len(two.consistency) == 2
     assert two.confidence == pytest.approx(one.confidence - CONFIDENCE_PENALTY, abs=1e-9)
+
+
+# --- measured or estimated ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("basis", "id_words", "en_words"),
+    [
+        ("not_measured", "sekitar satu minggu, menurut perkiraan Bapak/Ibu (tidak diukur)", "about a week, by your estimate"),
+        ("dont_know", "sekitar satu minggu, menurut perkiraan Bapak/Ibu", "about a week, by your estimate"),
+        ("measured", "sekitar satu minggu, menurut catatan unit", "about a week, from the unit's records"),
+    ],
+)
+def test_the_response_time_is_said_as_measured_or_estimated(basis: str, id_words: str, en_words: str) -> None:
+    answers = {**BASE_ANSWERS, "response_time_hours": 168, "response_time_measured": basis}
+    notes = assess(OGMM, answers).notes
+    assert any(id_words in n.id and en_words in n.en for n in notes), notes
+    assert not any("168" in n.id or "168" in n.en for n in notes)
