@@ -275,7 +275,11 @@ def test_two_contradictions_lower_confidence_twice() -> None:
 @pytest.mark.parametrize(
     ("basis", "id_words", "en_words"),
     [
-        ("not_measured", "sekitar satu minggu, menurut perkiraan Bapak/Ibu (tidak diukur)", "about a week, by your estimate"),
+        (
+            "not_measured",
+            "sekitar satu minggu, menurut perkiraan Bapak/Ibu (tidak diukur)",
+            "about a week, by your estimate",
+        ),
         ("dont_know", "sekitar satu minggu, menurut perkiraan Bapak/Ibu", "about a week, by your estimate"),
         ("measured", "sekitar satu minggu, menurut catatan unit", "about a week, from the unit's records"),
     ],

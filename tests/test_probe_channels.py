@@ -215,3 +215,55 @@ def test_probe_answers_are_in_jsonl_transcripts_and_qdpx(probed_study, tmp_path:
     start = source.index(EXAMPLE)
     # The follow-up is a selection of its own, on exactly its words.
     assert f'startPosition="{start}" endPosition="{start + len(EXAMPLE)}"' in project
+
+
+def test_a_session_begun_on_1_0_0_finishes_scores_and_exports_on_1_0_0(tmp_path: Path) -> None:
+    from bot.interviews import assessment_of
+    from bot.research.studies import create_study
+
+    from .test_research_support import script
+
+    old = load_flow("ogmm-social-media", "1.0.0")
+    db = tmp_path / "m.db"
+    store = Store.open(db)
+    try:
+        create_study(store, "Gelombang 1", code="wave01")
+    finally:
+        store.close()
+    lines, answers = script(old, 0.6, "Diskominfo Kota Contoh")
+    # Half the interview on 1.0.0, then input ends (paused); the rest with the newest flow loaded.
+    _, record = _terminal(db, ["ya", *lines[:20]], flow=old, code="wave01")
+    assert record.state == "paused" and record.session.flow_version == "1.0.0"
+    from bot.terminal import TerminalInterview
+
+    store = Store.open(db)
+    try:
+        out = io.StringIO()
+        run = TerminalInterview(
+            store,
+            load_flow("ogmm-social-media"),
+            "id",
+            stdin=io.StringIO("".join(f"{x}\n" for x in lines[20:])),
+            stdout=out,
+            user="budi",
+            study_code="wave01",
+        )
+        done = run.run()
+        assert done is not None and done.state == "finished" and done.session.flow_version == "1.0.0"
+        assert done.session.answers == answers
+        # Scored with 1.0.0: l2_corrections is a single choice there, a multiple choice in 1.1.0.
+        assert isinstance(done.session.answers["l2_corrections"], str)
+        assert assessment_of(done).level == assess_old(old, answers)
+    finally:
+        store.close()
+    _export(db, "wave01", "csv", tmp_path / "long.csv")
+    rows = [r for r in _rows(tmp_path / "long.csv") if r["session"] == str(done.id)]
+    assert {r["flow_version"] for r in rows} == {"1.0.0"}
+    corrections = next(r for r in rows if r["question_id"] == "l2_corrections")
+    assert corrections["label"] == old.question("l2_corrections").choice(corrections["value"]).label.id
+
+
+def assess_old(flow, answers) -> int:
+    from scoring.assessment import assess
+
+    return assess(flow, answers).level
