@@ -152,13 +152,18 @@ FLOW_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 def load_named_flow(name: str) -> Flow:
     """A flow as settings and commands name it: the path of a flow file (registered, so sessions
-    started on it reopen by id) or the id of a packaged flow.
+    started on it reopen by id), the id of a packaged flow (its newest version), or
+    ``id@version`` (``ogmm-social-media@1.0.0``) for one version.
 
     Raises KeyError for an unknown id, :class:`FlowError` for a file that is not a valid flow.
     """
     path = Path(name)
     if path.suffix in FLOW_FILE_SUFFIXES and path.exists():
         return register_flow(load_flow_file(path))
+    if "@" in name:
+        # id@version names one version, for answers given to an earlier wave.
+        flow_id, _, version = name.partition("@")
+        return load_flow(flow_id, version)
     return load_flow(name)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,39 @@ def test_seed_cases_reach_their_levels_under_both_versions(flow: Flow, old_flow:
     old = yaml.safe_load((CASES / "1.0.0" / f"{name}.yaml").read_text("utf-8"))
     assert assess(flow, new).level == level
     assert assess(old_flow, old).level == level
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def _matang(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_flows_diff_prints_what_changed_per_question() -> None:
+    run = _matang("flows", "diff", "1.0.0", "1.1.0")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert out.splitlines()[0].startswith("ogmm-social-media 1.0.0 -> 1.1.0: ")
+    assert "+ response_time_forwarded_hours" in out
+    block = out.split("~ l2_corrections\n", 1)[1].split("\n~ ", 1)[0]
+    assert "type: single_choice -> multiple_choice" in block and "choice added: source_updated" in block
+    assert "~ content_mix\n" in out and "max_choices: None -> 3" in out
+    assert "+ consistency:planned_but_leaders_never_use" in out
+    assert " -> " in out and not any(line.endswith("-> ''") for line in out.splitlines() if "label" in line)
+    unknown = _matang("flows", "diff", "1.0.0", "9.9.9")
+    assert unknown.returncode == 2 and "unknown flow or version" in unknown.stderr
+
+
+def test_answers_of_1_0_0_are_scored_with_1_0_0_by_id_at_version() -> None:
+    run = _matang("score", str(CASES / "1.0.0" / "kemlu_staff.yaml"), "--flow", "ogmm-social-media@1.0.0", "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["level"] == 1 and data["consistency"] == []
+
+
+def test_flows_show_lists_probes_and_limits() -> None:
+    out = _matang("flows", "show", "ogmm-social-media", "--lang", "en").stdout
+    assert "content_mix (multiple_choice, don't know, choose 1–3)" in out
+    assert out.count("      probe (if fewer than") == 6
+    assert "[consistency]" in out and "sop_targets_but_slow" in out
