@@ -40,7 +40,7 @@ async def bot(research, tmp_path):
 
     from benchmarks.echo import polling
     from bot.interviews import Interviews
-    from bot.research.telegram import add_handlers
+    from bot.telegram.research import add_handlers
     from bot.settings import Settings
 
     store = research.store()
