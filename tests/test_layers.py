@@ -166,6 +166,15 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
     assert cycles(import_graph(ROOT)) == []
 
 
+def test_the_development_page_draws_these_layers() -> None:
+    page = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    diagram = page.split("```mermaid", 1)[1].split("```", 1)[0]
+    for name, prefixes in LAYERS:
+        assert name in diagram
+        for prefix in prefixes:
+            assert prefix in diagram
+
+
 # --- the check itself catches what it is for ---------------------------------------------------
 
 
