@@ -83,18 +83,17 @@ def import_graph(root: Path, packages: tuple[str, ...] = PACKAGES) -> dict[str, 
     return graph
 
 
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
 def _owner(module: str, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> int | None:
     best: tuple[int, int] | None = None
     for rank, (_, prefixes) in enumerate(groups):
         for prefix in prefixes:
-            if module == prefix or module.startswith(prefix + "."):
-                if best is None or len(prefix) > best[0]:
-                    best = (len(prefix), rank)
+            if _in(module, prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), rank)
     return None if best is None else best[1]
-
-
-def _in(module: str, package: str) -> bool:
-    return module == package or module.startswith(package + ".")
 
 
 def violations(graph: dict[str, list[tuple[str, int]]]) -> list[str]:
