@@ -110,7 +110,7 @@ def answer_text(value: Any, sep: str = "\n") -> str:
     """The words of an open answer: the text of every part that has text, joined by ``sep``.
 
     >>> answer_text({"parts": [{"kind": "text", "text": "ada"}, {"kind": "probe", "text": "SOP 2023"}]})
-    'ada\nSOP 2023'
+    'ada\\nSOP 2023'
     """
     return sep.join(str(p["text"]) for p in answer_parts(value) if isinstance(p.get("text"), str) and p["text"])
 

@@ -58,7 +58,7 @@ def check_consistency(flow: Flow, answers: Mapping[str, Any]) -> list[Consistenc
 
     >>> from interview_flows.loader import load_flow
     >>> flow = load_flow("ogmm-social-media")
-    >>> [n.id for n in check_consistency(flow, {"l3_response_sop": "full", "l3_usual_simple": "over_week"})]
+    >>> [n.id for n in check_consistency(flow, {"l3_response_sop": "full", "response_time_hours": 240})]
     ['sop_targets_but_slow']
     """
     known = {k: v for k, v in answers.items() if v is not None and v != DONT_KNOW}
