@@ -19,6 +19,7 @@ BENCHMARKS = {
     "telegram": "benchmarks.telegram",
     "exports": "benchmarks.exports",
     "soak": "benchmarks.soak",
+    "themes": "benchmarks.themes",
 }
 DEFAULT = ["engine", "scoring", "telegram", "exports"]
 
