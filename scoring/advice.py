@@ -107,8 +107,8 @@ def plan(
     theme_items = [_theme_item(t, enablers) for t in _in_turn(themes) if t.id in enablers.themes]
     if level >= max(lv.level for lv in model.levels):
         upkeep = [u for u in (_upkeep_item(u, results, flow) for u in enablers.upkeep) if u.because]
-        refine = criterion_items[:1]
-        themed = theme_items[: max(0, limit - len(refine) - MIN_UPKEEP)]
+        themed = theme_items[:MAX_THEME_ITEMS]
+        refine = criterion_items[: max(0, limit - MIN_UPKEEP - len(themed))]
         return (refine + themed + upkeep)[:limit]
     strength = _strength(level, results, model, flow)
     n_themes = min(MAX_THEME_ITEMS, len(theme_items))
