@@ -23,18 +23,8 @@ RATING_WORDS: dict[str | None, Text] = {
     None: Text(id="belum ada jawaban yang mendukung", en="no answer gives evidence yet"),
 }
 """A rating as a respondent reads it. The letters N/P/L/F appear only in researcher outputs
-(exports, `score --json`, the PDF report), where :data:`RATING_LEGEND` explains them."""
+(exports, `score --json`, the PDF report, whose key explains them)."""
 
-RATING_LEGEND = Text(
-    id=(
-        "Penilaian kriteria: N = belum ada (0–15%), P = sebagian (>15–50%), L = sebagian besar "
-        "(>50–85%), F = penuh (>85–100%)."
-    ),
-    en=(
-        "Criterion ratings: N = not yet (0–15%), P = partly (>15–50%), L = largely (>50–85%), "
-        "F = fully (>85–100%)."
-    ),
-)
 
 _W = {
     "level": Text(id="Tingkat kematangan: {n} dari 5 — {name}", en="Maturity level: {n} of 5 — {name}"),
