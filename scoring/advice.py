@@ -147,16 +147,26 @@ def _criterion_item(
     cid = s.criterion or ""
     kind = "blocker" if cid in blocked else "next"
     n = level + 1 if kind == "blocker" else results[cid].level
-    why = _fmt(_WHY[kind], n=n)
-    return replace(s, kind=kind, addresses=cid, because=_rests_on(cid, results, flow), why=why)
+    return replace(s, kind=kind, addresses=cid, because=_rests_on(cid, results, flow), why=_why(kind, n))
+
+
+@cache
+def _why(kind: str, n: int) -> Text:
+    return _fmt(_WHY[kind], n=n)
 
 
 def _theme_item(theme: Theme, enablers: Enablers) -> Suggestion:
     entry = enablers.themes[theme.id]
-    key = "theme_words" if theme.in_own_words else "theme_choice"
-    label = Text(id=_lower_first(theme.label.id), en=_lower_first(theme.label.en))
-    why = Text(id=_WHY[key].id.format(label=label.id), en=_WHY[key].en.format(label=label.en))
+    why = _theme_why(theme.in_own_words, theme.label)
     return Suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
+
+
+@cache
+def _theme_why(in_own_words: bool, label: Text) -> Text:
+    key = "theme_words" if in_own_words else "theme_choice"
+    return Text(
+        id=_WHY[key].id.format(label=_lower_first(label.id)), en=_WHY[key].en.format(label=_lower_first(label.en))
+    )
 
 
 def _upkeep_item(entry: Upkeep, results: Mapping[str, CriterionResult], flow: Flow) -> Suggestion:
@@ -182,7 +192,24 @@ def _rests_on(cid: str, results: Mapping[str, CriterionResult], flow: Flow) -> t
     evidence = results[cid].evidence
     if evidence:
         return tuple(evidence)
-    return tuple(q.id for q in flow.questions if cid in q.evidenced_criteria())
+    return _asking(flow).get(cid, ())
+
+
+_ASKING: dict[int, tuple[Flow, dict[str, tuple[str, ...]]]] = {}
+
+
+def _asking(flow: Flow) -> dict[str, tuple[str, ...]]:
+    """Criterion id to the flow's questions that can give evidence for it (worked out once per flow)."""
+    known = _ASKING.get(id(flow))
+    if known is None or known[0] is not flow:
+        found: dict[str, list[str]] = {}
+        for q in flow.questions:
+            for cid in q.evidenced_criteria():
+                found.setdefault(cid, []).append(q.id)
+        if len(_ASKING) > 64:
+            _ASKING.clear()
+        known = _ASKING[id(flow)] = (flow, {cid: tuple(qs) for cid, qs in found.items()})
+    return known[1]
 
 
 def _fmt(template: Text, name: object = None, name_text: Text | None = None, **values: object) -> Text:

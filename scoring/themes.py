@@ -241,22 +241,44 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     :func:`scoring.ratings.rate_and_keep`), so a question made irrelevant by an edit gives nothing.
     """
     codebook = codebook or load_codebook()
+    matcher = _compiled(codebook)
+    texts = _text_questions(flow)
     found: dict[str, list[Source]] = {}
     for qid, value in answers.items():
-        try:
-            question = flow.question(qid)
-        except KeyError:
-            continue
-        if question.type == "text":
+        if qid in texts:
             for part, text in enumerate(text_parts(value)):
-                for theme_id, start, end in match_text(text, codebook):
+                for theme_id, start, end in matcher.match(text):
                     found.setdefault(theme_id, []).append(Source(qid, start, end, text[start:end], part))
-        elif qid in codebook.choices:
+        elif qid in codebook.choices and qid in _choice_questions(flow):
             values = value if isinstance(value, list) else [value]
             for v in values:
                 for theme_id in codebook.choices[qid].get(str(v), ()):
                     found.setdefault(theme_id, []).append(Source(qid, None, None, None, 0, str(v)))
     return tuple(Theme(t.id, t.label, tuple(found[t.id])) for t in codebook.themes if t.id in found)
+
+
+_FLOW_QUESTIONS: dict[int, tuple[Flow, frozenset[str], frozenset[str]]] = {}
+
+
+def _flow_questions(flow: Flow) -> tuple[frozenset[str], frozenset[str]]:
+    # Which questions are free text, and which have choices, read once per flow object: looking
+    # each answer's question up again costs more than matching its words.
+    known = _FLOW_QUESTIONS.get(id(flow))
+    if known is None or known[0] is not flow:
+        texts = frozenset(q.id for q in flow.questions if q.type == "text")
+        choices = frozenset(q.id for q in flow.questions if q.choices)
+        if len(_FLOW_QUESTIONS) > 64:
+            _FLOW_QUESTIONS.clear()
+        known = _FLOW_QUESTIONS[id(flow)] = (flow, texts, choices)
+    return known[1], known[2]
+
+
+def _text_questions(flow: Flow) -> frozenset[str]:
+    return _flow_questions(flow)[0]
+
+
+def _choice_questions(flow: Flow) -> frozenset[str]:
+    return _flow_questions(flow)[1]
 
 
 def match_text(text: str, codebook: Codebook | None = None) -> list[tuple[str, int, int]]:
@@ -273,12 +295,14 @@ def match_text(text: str, codebook: Codebook | None = None) -> list[tuple[str, i
 # --- the compiled matcher --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Token:
-    word: str
-    start: int
-    end: int
-    keys: frozenset[tuple[str, str]]
+    """One word of a text: where it is, its keys (surface, stems), and what kind of word it is."""
+
+    __slots__ = ("word", "start", "end", "keys", "neg", "problem", "enough", "stop", "context")
+
+    def __init__(self, word: str, start: int, end: int, keys: frozenset[tuple[str, str]], flags: tuple[bool, ...]):
+        self.word, self.start, self.end, self.keys = word, start, end, keys
+        self.neg, self.problem, self.enough, self.stop, self.context = flags
 
 
 @dataclass(frozen=True)
@@ -306,7 +330,7 @@ class _Matcher:
         self.enough = self._word_keys(neg.enough)
         self.boundaries = self._word_keys(neg.boundaries)
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
-        self._seen: dict[str, frozenset[tuple[str, str]]] = {}
+        self._seen: dict[str, tuple[frozenset[tuple[str, str]], tuple[bool, ...]]] = {}
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -340,10 +364,11 @@ class _Matcher:
         out = []
         for m in _WORD.finditer(text):
             word = m.group(0).lower().replace("’", "'")
-            out.append(_Token(word, m.start(), m.end(), self._token_keys(word)))
+            keys, flags = self._token_keys(word)
+            out.append(_Token(word, m.start(), m.end(), keys, flags))
         return out
 
-    def _token_keys(self, word: str) -> frozenset[tuple[str, str]]:
+    def _token_keys(self, word: str) -> tuple[frozenset[tuple[str, str]], tuple[bool, ...]]:
         cached = self._seen.get(word)
         if cached is not None:
             return cached
@@ -354,9 +379,17 @@ class _Matcher:
                 for known in self.neighbours.get(variant, ()):
                     if _within_one(word, known):
                         keys.update(_keys_of(known))
+        frozen = frozenset(keys)
+        flags = (
+            bool(frozen & self.negators),
+            bool(frozen & self.problems),
+            bool(frozen & self.enough),
+            word in _STOPS or bool(frozen & self.boundaries),
+            bool(frozen & self.context),
+        )
         if len(self._seen) < _SEEN_LIMIT:
-            self._seen[word] = frozenset(keys)
-        return frozenset(keys)
+            self._seen[word] = (frozen, flags)
+        return frozen, flags
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
         tokens = self.tokens(text)
@@ -398,8 +431,9 @@ class _Matcher:
             hi += 1
         return lo, hi
 
-    def _ends_clause(self, token: _Token) -> bool:
-        return token.word in _STOPS or bool(token.keys & self.boundaries)
+    @staticmethod
+    def _ends_clause(token: _Token) -> bool:
+        return token.stop
 
     def _counts(self, tokens: Sequence[_Token], i: int, last: int, cue: _Cue) -> bool:
         lo, hi = self._clause(tokens, i, last)
@@ -410,12 +444,12 @@ class _Matcher:
         if cue.standalone:
             return True
         window = range(max(lo, i - CONTEXT_WINDOW), min(hi, last + CONTEXT_WINDOW) + 1)
-        if any(tokens[k].keys & self.context for k in window if k != i):
+        if any(tokens[k].context for k in window if k != i):
             return True
         # A negator right by the cue says it is missing ("belum ada pelatihan", "data tidak
         # lengkap"); one further off negates something else ("bukan pertanyaan tentang datanya").
         for k in range(lo, hi + 1):
-            if i <= k <= last or not tokens[k].keys & self.negators:
+            if i <= k <= last or not tokens[k].neg:
                 continue
             between = range(k + 1, i) if k < i else range(last + 1, k)
             if sum(tokens[m].word not in _FILLERS for m in between) <= NEAR_NEGATOR - 1:
@@ -423,7 +457,15 @@ class _Matcher:
         return False
 
     def _negated(self, tokens: Sequence[_Token], i: int, before: range, after: range, cue: _Cue) -> bool:
-        is_neg, is_problem, is_enough = self._is(self.negators), self._is(self.problems), self._is(self.enough)
+        def is_neg(t: _Token) -> bool:
+            return t.neg
+
+        def is_problem(t: _Token) -> bool:
+            return t.problem
+
+        def is_enough(t: _Token) -> bool:
+            return t.enough
+
         for k in before:
             if is_neg(tokens[k]):
                 nxt = k + 1
@@ -451,10 +493,6 @@ class _Matcher:
         negator_before = any(is_neg(tokens[k]) for k in before)
         problem_after = any(is_problem(tokens[k]) for k in after[:2])
         return (problem_before and any(is_neg(tokens[k]) for k in after)) or (negator_before and problem_after)
-
-    @staticmethod
-    def _is(keys: frozenset[tuple[str, str]]) -> Any:
-        return lambda token: bool(token.keys & keys)
 
 
 _FILLERS = frozenset({"ada", "any", "a", "an", "the", "there", "is", "are", "was", "were", "be", "been", "have", "has", "had",
