@@ -21,7 +21,7 @@ BENCHMARKS = {
     "soak": "benchmarks.soak",
     "themes": "benchmarks.themes",
 }
-DEFAULT = ["engine", "scoring", "telegram", "exports"]
+DEFAULT = ["engine", "scoring", "telegram", "exports", "themes"]
 
 
 def main(argv: list[str] | None = None) -> int:
