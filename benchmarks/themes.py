@@ -63,8 +63,10 @@ def run(quick: bool = False) -> dict[str, Any]:
     """Print the table and return the overall figures and the timing beside its floor."""
     answers = labelled()
     table = score(answers)
-    print(f"{len(answers)} labelled answers ({sum(a['lang'] == 'id' for a in answers)} id, "
-          f"{sum(a['lang'] == 'en' for a in answers)} en)")
+    print(
+        f"{len(answers)} labelled answers ({sum(a['lang'] == 'id' for a in answers)} id, "
+        f"{sum(a['lang'] == 'en' for a in answers)} en)"
+    )
     print(f"{'theme':<20}{'precision':>10}{'recall':>8}{'tp':>5}{'fp':>5}{'fn':>5}")
     for t, c in table.items():
         print(f"{t:<20}{c['precision']:>10.2f}{c['recall']:>8.2f}{c['tp']:>5}{c['fp']:>5}{c['fn']:>5}")

@@ -101,7 +101,8 @@ def plan(
     enablers = load_enablers()
     blocked = {b.id for b in blocks}
     criterion_items = [
-        _criterion_item(s, blocked, results, flow, level) for s in suggest(level, results, blocks, variables, limit=limit)
+        _criterion_item(s, blocked, results, flow, level)
+        for s in suggest(level, results, blocks, variables, limit=limit)
     ]
     criterion_items = [s for s in criterion_items if s.because]
     theme_items = [_theme_item(t, enablers) for t in _in_turn(themes) if t.id in enablers.themes]

@@ -29,7 +29,10 @@ SAID = (
 
 
 def kemlu_answers() -> dict:
-    return {**yaml.safe_load((ROOT / "tests" / "cases" / "kemlu_staff.yaml").read_text("utf-8")), "main_challenge": SAID}
+    return {
+        **yaml.safe_load((ROOT / "tests" / "cases" / "kemlu_staff.yaml").read_text("utf-8")),
+        "main_challenge": SAID,
+    }
 
 
 def typed_line(q, value) -> str:
@@ -74,21 +77,37 @@ def interview(tmp_path_factory):
         study = create_study(store, "Tema uji", researchers=[1], code="tema2026")
         out = io.StringIO()
         run = TerminalInterview(
-            store, FLOW, "id", stdin=io.StringIO("ya\n" + "".join(f"{x}\n" for x in lines)), stdout=out,
-            user="sari", study_code=study.code,
+            store,
+            FLOW,
+            "id",
+            stdin=io.StringIO("ya\n" + "".join(f"{x}\n" for x in lines)),
+            stdout=out,
+            user="sari",
+            study_code=study.code,
         )
         record = run.run(new=True)
         assert record is not None and record.state == "finished"
-        return {"db": db, "root": root, "code": study.code, "session": record.id, "terminal": out.getvalue(),
-                "stored": record.assessment, "answers": dict(record.session.answers)}
+        return {
+            "db": db,
+            "root": root,
+            "code": study.code,
+            "session": record.id,
+            "terminal": out.getvalue(),
+            "stored": record.assessment,
+            "answers": dict(record.session.answers),
+        }
     finally:
         store.close()
 
 
 def matang(*args: str, db: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "MATANG_DB": str(db), "HOME": str(db.parent)}, check=False,
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "MATANG_DB": str(db), "HOME": str(db.parent)},
+        check=False,
     )
 
 
