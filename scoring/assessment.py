@@ -3,7 +3,9 @@
 ``assess(flow, answers)`` rates every criterion (scoring.ratings), applies the level rule
 (scoring.levels) and picks suggestions (scoring.suggestions). ``to_dict()`` gives the JSON shape
 that ``matang score --json`` prints and exports embed (design.md): ``level``, ``level_name``,
-``levels``, ``criteria``, ``profile``, ``confidence``, ``blocking``, ``suggestions``, ``notes``.
+``levels``, ``criteria``, ``profile``, ``confidence``, ``blocking``, ``themes``, ``suggestions``,
+``notes``. Suggestions are the plan of scoring.advice, built from the ratings and the themes the
+respondent named (scoring.themes).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scoring.estimates import response_time_note
 from scoring.levels import Block, blocking, own_criteria_met, reached_level
 from scoring.ratings import CriterionResult, Rating, at_least, rate_and_keep
 from scoring.suggestions import Suggestion, suggest, variable_texts
+from scoring.themes import Theme, find_themes
 
 LOW_CONFIDENCE = 0.6
 """Below this share of criteria with evidence, a note says the level is provisional."""
@@ -89,6 +92,8 @@ class Assessment:
     suggestions: tuple[Suggestion, ...]
     notes: tuple[Text, ...]
     rule: str = "lenient"
+    themes: tuple[Theme, ...] = ()
+    """The obstacles the respondent named, with the spans of their words (scoring.themes)."""
     consistency: tuple[ConsistencyNote, ...] = ()
     """Answers that cannot both be true (the flow's consistency rules that hold); see
     scoring.consistency. ``confidence`` is already lowered for them."""
@@ -131,6 +136,7 @@ class Assessment:
             "profile": {"capability": self.profile.capability, "outcome": self.profile.outcome},
             "confidence": round(self.confidence, _DIGITS),
             "blocking": [b.to_dict() for b in self.blocking],
+            "themes": [t.to_dict() for t in self.themes],
             "suggestions": [s.to_dict() for s in self.suggestions],
             "notes": [n.model_dump() for n in self.notes],
             "consistency": [c.to_dict() for c in self.consistency],
@@ -146,7 +152,9 @@ def assess(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -
     model = model or load_model()
     results, kept = rate_and_keep(flow, answers, model)
     variables = variable_texts(flow, kept)
-    assessment = from_results(results, model, variables, consistency=check_consistency(flow, kept))
+    assessment = from_results(
+        results, model, variables, flow=flow, themes=find_themes(flow, kept), consistency=check_consistency(flow, kept)
+    )
     basis = response_time_note(flow, kept)
     if basis is None:
         return assessment
@@ -158,11 +166,15 @@ def from_results(
     results: Mapping[str, CriterionResult],
     model: Model,
     variables: Mapping[str, Text] | None = None,
+    flow: Flow | None = None,
+    themes: Sequence[Theme] = (),
     *,
     consistency: Sequence[ConsistencyNote] = (),
 ) -> Assessment:
     """Build an assessment from criterion results (shared by one respondent and an organisation).
 
+    With the ``flow``, the suggestions are the whole plan (scoring.advice: blockers, the named
+    ``themes``, a strength, upkeep at the top); without it, the criterion suggestions alone.
     Each ``consistency`` note lowers the confidence and adds the neutral sentence to the notes.
     """
     ratings = {cid: r.rating for cid, r in results.items()}
@@ -187,7 +199,12 @@ def from_results(
     blocks = blocking(level, ratings, criteria, rule)
     by_id = model.by_id
     blockers = tuple(_blocker(b, by_id[b.id]) for b in blocks)
-    suggestions = tuple(suggest(level, results, blocks, variables))
+    if flow is not None:
+        from scoring.advice import plan
+
+        suggestions = tuple(plan(flow, model, level, results, blocks, themes, variables))
+    else:
+        suggestions = tuple(suggest(level, results, blocks, variables))
     return Assessment(
         level=level,
         level_name=model.level(level).name,
@@ -201,6 +218,7 @@ def from_results(
         notes=tuple(_notes(level, ratings, criteria, profile, coverage))
         + ((RESPONDENT_SENTENCE,) if consistency else ()),
         rule=rule,
+        themes=tuple(themes),
         consistency=tuple(consistency),
         variables=dict(variables or {}),
     )
