@@ -1,0 +1,184 @@
+"""Voice answers end to end: a voice note sent through the fake Bot API, fetched by the real bot
+with getFile and the file URL, kept beside the database, confirmed, reviewed, exported, erased."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot.recordings import files_dir_for
+from bot.research.exports import export_study
+from bot.research.studies import create_study
+from bot.store import Store
+from bot.texts import t
+
+from .telegram_helpers import answer, answers_in, asked, consent, matang_bot, open_record, rows, run_interview
+
+VOICE = b"OggS\x00\x02" + bytes(range(256)) * 40  # stands in for Opus audio: only the bytes matter
+OPEN_FLOW = """
+id: voice-test
+version: "1.0"
+title: {id: Uji suara, en: Voice test}
+description: {id: Alur uji suara., en: A voice test flow.}
+estimated_minutes: 2
+consent: {id: Jawaban dipakai untuk pengujian., en: Answers are used for testing.}
+thanks: {id: Terima kasih., en: Thank you.}
+sections:
+  - {id: a, title: {id: Bagian A, en: Part A}}
+questions:
+  - id: story
+    section: a
+    type: text
+    max_length: 500
+    criteria: [L3.respond]
+    text: {id: "Ceritakan bagaimana tim menanggapi keluhan warga.", en: "Tell us how the team handles complaints."}
+  - id: has_team
+    section: a
+    type: yes_no
+    text: {id: "Apakah ada tim khusus?", en: "Is there a dedicated team?"}
+    choices:
+      - {value: "yes", label: {id: Ya, en: "Yes"}, evidence: {L3.staff: 1.0}}
+      - {value: "no", label: {id: Tidak, en: "No"}, evidence: {L3.staff: 0.0}}
+"""
+
+
+@pytest.fixture
+def open_flow(tmp_path: Path) -> str:
+    path = tmp_path / "voice-flow.yaml"
+    path.write_text(OPEN_FLOW, encoding="utf-8")
+    return str(path)
+
+
+def audio_files(db: Path) -> list[Path]:
+    folder = files_dir_for(db)
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+async def test_a_voice_note_answers_an_open_question_and_is_kept_beside_the_database(api, tmp_path):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3001)
+        await consent(user)
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        await user.send_voice(duration=42, data=VOICE)
+        confirmed = await user.next_message()
+        assert confirmed.text == "🎙 Jawaban suara diterima (0:42)."
+        thanks = await user.next_message()  # the last question: the result follows
+        assert thanks.text.startswith("Terima kasih.")
+        assert api.calls_for("getFile") and api.calls_for("getFile")[-1].ok
+        await user.wait_for(lambda m: m.kind == "photo")  # the chart
+        await user.send("/review")
+        review = await user.wait_for(lambda m: (m.text or "").startswith("<b>" + t("review_title", "id")))
+        assert "Ceritakan satu contoh." in review.text and "[jawaban suara, 0:42]" in review.text
+    files = audio_files(db)
+    assert len(files) == 1
+    assert files[0].read_bytes() == VOICE
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(files[0].parent.stat().st_mode) == 0o700
+    assert "3001" not in files[0].name and files[0].suffix == ".ogg"
+    (row,) = rows(db, "select question_id, part, file, mime_type, duration, size, sha256 from recordings")
+    assert row == ("example", 1, files[0].name, "audio/ogg", 42, len(VOICE), hashlib.sha256(VOICE).hexdigest())
+    assert answers_in(db)["example"] == "[jawaban suara, 0:42]"
+
+
+async def test_text_and_a_recording_answer_the_same_question(api, tmp_path, open_flow):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db, flow=open_flow) as (_, store):
+        user = api.user(3002, language_code="en")
+        await consent(user, "en")
+        await answer(user, store, "We reply to every complaint within a day.")
+        await asked(user, store)
+        user.skip()
+        await user.send("/back")
+        await user.next_message()  # the open question again, its typed answer shown
+        record = await asked(user, store)
+        assert record.session.cursor == "story"
+        user.skip()
+        await user.send_voice(duration=65, data=VOICE)
+        assert (await user.next_message()).text == "🎙 Voice answer received (1:05)."
+        record = await asked(user, store)
+        assert record.session.cursor == "has_team"
+    assert answers_in(db)["story"] == "We reply to every complaint within a day."
+    assert rows(db, "select question_id, duration from recordings") == [("story", 65)]
+
+
+async def test_a_voice_note_to_a_closed_question_gets_the_hint_to_tap_a_button(api, tmp_path):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3003)
+        await consent(user)
+        await answer(user, store)  # the welcome note
+        user.skip()
+        await user.send_voice(duration=5, data=VOICE)
+        hint = await user.next_message()
+        assert hint.text == t("tg_not_text", "id") + " " + t("tg_expect_choice", "id")
+        assert "Bapak/Ibu" in hint.text
+        assert open_record(store, 3003).session.cursor == "has_team"
+    assert not api.calls_for("getFile")
+    assert rows(db, "select count(*) from recordings") == [(0,)]
+    assert audio_files(db) == []
+
+
+@pytest.mark.parametrize("with_size", [True, False], ids=["size-in-update", "size-from-getFile"])
+async def test_a_recording_over_telegrams_20_mb_limit_is_refused_with_the_limit(api, tmp_path, with_size):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3004)
+        await consent(user)
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        await user.send_voice(duration=1500, data=b"\0" * (25 * 1024 * 1024), with_size=with_size)
+        refused = await user.next_message()
+        assert "20 MB" in refused.text and "Bapak/Ibu" in refused.text
+        assert ("25 MB" in refused.text) is with_size  # the size is said when the update gave it
+        assert "belum tersimpan" in refused.text
+        assert open_record(store, 3004).session.cursor == "example"
+        # Nothing was downloaded: the size in the update, or getFile's refusal, stopped it.
+        assert all(not c.ok for c in api.calls_for("getFile"))
+        await user.send("Kami membalas setiap pagi.")  # the question still takes an answer
+        await user.next_message()
+    assert rows(db, "select count(*) from recordings") == [(0,)]
+    assert audio_files(db) == []
+
+
+async def test_delete_erases_the_audio_and_leaves_an_earlier_export_untouched(api, tmp_path):
+    db = tmp_path / "m.db"
+    setup = Store.open(db)
+    create_study(setup, "Suara", code="suara1")
+    setup.close()
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3005)
+        await consent(user, start="/start suara1")
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        await user.send_voice(duration=42, data=VOICE)
+        await user.next_message()
+        await user.next_message()
+        (audio,) = audio_files(db)
+        before = tmp_path / "before.qdpx"
+        export_study(store, "suara1", "qdpx", before)
+        exported = before.read_bytes()
+        user.skip()
+        await user.send("/delete")
+        prompt = await user.next_message()
+        user.skip()
+        await user.press_button(t("tg_delete_yes", "id"), prompt)
+        await user.next_event(lambda e: e.kind == "edited")
+        assert not audio.exists()
+    assert audio_files(db) == []
+    assert rows(db, "select count(*) from recordings") == [(0,)]
+    for path in (db, db.with_name(db.name + "-wal")):
+        if path.exists():
+            assert VOICE[:200] not in path.read_bytes()
+            assert hashlib.sha256(VOICE).hexdigest().encode() not in path.read_bytes()
+            assert audio.name.encode() not in path.read_bytes()
+    assert before.read_bytes() == exported
+    with zipfile.ZipFile(before) as archive:
+        assert any(archive.read(n) == VOICE for n in archive.namelist() if n.startswith("sources/"))
+    assert json.loads(json.dumps(answers_in(db))) == {}
