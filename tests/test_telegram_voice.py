@@ -17,7 +17,19 @@ from bot.research.studies import create_study
 from bot.store import Store
 from bot.texts import t
 
-from .telegram_helpers import answer, answers_in, asked, consent, matang_bot, open_record, rows, run_interview
+from interview_flows.loader import load_flow_file, register_flow
+
+from .telegram_helpers import (
+    SMALL,
+    answer,
+    answers_in,
+    asked,
+    consent,
+    matang_bot,
+    open_record,
+    rows,
+    run_interview,
+)
 
 VOICE = b"OggS\x00\x02" + bytes(range(256)) * 40  # stands in for Opus audio: only the bytes matter
 OPEN_FLOW = """
@@ -149,8 +161,9 @@ async def test_a_recording_over_telegrams_20_mb_limit_is_refused_with_the_limit(
 
 async def test_delete_erases_the_audio_and_leaves_an_earlier_export_untouched(api, tmp_path):
     db = tmp_path / "m.db"
+    register_flow(load_flow_file(SMALL))
     setup = Store.open(db)
-    create_study(setup, "Suara", code="suara1")
+    create_study(setup, "Suara", code="suara1", flow_id="small-test")
     setup.close()
     async with matang_bot(api, db) as (_, store):
         user = api.user(3005)
@@ -166,7 +179,7 @@ async def test_delete_erases_the_audio_and_leaves_an_earlier_export_untouched(ap
         exported = before.read_bytes()
         user.skip()
         await user.send("/delete")
-        prompt = await user.next_message()
+        prompt = await user.wait_for(lambda m: m.text == t("tg_delete_confirm", "id"))
         user.skip()
         await user.press_button(t("tg_delete_yes", "id"), prompt)
         await user.next_event(lambda e: e.kind == "edited")

@@ -1,8 +1,9 @@
 """``csv``: the long format, one row per answer (the tidy shape R, pandas and SPSS read directly).
 
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
-question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status;
-identifying exports add the respondent's channel, external id, name and username at the end.
+question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status,
+recording_files and recording_seconds (a voice answer's audio files, space-separated, written
+beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the respondent's channel, external id, name and username at the end.
 Question texts and labels are in the language the respondent answered in. Text that a
 spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.research.exports.base import ExportResult, Job, atomic_file, csv_writer, value_text
+from bot.research.exports.base import ExportResult, Job, atomic_file, copy_study_audio, csv_writer, value_text
 
 HEADER = [
     "study",
@@ -30,6 +31,8 @@ HEADER = [
     "answered_at",
     "times_changed",
     "session_status",
+    "recording_files",
+    "recording_seconds",
 ]
 
 
@@ -38,7 +41,9 @@ def write(job: Job, out: Path) -> ExportResult:
     if str(out) == "-":
         return write_to(job, sys.stdout, out)
     with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
-        return write_to(job, fh, out)
+        result = write_to(job, fh, out)
+    copy_study_audio(job, out, result)
+    return result
 
 
 def session_rows(job: Job) -> Iterator[list[list[Any]]]:
@@ -50,13 +55,18 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
         head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
         view = job.view(flow)
         rows = []
+        voices = job.recordings(s.id)
         for a in answers:
             if view is not None:
                 text = view.text(a.question_id, lang)
                 value, label = view.cells(a, lang)
             else:
                 text, value, label = "", value_text(a.value), value_text(a.value)
-            rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, *ident])
+            recs = voices.get(a.question_id, ())
+            files = " ".join(r.file for r in recs)
+            seconds = " ".join(str(r.duration) for r in recs)
+            rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status,
+                         files, seconds, *ident])
         yield rows
 
 
