@@ -195,3 +195,75 @@ async def test_delete_erases_the_audio_and_leaves_an_earlier_export_untouched(ap
     with zipfile.ZipFile(before) as archive:
         assert any(archive.read(n) == VOICE for n in archive.namelist() if n.startswith("sources/"))
     assert json.loads(json.dumps(answers_in(db))) == {}
+
+
+async def test_every_export_carries_the_voice_answer_and_its_audio(api, tmp_path):
+    import csv
+
+    import openpyxl
+    import xmlschema
+
+    db = tmp_path / "m.db"
+    register_flow(load_flow_file(SMALL))
+    setup = Store.open(db)
+    create_study(setup, "Suara", code="suara2", flow_id="small-test")
+    setup.close()
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3006)
+        await consent(user, start="/start suara2")
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        await user.send_voice(duration=42, data=VOICE)
+        await user.next_message()
+        await user.next_message()
+        (audio,) = audio_files(db)
+        name = audio.name
+        out = tmp_path / "out"
+        for fmt, file in (("csv", "long.csv"), ("jsonl", "events.jsonl"), ("transcripts", "t.zip"),
+                          ("transcripts", "tdir"), ("qdpx", "p.qdpx"), ("xlsx", "book.xlsx")):
+            export_study(store, "suara2", fmt, out / file)
+
+    (row,) = [r for r in csv.DictReader((out / "long.csv").open(encoding="utf-8")) if r["question_id"] == "example"]
+    assert (row["value"], row["recording_files"], row["recording_seconds"]) == ("[jawaban suara, 0:42]", name, "42")
+    assert (out / "long-audio" / name).read_bytes() == VOICE
+
+    lines = [json.loads(line) for line in (out / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    (rec,) = [line for line in lines if line["type"] == "recording"]
+    assert rec["question_id"] == "example" and rec["part"] == 1 and rec["duration"] == 42
+    assert (rec["file"], rec["path"], rec["mime_type"]) == (name, f"events-audio/{name}", "audio/ogg")
+    assert (rec["size"], rec["sha256"]) == (len(VOICE), hashlib.sha256(VOICE).hexdigest())
+    assert (out / rec["path"]).read_bytes() == VOICE
+
+    line = f"> [jawaban suara, 0:42, berkas audio/{name}]"
+    with zipfile.ZipFile(out / "t.zip") as zf:
+        (md,) = [n for n in zf.namelist() if n.endswith(".md")]
+        text = zf.read(md).decode("utf-8")
+        assert line in text.splitlines()
+        assert "> [jawaban suara, 0:42]" not in text.splitlines()  # the placeholder gives way to the line
+        assert zf.read(f"audio/{name}") == VOICE
+    assert (out / "tdir" / "audio" / name).read_bytes() == VOICE
+    assert any(line in p.read_text(encoding="utf-8").splitlines() for p in (out / "tdir").glob("*.md"))
+
+    sheet = openpyxl.load_workbook(out / "book.xlsx", read_only=True)["long"]
+    header, *values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    (example,) = [dict(zip(header, v)) for v in values if v[header.index("question_id")] == "example"]
+    assert example["recording_files"] == name and str(example["recording_seconds"]) == "42"
+
+    schema = xmlschema.XMLSchema(str(Path(__file__).parent / "data" / "refi-qda" / "Project.xsd"))
+    with zipfile.ZipFile(out / "p.qdpx") as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+        schema.validate(qde)
+        data = schema.to_dict(qde)
+        (source,) = data["Sources"]["AudioSource"]
+        assert source["@path"] == f"internal://{name}"
+        assert zf.read(f"sources/{name}") == VOICE
+        (selection,) = source["AudioSelection"]
+        assert (selection["@name"], selection["@begin"], selection["@end"]) == ("example", 0, 42000)
+        codes = {c["@guid"]: c["@name"].split()[0] for g in data["CodeBook"]["Codes"]["Code"] for c in g["Code"]}
+        assert [codes[c["CodeRef"]["@targetGUID"]] for c in selection["Coding"]] == ["L3.respond"]
+        assert hashlib.sha256(VOICE).hexdigest() in source["Description"]
+        (case,) = data["Cases"]["Case"]
+        assert source["@guid"] in {ref["@targetGUID"] for ref in case["SourceRef"]}
+        (text_source,) = data["Sources"]["TextSource"]
+        plain = zf.read("sources/" + text_source["@plainTextPath"].removeprefix("internal://")).decode("utf-8")
+        assert f"[jawaban suara, 0:42, berkas {name}]" in plain
