@@ -249,6 +249,29 @@ def remove_files(db: Database, names: Iterable[str]) -> int:
     return removed
 
 
+def copy_files(names: Iterable[str], source: Path, dest: Path) -> tuple[int, int]:
+    """Copy the named audio files from folder ``source`` to ``dest`` (owner-only, flushed).
+
+    Returns (copied, missing from ``source``).
+    """
+    copied = missing = 0
+    for name in names:
+        name = Path(name).name
+        try:
+            data = (source / name).read_bytes()
+        except FileNotFoundError:
+            missing += 1
+            continue
+        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(dest / name, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        copied += 1
+    return copied, missing
+
+
 def missing_files(db: Database) -> list[Recording]:
     """Recordings whose file is no longer in the files folder."""
     if not _has_table(db) or database_path(db) is None:

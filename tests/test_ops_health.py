@@ -59,7 +59,7 @@ def test_good_database_without_token_is_healthy(good_db: Path, tmp_path: Path):
     out = matang("health", "--db", str(good_db), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert lines(out.stdout) == {"database": "ok", "schema": "ok", "integrity": "ok", "writable": "ok", "erasure": "ok",
-                                 "bot-api": "skip"}
+                                 "audio": "ok", "bot-api": "skip"}
     assert "MATANG_TELEGRAM_TOKEN is not set" in out.stdout
 
 
