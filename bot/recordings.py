@@ -212,7 +212,7 @@ def all_recordings(db: Database, session_ids: Iterable[int] | None = None) -> li
 
 def files_of_respondent(db: Database, respondent_id: int) -> list[str]:
     """The file names of every recording of a respondent (read before their erasure)."""
-    if not _has_table(db):
+    if not has_recordings_table(db):
         return []
     rows = db.execute(
         "select r.file from recordings r join sessions s on s.id = r.session_id where s.respondent_id = ?",
@@ -274,7 +274,7 @@ def copy_files(names: Iterable[str], source: Path, dest: Path) -> tuple[int, int
 
 def missing_files(db: Database) -> list[Recording]:
     """Recordings whose file is no longer in the files folder."""
-    if not _has_table(db) or database_path(db) is None:
+    if not has_recordings_table(db) or database_path(db) is None:
         return []
     folder = files_dir(db)
     return [rec for rec in all_recordings(db) if not (folder / rec.file).is_file()]
@@ -282,7 +282,7 @@ def missing_files(db: Database) -> list[Recording]:
 
 def orphan_files(db: Database) -> list[str]:
     """Files in the files folder that no recording names (left by a crash mid-way)."""
-    if not _has_table(db) or database_path(db) is None:
+    if not has_recordings_table(db) or database_path(db) is None:
         return []
     folder = files_dir(db)
     if not folder.is_dir():
@@ -293,9 +293,10 @@ def orphan_files(db: Database) -> list[str]:
 
 def counts(db: Database, session_ids: Iterable[int] | None = None) -> tuple[int, int]:
     """How many answers are recordings, and in how many sessions (of ``session_ids`` when given)."""
-    recs = all_recordings(db, session_ids) if _has_table(db) else []
+    recs = all_recordings(db, session_ids) if has_recordings_table(db) else []
     return len({(r.session_id, r.question_id, r.part) for r in recs}), len({r.session_id for r in recs})
 
 
-def _has_table(db: Database) -> bool:
+def has_recordings_table(db: Database) -> bool:
+    """Whether the database has the ``recordings`` table (a database not migrated yet has not)."""
     return db.execute("select 1 from sqlite_master where type = 'table' and name = 'recordings'").fetchone() is not None

@@ -429,14 +429,16 @@ class Store:
         pending (:meth:`scrub_pending`) for the next :meth:`scrub`: the bot's minute sweep, the
         next erasure, or the close of any :class:`Store`.
         """
-        from bot.recordings import files_of_respondent, remove_files
+        from bot.recordings import files_of_respondent, has_recordings_table, remove_files
 
         ids = self.sessions_of(respondent_id)
         audio = files_of_respondent(self.db, respondent_id)
+        voiced = has_recordings_table(self.db)  # an old schema (opened without migrating) has none
         self.db.execute("PRAGMA secure_delete = ON")
         with self.db.atomic():
             for sid in ids:
-                self.db.execute("delete from recordings where session_id = ?", [sid])
+                if voiced:
+                    self.db.execute("delete from recordings where session_id = ?", [sid])
                 self.db.execute("delete from answers where session_id = ?", [sid])
                 self.db.execute("delete from events where session_id = ?", [sid])
             self.db.execute("delete from sessions where respondent_id = ?", [respondent_id])

@@ -92,6 +92,8 @@ def test_long_csv_has_one_row_per_answer_with_the_issue_columns(research, tmp_pa
         "answered_at",
         "times_changed",
         "session_status",
+        "recording_files",
+        "recording_seconds",
     ]
     budi = research.sessions["budi.santoso"]
     mine = [r for r in rows if int(r["session"]) == budi]
