@@ -249,6 +249,14 @@ def remove_files(db: Database, names: Iterable[str]) -> int:
     return removed
 
 
+def review_marks(db: Database, session_id: int) -> dict[str, str]:
+    """For the review: ``🎙 0:42`` (one per recording) by question id of a session's voice answers."""
+    if not has_recordings_table(db):
+        return {}
+    return {qid: " ".join(f"🎙 {r.clock}" for r in recs)
+            for qid, recs in recordings_by_question(db, session_id).items()}
+
+
 def copy_files(names: Iterable[str], source: Path, dest: Path) -> tuple[int, int]:
     """Copy the named audio files from folder ``source`` to ``dest`` (owner-only, flushed).
 

@@ -230,6 +230,7 @@ TEXTS.update({
         "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks, atau kirim pesan suara.",
         "en": "For this question, please type your answer as text, or send a voice message.",
     },
+    "review_voice_only": {"id": "jawaban suara {recordings}", "en": "voice answer {recordings}"},
     "tg_voice_received": {
         "id": "🎙 Jawaban suara diterima ({duration}).",
         "en": "🎙 Voice answer received ({duration}).",

@@ -16,7 +16,6 @@ from bot.research.exports import export_study
 from bot.research.studies import create_study
 from bot.store import Store
 from bot.texts import t
-
 from interview_flows.loader import load_flow_file, register_flow
 
 from .telegram_helpers import (
@@ -87,7 +86,7 @@ async def test_a_voice_note_answers_an_open_question_and_is_kept_beside_the_data
         await user.wait_for(lambda m: m.kind == "photo")  # the chart
         await user.send("/review")
         review = await user.wait_for(lambda m: (m.text or "").startswith("<b>" + t("review_title", "id")))
-        assert "Ceritakan satu contoh." in review.text and "[jawaban suara, 0:42]" in review.text
+        assert "Ceritakan satu contoh.\n→ <b>jawaban suara 🎙 0:42</b>" in review.text
     files = audio_files(db)
     assert len(files) == 1
     assert files[0].read_bytes() == VOICE
@@ -116,6 +115,10 @@ async def test_text_and_a_recording_answer_the_same_question(api, tmp_path, open
         assert (await user.next_message()).text == "🎙 Voice answer received (1:05)."
         record = await asked(user, store)
         assert record.session.cursor == "has_team"
+        user.skip()
+        await user.send("/review")
+        review = await user.wait_for(lambda m: (m.text or "").startswith("<b>" + t("review_title", "en")))
+        assert "→ <b>We reply to every complaint within a day.</b> + 🎙 1:05" in review.text
     assert answers_in(db)["story"] == "We reply to every complaint within a day."
     assert rows(db, "select question_id, duration from recordings") == [("story", 65)]
 
@@ -246,7 +249,7 @@ async def test_every_export_carries_the_voice_answer_and_its_audio(api, tmp_path
 
     sheet = openpyxl.load_workbook(out / "book.xlsx", read_only=True)["long"]
     header, *values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    (example,) = [dict(zip(header, v)) for v in values if v[header.index("question_id")] == "example"]
+    (example,) = [dict(zip(header, v, strict=True)) for v in values if v[header.index("question_id")] == "example"]
     assert example["recording_files"] == name and str(example["recording_seconds"]) == "42"
 
     schema = xmlschema.XMLSchema(str(Path(__file__).parent / "data" / "refi-qda" / "Project.xsd"))
@@ -267,3 +270,30 @@ async def test_every_export_carries_the_voice_answer_and_its_audio(api, tmp_path
         (text_source,) = data["Sources"]["TextSource"]
         plain = zf.read("sources/" + text_source["@plainTextPath"].removeprefix("internal://")).decode("utf-8")
         assert f"[jawaban suara, 0:42, berkas {name}]" in plain
+
+
+class HeardWords:
+    """A speech engine for the test: it 'hears' the number of bytes, so its output is checkable."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str, str]] = []
+
+    def transcribe(self, audio: bytes, mime_type: str, lang: str) -> str | None:
+        self.calls.append((len(audio), mime_type, lang))
+        return f"rekaman {len(audio)} bita"
+
+
+async def test_a_transcriber_plugged_into_the_seam_fills_the_transcript_and_nothing_else(api, tmp_path):
+    db = tmp_path / "m.db"
+    engine = HeardWords()
+    async with matang_bot(api, db) as (app, store):
+        app.bot_data["matang"].extra["transcriber"] = engine
+        user = api.user(3007)
+        await consent(user)
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        await user.send_voice(duration=42, data=VOICE)
+        assert (await user.next_message()).text == "🎙 Jawaban suara diterima (0:42)."
+    assert engine.calls == [(len(VOICE), "audio/ogg", "id")]
+    assert rows(db, "select transcript from recordings") == [(f"rekaman {len(VOICE)} bita",)]
+    assert answers_in(db)["example"] == "[jawaban suara, 0:42]"  # the typed answer is never replaced
