@@ -186,6 +186,7 @@ class Job:
     _flows: dict[tuple[str, str], Any] = field(default_factory=dict)
     _views: dict[tuple[str, str], FlowView] = field(default_factory=dict)
     _has_recordings: bool | None = None
+    _voiced: set[int] | None = None
 
     def __post_init__(self) -> None:
         if self.pseudonyms is None:
@@ -344,10 +345,15 @@ class Job:
         """The voice answers of a session by question id (:class:`bot.recordings.Recording`)."""
         from bot.recordings import recordings_by_question
 
-        if self._has_recordings is None:
+        if self._voiced is None:
+            # Once per export: which sessions have recordings at all. Most have none, and a query
+            # per session would cost every export of a large study for nothing.
             self._has_recordings = bool(self.conn.execute(
                 "select 1 from sqlite_master where type = 'table' and name = 'recordings'").fetchone())
-        return recordings_by_question(self.store.db, session_id) if self._has_recordings else {}
+            self._voiced = {row[0] for row in self.conn.execute(
+                "select distinct r.session_id from recordings r join sessions s on s.id = r.session_id"
+                " where s.study_code = ?", [self.study.code])} if self._has_recordings else set()
+        return recordings_by_question(self.store.db, session_id) if session_id in self._voiced else {}
 
     def audio_source(self, rec: Any) -> Path:
         """Where a recording's audio is kept (the files folder beside the database)."""
