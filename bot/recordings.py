@@ -104,6 +104,17 @@ def is_placeholder(value: Any) -> bool:
     return isinstance(value, str) and bool(_PLACEHOLDER_RE.match(value))
 
 
+def placeholder_clock(value: Any) -> str | None:
+    """The duration a placeholder states (``0:42``), or None for any other value.
+
+    >>> placeholder_clock("[voice answer, 1:05]"), placeholder_clock("ok")
+    ('1:05', None)
+    """
+    if not is_placeholder(value):
+        return None
+    return str(value).rstrip("]").rsplit(", ", 1)[1]
+
+
 def database_path(db: Database) -> Path | None:
     """The file of the main database (None for an in-memory one)."""
     for row in db.execute("PRAGMA database_list").fetchall():

@@ -24,6 +24,7 @@ from .telegram_helpers import (
     answers_in,
     asked,
     consent,
+    eventually,
     matang_bot,
     open_record,
     rows,
@@ -82,6 +83,10 @@ async def test_a_voice_note_answers_an_open_question_and_is_kept_beside_the_data
         assert confirmed.text == "🎙 Jawaban suara diterima (0:42)."
         thanks = await user.next_message()  # the last question: the result follows
         assert thanks.text.startswith("Terima kasih.")
+        (asked_id,) = [i for i, m in api.chat_log(3001).messages.items() if "Ceritakan satu contoh." in (m.text or "")]
+        # The question's message shows the answer and loses its buttons, as for a typed one.
+        shown = await eventually(lambda: (m := api.chat_log(3001).messages[asked_id]) and not m.buttons and m.text)
+        assert shown.endswith("<b>Ceritakan satu contoh.</b>\n✅ jawaban suara 🎙 0:42")
         assert api.calls_for("getFile") and api.calls_for("getFile")[-1].ok
         await user.wait_for(lambda m: m.kind == "photo")  # the chart
         await user.send("/review")
@@ -297,3 +302,38 @@ async def test_a_transcriber_plugged_into_the_seam_fills_the_transcript_and_noth
     assert engine.calls == [(len(VOICE), "audio/ogg", "id")]
     assert rows(db, "select transcript from recordings") == [(f"rekaman {len(VOICE)} bita",)]
     assert answers_in(db)["example"] == "[jawaban suara, 0:42]"  # the typed answer is never replaced
+
+
+async def test_a_voice_note_delivered_twice_is_kept_once(api, tmp_path):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3008)
+        await consent(user)
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        update = await user.send_voice(duration=42, data=VOICE)
+        assert (await user.next_message()).text == "🎙 Jawaban suara diterima (0:42)."
+        await user.wait_for(lambda m: m.kind == "photo")
+        sent = len(api.calls_for("sendMessage"))
+        await api.redeliver(update)
+        await api.wait_idle()
+        assert len(api.calls_for("sendMessage")) == sent  # recognised: nothing applied or said again
+    assert rows(db, "select count(*) from recordings") == [(1,)]
+    assert len(audio_files(db)) == 1
+
+
+async def test_a_recording_telegram_cannot_hand_over_is_asked_for_again_and_nothing_is_kept(api, tmp_path):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3009, language_code="en")
+        await consent(user, "en")
+        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        user.skip()
+        api.fail_next("getFile", 400, "Bad Request: wrong file_id or the file is temporarily unavailable")
+        await user.send_voice(duration=9, data=VOICE)
+        assert (await user.next_message()).text == t("tg_voice_failed", "en")
+        assert rows(db, "select count(*) from recordings") == [(0,)] and audio_files(db) == []
+        assert open_record(store, 3009).session.cursor == "example"
+        await user.send_voice(duration=9, data=VOICE)
+        assert (await user.next_message()).text == "🎙 Voice answer received (0:09)."
+    assert rows(db, "select duration from recordings") == [(9,)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bot.recordings import is_placeholder
+from bot.recordings import is_placeholder, placeholder_clock
 from bot.telegram.keyboards import numbered
 from bot.texts import t
 from interview_flows.answers import describe_answer
@@ -100,6 +100,8 @@ def answered_text(flow: Flow, q: Question, lang: str, value: Any = None, *, skip
     if not q.answerable:
         return head + escape(q.text.get(lang))
     shown = t("skipped", lang) if skipped or value is None else describe_answer(q, value, lang)
+    if not skipped and is_placeholder(value):  # a recording alone: said as the review says it
+        shown = t("review_voice_only", lang, recordings=f"🎙 {placeholder_clock(value)}")
     mark = "⏭" if skipped or value is None else "✅"
     return f"{head}<b>{escape(q.text.get(lang))}</b>\n{mark} {escape(shown)}"
 
