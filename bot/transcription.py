@@ -3,9 +3,10 @@
 Matang promises no transcription: no offline Indonesian speech model can be installed with it.
 A :class:`Transcriber` turns a recording's bytes into text; the default, :class:`NoTranscriber`,
 returns None, and every recording is then kept and exported as audio only. An engine plugged in
-(``BotContext.extra["transcriber"]``, or the ``transcriber`` argument of
-:func:`bot.telegram.voice.voice_message`'s helpers) gives the text that is stored beside the
-recording (``recordings.transcript``) and exported with it; the typed answer is never replaced.
+as ``BotContext.extra["transcriber"]`` (read by :func:`bot.telegram.voice.transcriber_of`) gives
+the text that is stored beside the recording (``recordings.transcript``) and exported with it;
+the answer's own text is never replaced. It runs on the bot's event loop: an engine that takes
+more than a few milliseconds belongs in a worker thread or a queue of its own.
 """
 
 from __future__ import annotations
