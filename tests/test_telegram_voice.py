@@ -3,6 +3,7 @@ with getFile and the file URL, kept beside the database, confirmed, reviewed, ex
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import stat
@@ -337,3 +338,28 @@ async def test_a_recording_telegram_cannot_hand_over_is_asked_for_again_and_noth
         await user.send_voice(duration=9, data=VOICE)
         assert (await user.next_message()).text == "🎙 Voice answer received (0:09)."
     assert rows(db, "select duration from recordings") == [(9,)]
+
+
+async def test_many_chats_sending_voice_at_once_fetch_a_few_recordings_at_a_time(api, tmp_path):
+    from bot.telegram.voice import DOWNLOADS_AT_ONCE
+
+    db = tmp_path / "m.db"
+    users = []
+    async with matang_bot(api, db) as (_, store):
+        for n in range(DOWNLOADS_AT_ONCE * 2):
+            user = api.user(3100 + n)
+            await consent(user)
+            await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+            user.skip()
+            users.append(user)
+        hold = 0.3
+        api.delay("getFile", hold)  # each fetch takes a while: the ones beyond the limit must wait
+        await asyncio.gather(*(u.send_voice(duration=5, data=VOICE) for u in users))
+        for u in users:
+            assert (await u.next_message(timeout=15)).text == "🎙 Jawaban suara diterima (0:05)."
+        api.delay("getFile", None)
+        arrived = sorted(c.at for c in api.calls_for("getFile"))
+    assert len(arrived) == len(users)
+    # At most DOWNLOADS_AT_ONCE fetches began within any one holding time.
+    assert all(arrived[i + DOWNLOADS_AT_ONCE] - arrived[i] >= hold * 0.9 for i in range(len(arrived) - DOWNLOADS_AT_ONCE))
+    assert rows(db, "select count(*) from recordings") == [(len(users),)]

@@ -35,6 +35,9 @@ from interview_flows.schema import Question
 log = logging.getLogger("bot.telegram")
 DOWNLOAD_SECONDS = 60.0
 """How long fetching one recording may take (20 MB over a slow link) before it is given up."""
+DOWNLOADS_AT_ONCE = 4
+"""Recordings fetched at the same time. Each is held in memory until written (up to 20 MB): 64
+chats sending long notes at once must not take a gigabyte; the others wait their turn."""
 
 
 def takes_voice(q: Question | None) -> bool:
@@ -88,11 +91,13 @@ async def voice_message(update: Update, context: Any) -> None:
         await too_big(update, lang, voice.file_size)
         return
     try:
-        tg_file = await voice.get_file()
-        if tg_file.file_size is not None and tg_file.file_size > limit:
-            await too_big(update, lang, tg_file.file_size)
-            return
-        data = bytes(await asyncio.wait_for(tg_file.download_as_bytearray(), DOWNLOAD_SECONDS))
+        async with downloads(bc):
+            tg_file = await voice.get_file()
+            if tg_file.file_size is not None and tg_file.file_size > limit:
+                await too_big(update, lang, tg_file.file_size)
+                return
+            fetch = tg_file.download_as_bytearray(read_timeout=DOWNLOAD_SECONDS)
+            data = bytes(await asyncio.wait_for(fetch, DOWNLOAD_SECONDS))
     except BadRequest as exc:
         if "too big" in str(exc).lower():  # the Bot API's own refusal above 20 MB
             await too_big(update, lang, voice.file_size)
@@ -108,6 +113,14 @@ async def voice_message(update: Update, context: Any) -> None:
         await too_big(update, lang, len(data))
         return
     await keep_voice_answer(bc, context, update, record.id, q, voice, data)
+
+
+def downloads(bc: BotContext) -> asyncio.Semaphore:
+    """The bot's limit on recordings fetched at once (:data:`DOWNLOADS_AT_ONCE`)."""
+    gate = bc.extra.get("voice_downloads")
+    if gate is None:
+        gate = bc.extra["voice_downloads"] = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
+    return gate
 
 
 async def too_big(update: Update, lang: str, size: int | None) -> None:
