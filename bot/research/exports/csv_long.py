@@ -2,8 +2,10 @@
 
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status,
+themes (the ids of the themes found in that answer, ``;``-separated; see scoring/data/themes.yaml),
 recording_files and recording_seconds (a voice answer's audio files, space-separated, written
-beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the respondent's channel, external id, name and username at the end.
+beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the
+respondent's channel, external id, name and username at the end.
 Question texts and labels are in the language the respondent answered in. Text that a
 spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.research.exports.base import ExportResult, Job, atomic_file, copy_study_audio, csv_writer, value_text
+from bot.research.exports.themes import by_question, joined, session_themes
 
 HEADER = [
     "study",
@@ -31,6 +34,7 @@ HEADER = [
     "answered_at",
     "times_changed",
     "session_status",
+    "themes",
     "recording_files",
     "recording_seconds",
 ]
@@ -54,6 +58,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
         ident = job.identity(s)
         head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
         view = job.view(flow)
+        coded = by_question(session_themes(flow, {a.question_id: a.value for a in answers}))
         rows = []
         voices = job.recordings(s.id)
         for a in answers:
@@ -62,11 +67,12 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
                 value, label = view.cells(a, lang)
             else:
                 text, value, label = "", value_text(a.value), value_text(a.value)
+            themes = joined(coded.get(a.question_id, ()))
             recs = voices.get(a.question_id, ())
             files = " ".join(r.file for r in recs)
             seconds = " ".join(str(r.duration) for r in recs)
             rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status,
-                         files, seconds, *ident])
+                         themes, files, seconds, *ident])
         yield rows
 
 

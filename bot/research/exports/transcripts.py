@@ -74,6 +74,18 @@ class Item:
             lines += voice_note(rec, lang, prefix).splitlines()
         return lines
 
+    def answer_block(self, lang: str, skipped: str, prefix: str = "audio/") -> str:
+        """The answer as one text: the typed text exactly as :attr:`label` has it (so offsets into
+        it still hold), then one line per recording."""
+        from bot.recordings import is_placeholder
+
+        if self.skipped:
+            return skipped
+        notes = [voice_note(rec, lang, prefix) for rec in self.recordings]
+        if self.recordings and is_placeholder(self.value):
+            return "\n".join(notes)
+        return "\n".join([self.label, *notes])
+
 
 def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list[Item]:
     """The session's questions in the order they were first asked, answered or skipped.
