@@ -1,6 +1,7 @@
 """``transcripts``: one Markdown file per session — question and answer in the order asked, with
 times, and the assessment at the end. Written to a directory, or to a zip when ``--out`` ends in
-``.zip``. File names carry the session id only (``session-000012.md``), never a name.
+``.zip``. File names carry the session id only (``session-000012.md``), never a name. A voice
+answer is a line ``[jawaban suara, 0:42, berkas audio/….ogg]`` and its audio is in ``audio/``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from bot.research.exports.base import (
     PART_WORDS,
+    AUDIO_FOLDER,
     AnswerRow,
     ExportResult,
     Job,
@@ -22,6 +24,7 @@ from bot.research.exports.base import (
     later_parts,
     question_text,
     value_text,
+    voice_note,
 )
 
 WORDS = {
@@ -68,6 +71,33 @@ class Item:
         """The answer as first given (the whole label when it has one part)."""
         return value_text(self.value) if self.later else self.label
 
+    recordings: tuple[Any, ...] = ()
+    """The voice answers given to this question (:class:`bot.recordings.Recording`), oldest first."""
+
+    def answer_lines(self, lang: str, skipped: str, prefix: str = "audio/") -> list[str]:
+        """The answer as transcripts show it: the typed text (not a recording's placeholder), then
+        one ``[jawaban suara, 0:42, berkas …]`` line per recording."""
+        from bot.recordings import is_placeholder
+
+        if self.skipped:
+            return [skipped]
+        lines = [] if self.recordings and is_placeholder(self.value) else self.first.splitlines()
+        for rec in self.recordings:
+            lines += voice_note(rec, lang, prefix).splitlines()
+        return lines
+
+    def answer_block(self, lang: str, skipped: str, prefix: str = "audio/") -> str:
+        """The answer as one text: the typed text exactly as :attr:`first` has it (so offsets into
+        it still hold), then one line per recording."""
+        from bot.recordings import is_placeholder
+
+        if self.skipped:
+            return skipped
+        notes = [voice_note(rec, lang, prefix) for rec in self.recordings]
+        if self.recordings and is_placeholder(self.value):
+            return "\n".join(notes)
+        return "\n".join([self.first, *notes])
+
 
 def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list[Item]:
     """The session's questions in the order they were first asked, answered or skipped.
@@ -98,6 +128,7 @@ def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list
 
         engine = engine_for(flow)
     values = {a.question_id: a.value for a in answers}
+    voices = job.recordings(s.id)
     for qid, first_at in order.items():
         q = flow.question(qid) if flow is not None and qid in flow._index else None
         a = by_id.get(qid)
@@ -116,6 +147,7 @@ def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list
                 free_text=bool(q is not None and q.type == "text"),
                 criteria=tuple(sorted(q.evidenced_criteria())) if q is not None else (),
                 later=later_parts(flow, qid, a.value, lang) if a else [],
+                recordings=tuple(voices.get(qid, ())) if a is not None else (),
             )
         )
     return out
@@ -166,8 +198,7 @@ def markdown(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> s
         if item.times_changed:
             when += f" · {w['changed'].format(n=item.times_changed)}"
         lines.append(when + "  ")
-        answer = w["skipped"] if item.skipped else item.first
-        lines += [f"> {line}" if line else ">" for line in answer.splitlines() or [""]]
+        lines += [f"> {line}" if line else ">" for line in item.answer_lines(lang, w["skipped"]) or [""]]
         for _column, prompt, text in item.later:
             # The probe as it was asked, then its answer: the transcript reads like the interview.
             lines += ["", f"*{PART_WORDS['probe'][lang]}: {_one_line(prompt)}*  "]
@@ -186,18 +217,25 @@ def file_name(s: SessionInfo) -> str:
 
 
 def write(job: Job, out: Path) -> ExportResult:
-    """Write one Markdown file per session into the directory ``out`` (or a zip, for ``*.zip``)."""
+    """Write one Markdown file per session into the directory ``out`` (or a zip, for ``*.zip``),
+    with the audio of voice answers under ``audio/``."""
     result = ExportResult("transcripts", [out], identify=job.identify)
     if out.suffix.lower() == ".zip":
         with atomic_file(out, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for s, flow, answers in job.sessions_with_answers():
                 zf.writestr(file_name(s), markdown(job, s, flow, answers))
+                for recs in job.recordings(s.id).values():
+                    for rec in recs:
+                        data = job.audio_bytes(rec)
+                        if data is not None:  # audio is compressed already: stored as it is
+                            zf.writestr(f"{AUDIO_FOLDER}/{rec.file}", data, compress_type=zipfile.ZIP_STORED)
                 result.sessions += 1
                 result.rows += len(answers)
         return result
     with atomic_dir(out) as tmp:
         for s, flow, answers in job.sessions_with_answers():
             (tmp / file_name(s)).write_text(markdown(job, s, flow, answers), encoding="utf-8")
+            job.copy_audio([r for recs in job.recordings(s.id).values() for r in recs], tmp / AUDIO_FOLDER)
             result.sessions += 1
             result.rows += len(answers)
     return result
