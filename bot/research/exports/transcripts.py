@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.research.exports.base import (
-    PART_WORDS,
     AUDIO_FOLDER,
+    PART_WORDS,
     AnswerRow,
     ExportResult,
     Job,
