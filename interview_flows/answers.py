@@ -135,6 +135,20 @@ _WORD = re.compile(r"\w+")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 
 
+# How the channels write an open answer given in another medium with nothing typed (bot.recordings:
+# "[jawaban suara, 0:42]"): it stands for a whole answer, never a thin one.
+_MEDIA_PLACEHOLDER = re.compile(r"^\[[^\[\]]+, \d+:\d\d(:\d\d)?\]$")
+
+
+def is_media_placeholder(text: str) -> bool:
+    """Whether an open answer is the placeholder of a part given in another medium (a recording).
+
+    >>> is_media_placeholder("[jawaban suara, 0:42]"), is_media_placeholder("sudah")
+    (True, False)
+    """
+    return bool(_MEDIA_PLACEHOLDER.match(text))
+
+
 def is_thin(text: str, min_words: int, vague: Iterable[str]) -> bool:
     """Whether an open answer says too little to stand alone: fewer than ``min_words`` words, or
     only a vague phrase ("ada", "sudah", "biasa saja"…), compared without case or end punctuation.

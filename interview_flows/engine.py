@@ -28,6 +28,7 @@ from interview_flows.answers import (
     Answer,
     AnswerError,
     answer_parts,
+    is_media_placeholder,
     is_thin,
     replace_first_part,
     validate_answer,
@@ -427,7 +428,8 @@ def needs_probe(question: Question, value: Any) -> bool:
     has two parts and is never probed again.
     """
     probe = question.probe
-    if probe is None or not isinstance(value, str) or value == DONT_KNOW:
+    if probe is None or not isinstance(value, str) or value == DONT_KNOW or is_media_placeholder(value):
+        # A recording is a whole answer in its own right: its placeholder is not thin.
         return False
     return len(answer_parts(value)) == 1 and is_thin(value, probe.min_words, probe.vague)
 

@@ -289,3 +289,19 @@ def test_the_response_time_is_said_as_measured_or_estimated(basis: str, id_words
     notes = assess(OGMM, answers).notes
     assert any(id_words in n.id and en_words in n.en for n in notes), notes
     assert not any("168" in n.id or "168" in n.en for n in notes)
+
+
+def test_a_recording_alone_is_not_probed(engine: Interview) -> None:
+    # The Telegram channel stores "[jawaban suara, 0:42]" for an open answer given as a voice note.
+    s = _at_how(engine)
+    engine.answer(s, "[jawaban suara, 0:42]")
+    assert s.cursor == "done" and not engine.probing(s)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=20_000), st.sampled_from(["id", "en"]))
+def test_every_recording_placeholder_the_channels_write_counts_as_a_whole_answer(seconds: int, lang: str) -> None:
+    from bot.recordings import placeholder
+    from interview_flows.answers import is_media_placeholder
+
+    assert is_media_placeholder(placeholder(seconds, lang))
