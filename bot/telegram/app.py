@@ -35,7 +35,12 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import handlers as h
 from bot.telegram.context import KEY, BotContext
-from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, ReadableUpdatesRequest, RetryingRequest
+from bot.telegram.delivery import (
+    DEFAULT_RETRY_DELAYS,
+    ReadableUpdatesRequest,
+    RetryingRequest,
+    quiet_unreadable_batches,
+)
 from bot.telegram.reminders import start_sweeps, stop_sweeps
 from bot.telegram.webhook import start_webhook
 from bot.texts import t
@@ -127,7 +132,11 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
 
     ``token`` defaults to ``settings.token()`` and the Bot API URL to ``settings.telegram_api_url``.
     ``rate_limit=False`` drops Telegram's flood limits (benchmarks against a local server only).
+    Bot API calls go through ``settings.http_client`` (aiohttp unless ``httpx``) and
+    ``settings.proxy_url``.
     """
+    from bot.telegram.transport import make_request  # aiohttp is imported only by a running bot
+
     token = token or settings.token()
     context = BotContext(
         settings=settings, store=store, interviews=Interviews(store), flow=flow or load_named_flow(settings.flow),
@@ -139,9 +148,9 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
         .token(token)
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1) if base.endswith("/bot") else base)
-        .request(RetryingRequest(connection_pool_size=32, retry_delays=retry_delays))
+        .request(RetryingRequest(make_request(settings.http_client, 32, settings.proxy_url), retry_delays))
         # An update python-telegram-bot cannot read must not stall every later one (see the class).
-        .get_updates_request(ReadableUpdatesRequest(connection_pool_size=2))
+        .get_updates_request(ReadableUpdatesRequest(make_request(settings.http_client, 2, settings.proxy_url)))
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -149,6 +158,7 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
+    quiet_unreadable_batches()
     application.bot_data[KEY] = context
     add_handlers(application)
     return application
