@@ -27,7 +27,8 @@ class Call:
     `params` holds the decoded parameters (numbers as int, JSON fields such as `reply_markup` as
     dicts), `files` the multipart uploads by field name, `at` the wall-clock time.
     `status` is the HTTP status answered (None while unanswered, 0 when the connection was
-    dropped), `result` the `result` payload (or the error description).
+    dropped), `result` the `result` payload (or the error description); `content_type` the
+    media type of the request body ("" without one), `headers` the request's headers.
     """
 
     method: str
@@ -36,6 +37,8 @@ class Call:
     at: float = field(default_factory=time.time)
     status: int | None = None
     result: Any = None
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -45,13 +45,15 @@ class AiohttpRequest(BaseRequest):
     Timeouts mean what they mean to the library: ``connect`` to open a connection, ``pool`` to get
     one from the pool, ``read`` between bytes of the answer, ``write`` to send the request (for
     uploads ``media_write_timeout``). aiohttp has no write timeout of its own, so the write time is
-    bounded together with the others: the whole call may take at most their sum. A timeout raises
+    bounded together with the others: once it has a connection, a call may take at most the sum of
+    connect, write and read. A timeout raises
     ``telegram.error.TimedOut``, any other transport failure ``telegram.error.NetworkError``.
     ``proxy``: an ``http://`` or ``https://`` proxy URL (credentials may be in it) every call
     goes through.
     """
 
-    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxy", "_read", "_session", "_write")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxy", "_read", "_session", "_slots",
+                 "_write")
 
     def __init__(self, connection_pool_size: int = 32, *, read_timeout: float | None = READ_TIMEOUT,
                  write_timeout: float | None = WRITE_TIMEOUT, connect_timeout: float | None = CONNECT_TIMEOUT,
@@ -66,6 +68,9 @@ class AiohttpRequest(BaseRequest):
         self._pool, self._media_write = pool_timeout, media_write_timeout
         self._proxy = proxy or None
         self._session: aiohttp.ClientSession | None = None
+        # aiohttp counts the wait for a free connection as connecting; the library's pool timeout
+        # is its own, so the pool is bounded here and aiohttp never has to wait.
+        self._slots = asyncio.Semaphore(connection_pool_size)
 
     @property
     def read_timeout(self) -> float | None:
@@ -101,13 +106,9 @@ class AiohttpRequest(BaseRequest):
         write = _given(write_timeout, self._media_write if files else self._write)
         connect = _given(connect_timeout, self._connect)
         pool = _given(pool_timeout, self._pool)
-        parts = (read, write, connect, pool)
-        timeout = aiohttp.ClientTimeout(
-            total=None if None in parts else sum(parts),  # type: ignore[arg-type]
-            # aiohttp's connect covers waiting for a free connection and opening one.
-            connect=None if connect is None or pool is None else connect + pool,
-            sock_connect=connect, sock_read=read,
-        )
+        parts = (read, write, connect)
+        timeout = aiohttp.ClientTimeout(total=None if None in parts else sum(parts),  # type: ignore[arg-type]
+                                        connect=connect, sock_connect=connect, sock_read=read)
         body: Any = None
         if request_data is not None:
             fields = request_data.json_parameters
@@ -122,6 +123,16 @@ class AiohttpRequest(BaseRequest):
                 body = form
             elif fields:
                 body = fields  # form-encoded, as the library's own client sends it
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(pool):
+                    await self._slots.acquire()
+            except TimeoutError as exc:
+                raise TimedOut("Pool timeout: All connections in the connection pool are occupied. Request was "
+                               "*not* sent to Telegram. Consider adjusting the connection pool size or the pool "
+                               "timeout.") from exc
+        else:
+            await self._slots.acquire()  # a free slot: taken at once, without yielding
         try:
             async with session.request(method, url, data=body, timeout=timeout, proxy=self._proxy,
                                        allow_redirects=False) as response:
@@ -130,6 +141,8 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut(f"Timed out: {type(exc).__name__}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        finally:
+            self._slots.release()
 
 
 def make_request(client: str, connection_pool_size: int, proxy: str | None = None) -> BaseRequest:
