@@ -19,9 +19,8 @@ The default run keeps to a few dozen examples per test; ``-m slow`` runs many mo
 
 from __future__ import annotations
 
-import logging
-
 import json
+import logging
 import re
 import subprocess
 import sys

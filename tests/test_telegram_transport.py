@@ -150,7 +150,7 @@ class Proxy:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return "http://proxy-user:s3cret@127.0.0.1:%d" % self.server.sockets[0].getsockname()[1]
+        return f"http://proxy-user:s3cret@127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
