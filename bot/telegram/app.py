@@ -220,6 +220,7 @@ async def register_commands(application: Application) -> bool:
 
 async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
+    context.charts.start()  # matplotlib is imported in the worker while the bot starts
     await register_commands(application)
     await h.send_unsent_questions(context, application.bot)
     await h.send_unsent_results(context, application.bot)
@@ -229,6 +230,7 @@ async def _post_init(application: Application) -> None:
 async def _post_stop(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
     await stop_sweeps(context.extra.pop("sweeps", None))
+    await context.charts.close()
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.chart_worker import ChartWorker
 from bot.interviews import Interviews
 from bot.settings import Settings
 from bot.store import SessionRecord, Store
@@ -38,11 +39,17 @@ class BotContext:
     """How often the sweep runs: due reminders, and update ids older than a week."""
     chart: Callable[[Any, str], bytes] | None = None
     """Renders an assessment as PNG (``bot.charts.render_chart`` unless replaced)."""
+    charts: ChartWorker = None  # type: ignore[assignment]
+    """Draws charts off the event loop and keeps them per session (made from ``chart``)."""
     extra: dict[str, Any] = field(default_factory=dict)
     pre_consent: OrderedDict[int, dict[str, str]] = field(default_factory=OrderedDict)
     """Choices made before consent, by Telegram user id, newest last. Nothing is recorded before
     consent, so they live only here; bounded, unlike python-telegram-bot's ``user_data`` (one dict
     per person who ever wrote, kept for the life of the process)."""
+
+    def __post_init__(self) -> None:
+        if self.charts is None:
+            self.charts = ChartWorker(self.chart)
 
     # -- before consent --------------------------------------------------------------------
 

@@ -195,13 +195,11 @@ async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRec
 
 
 async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
-    """The chart as PNG, drawn in a worker thread (matplotlib takes a while); None on failure."""
+    """The chart as PNG, drawn off the event loop and kept per session (:mod:`bot.chart_worker`);
+    None on failure."""
     try:
         assessment = record.assessment or assess_record(record)
-        chart = bc.chart
-        if chart is None:
-            from bot.charts import render_chart as chart
-        return await asyncio.to_thread(chart, assessment, lang)
+        return await bc.charts.chart(record.id, assessment, lang)
     except Exception:
         log.exception("session %s: the chart failed", record.id)
         return None
