@@ -39,6 +39,7 @@ from bot.telegram.delivery import (
     DEFAULT_RETRY_DELAYS,
     ReadableUpdatesRequest,
     RetryingRequest,
+    WebhookReplyRequest,
     quiet_unreadable_batches,
 )
 from bot.telegram.reminders import start_sweeps, stop_sweeps
@@ -148,7 +149,8 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
         .token(token)
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1) if base.endswith("/bot") else base)
-        .request(RetryingRequest(make_request(settings.http_client, 32, settings.proxy_url), retry_delays))
+        .request(WebhookReplyRequest(RetryingRequest(make_request(settings.http_client, 32, settings.proxy_url),
+                                                     retry_delays), context.webhook_replies))
         # An update python-telegram-bot cannot read must not stall every later one (see the class).
         .get_updates_request(ReadableUpdatesRequest(make_request(settings.http_client, 2, settings.proxy_url)))
         .concurrent_updates(PerChatUpdateProcessor(concurrency))

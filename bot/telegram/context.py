@@ -16,6 +16,7 @@ from bot.chart_worker import ChartWorker
 from bot.interviews import Interviews
 from bot.settings import Settings
 from bot.store import SessionRecord, Store
+from bot.telegram.delivery import WebhookReplies
 from interview_flows.schema import Flow
 
 CHANNEL = "telegram"
@@ -41,6 +42,8 @@ class BotContext:
     """Renders an assessment as PNG (``bot.charts.render_chart`` unless replaced)."""
     charts: ChartWorker = None  # type: ignore[assignment]
     """Draws charts off the event loop and keeps them per session (made from ``chart``)."""
+    webhook_replies: WebhookReplies = field(default_factory=WebhookReplies)
+    """Callback answers that go out in a webhook's HTTP reply (webhook mode only)."""
     extra: dict[str, Any] = field(default_factory=dict)
     pre_consent: OrderedDict[int, dict[str, str]] = field(default_factory=OrderedDict)
     """Choices made before consent, by Telegram user id, newest last. Nothing is recorded before

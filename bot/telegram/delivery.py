@@ -88,6 +88,58 @@ class RetryingRequest(WrappedRequest):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+class WebhookReplies:
+    """Callback answers waiting to go out inside the HTTP reply to their webhook delivery.
+
+    The Bot API lets a webhook's reply carry one method call. Every button press needs an
+    ``answerCallbackQuery``; sent in the reply, it costs no request of its own. The webhook
+    endpoint expects one for each press (:meth:`expect`) and waits briefly; :class:`WebhookReplyRequest`
+    hands it over instead of sending it. When the endpoint stopped waiting, the call is sent as usual.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    def expect(self, callback_query_id: str) -> asyncio.Future[dict[str, Any]]:
+        """A future the answer's parameters will be set on."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[callback_query_id] = future
+        return future
+
+    def give_up(self, callback_query_id: str) -> None:
+        """The webhook reply went out without the answer: it must now be sent as a request."""
+        self.pending.pop(callback_query_id, None)
+
+    def take(self, callback_query_id: Any, parameters: dict[str, Any]) -> bool:
+        """Hand an answer to the waiting webhook reply; False when none is waiting for it."""
+        future = self.pending.pop(str(callback_query_id), None)
+        if future is None or future.done():
+            return False
+        future.set_result({"method": "answerCallbackQuery", **parameters})
+        return True
+
+
+ANSWERED = b'{"ok":true,"result":true}'
+
+
+class WebhookReplyRequest(WrappedRequest):
+    """Sends an ``answerCallbackQuery`` in the webhook reply its press is waiting for (see
+    :class:`WebhookReplies`); every other call, and every answer nobody waits for, as usual."""
+
+    def __init__(self, inner: BaseRequest, replies: WebhookReplies) -> None:
+        super().__init__(inner)
+        self.replies = replies
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """See :meth:`telegram.request.BaseRequest.do_request`."""
+        if self.replies.pending and request_data is not None and endpoint(url) == "answerCallbackQuery":
+            parameters = request_data.parameters
+            if self.replies.take(parameters.get("callback_query_id"), parameters):
+                return 200, ANSWERED  # what Telegram would answer; the reply carries the call
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)
+
+
 class ReadableUpdatesRequest(WrappedRequest):
     """The ``getUpdates`` request, with every update python-telegram-bot cannot read made harmless.
 
