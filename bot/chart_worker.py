@@ -14,6 +14,10 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +35,25 @@ def _draw(assessment: Mapping[str, Any], lang: str) -> bytes:
     from bot.charts import render_chart
 
     return render_chart(assessment, lang)
+
+
+def _stay_with_parent(parent: int) -> None:
+    """In the worker, at start: end when the bot ends, even killed (SIGKILL leaves no time to say so)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the bot died before prctl took effect
+        os._exit(0)
+
+    def watch() -> None:  # where prctl is missing (not Linux)
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _warm() -> bool:
@@ -75,7 +98,8 @@ class ChartWorker:
         """Start the worker process and warm it up, without waiting for it."""
         if self.replacement is None and self._pool is None:
             # spawn, not fork: the bot has threads (sqlite, the resolver), a fork would copy their locks.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_stay_with_parent, initargs=(os.getpid(),))
             self._pool.submit(_warm)
 
     async def chart(self, session_id: Any, assessment: Mapping[str, Any], lang: str) -> bytes:
