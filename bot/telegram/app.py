@@ -232,6 +232,7 @@ async def _post_init(application: Application) -> None:
 async def _post_stop(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
     await stop_sweeps(context.extra.pop("sweeps", None))
+    await context.finish_background()
     await context.charts.close()
 
 

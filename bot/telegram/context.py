@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,6 +54,24 @@ class BotContext:
     def __post_init__(self) -> None:
         if self.charts is None:
             self.charts = ChartWorker(self.chart)
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` beside the update that started it (kept until done; awaited at stop)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def finish_background(self, timeout: float = 30.0) -> None:
+        """Let background work (charts on their way) finish at stop; cancel what is still left."""
+        tasks = list(self._background)
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     # -- before consent --------------------------------------------------------------------
 
