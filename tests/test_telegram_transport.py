@@ -21,7 +21,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.telegram.delivery import RetryingRequest
+from bot.telegram.delivery import WrappedRequest
 from bot.telegram.transport import AiohttpRequest, make_request
 from fakebotapi import TINY_PNG, FakeBotApi
 from tests.telegram_helpers import TOKEN, matang_bot
@@ -200,10 +200,16 @@ def test_a_socks_proxy_is_refused_by_aiohttp_with_a_clear_reason():
         make_request("aiohttp", 4, "socks5://127.0.0.1:1080")
 
 
+def http_client(request):
+    """The HTTP client under the bot's request wrappers (retries, webhook replies)."""
+    while isinstance(request, WrappedRequest):
+        request = request.inner
+    return request
+
+
 async def test_the_httpx_setting_keeps_the_librarys_client(api, tmp_path):
     async with matang_bot(api, tmp_path / "m.db", http_client="httpx") as (app, _store):
-        assert isinstance(app.bot.request, RetryingRequest)
-        assert isinstance(app.bot.request.inner, HTTPXRequest)
+        assert isinstance(http_client(app.bot.request), HTTPXRequest)
         sari = api.user(1001)
         await sari.send("/start")
         assert "Bapak/Ibu" in (await sari.next_message()).text
@@ -211,7 +217,7 @@ async def test_the_httpx_setting_keeps_the_librarys_client(api, tmp_path):
 
 async def test_the_default_client_is_aiohttp(api, tmp_path):
     async with matang_bot(api, tmp_path / "m.db") as (app, _store):
-        assert isinstance(app.bot.request.inner, AiohttpRequest)
+        assert isinstance(http_client(app.bot.request), AiohttpRequest)
 
 
 def unclosed_reports(loop: asyncio.AbstractEventLoop) -> list[str]:
