@@ -154,7 +154,8 @@ class ReadableUpdatesRequest(WrappedRequest):
     Reading every update twice (once here, once by the library) cost about a millisecond an answer,
     so a batch is first left to the library alone, its JSON parsed once (here, through the public
     ``parse_json_payload``). Only when the library failed it (the next ``getUpdates`` asks again
-    from the same offset after a batch with updates) is the batch read update by update.
+    from the same offset after a batch with updates), or when an update's id is not a number (the
+    library reads it, then its polling loop breaks on it), is the batch read update by update.
     """
 
     def __init__(self, inner: BaseRequest) -> None:
@@ -183,7 +184,9 @@ class ReadableUpdatesRequest(WrappedRequest):
         if not isinstance(result, list) or not result:
             return body
         self._last_had_updates = True
-        if not self._careful:
+        # An id that is not a number is read by the library without complaint, then breaks its
+        # polling loop (it adds 1 to the last id): such a batch is read carefully at once.
+        if not self._careful and all(numeric_update_id(item) is not None for item in result):
             return body
         readable = []
         for item in result:
