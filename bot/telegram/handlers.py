@@ -190,19 +190,27 @@ async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRec
     await bot.send_message(chat_id, text)
     if log_delivery:
         bc.store.log(record.id, "delivery", "result")
+    # Not awaited here: while the worker's queue is long (a burst of finished interviews) this
+    # update would hold one of the bot's concurrent-update slots, and every respondent would wait.
+    bc.background(send_chart(bc, bot, chat_id, record, lang))
+
+
+async def send_chart(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str) -> None:
+    """The result chart as a photo, once drawn (a failure is logged: it runs in the background)."""
     png = await render_chart(bc, record, lang)
     if png:
-        await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
+        try:
+            await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
+        except Exception as exc:  # no update to report it on; /result offers the chart again
+            log.warning("session %s: the chart could not be sent (%s)", record.id, type(exc).__name__)
 
 
 async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
-    """The chart as PNG, drawn in a worker thread (matplotlib takes a while); None on failure."""
+    """The chart as PNG, drawn off the event loop and kept per session (:mod:`bot.chart_worker`);
+    None on failure."""
     try:
         assessment = record.assessment or assess_record(record)
-        chart = bc.chart
-        if chart is None:
-            from bot.charts import render_chart as chart
-        return await asyncio.to_thread(chart, assessment, lang)
+        return await bc.charts.chart(record.id, assessment, lang)
     except Exception:
         log.exception("session %s: the chart failed", record.id)
         return None
