@@ -71,8 +71,8 @@ def test_english_interview_and_progress_line(tmp_path):
         tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert "[1/4] Is there a dedicated team?" in done.stdout
-    assert "[3/4] How satisfied are the leaders?" in done.stdout
+    assert "[1/6] Is there a dedicated team?" in done.stdout
+    assert "[5/6] How satisfied are the leaders?" in done.stdout
     assert "Thank you, the interview is complete" in done.stdout
     assert answers(tmp_path / "matang.db")["satisfaction"] == '"dont_know"'
 
@@ -100,7 +100,7 @@ def test_pause_then_resume_at_the_same_question_and_new_starts_another(tmp_path)
     db = tmp_path / "matang.db"
     assert rows(db, "select state, cursor from sessions") == [("paused", "team_size")]
     second = matang(["interview", "--flow", SMALL, "--user", "sari"], ["7"], tmp_path)
-    assert "Melanjutkan wawancara yang belum selesai (pertanyaan 2/5)" in second.stdout
+    assert "Melanjutkan wawancara yang belum selesai (pertanyaan 2/6)" in second.stdout
     assert "[2/5] Berapa orang anggota tim?" in second.stdout
     assert answers(db) == {"has_team": '"yes"', "team_size": "7"}
     # End of input pauses too; --new starts a second interview and leaves the first as it was.
