@@ -101,7 +101,7 @@ def test_pause_then_resume_at_the_same_question_and_new_starts_another(tmp_path)
     assert rows(db, "select state, cursor from sessions") == [("paused", "team_size")]
     second = matang(["interview", "--flow", SMALL, "--user", "sari"], ["7"], tmp_path)
     assert "Melanjutkan wawancara yang belum selesai (pertanyaan 2/6)" in second.stdout
-    assert "[2/5] Berapa orang anggota tim?" in second.stdout
+    assert "[2/6] Berapa orang anggota tim?" in second.stdout
     assert answers(db) == {"has_team": '"yes"', "team_size": "7"}
     # End of input pauses too; --new starts a second interview and leaves the first as it was.
     third = matang(["interview", "--flow", SMALL, "--user", "sari", "--new"], ["ya", "", "tidak"], tmp_path)
