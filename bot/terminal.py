@@ -73,10 +73,10 @@ class TerminalInterview:
         """Write text, wrapped to the terminal's width (plain when output is not a terminal)."""
         self.screen.say(text, indent=indent)
 
-    def read(self, prompt: str | None = None) -> str | None:
+    def read(self) -> str | None:
         """The next input line without its newline; None at the end of input."""
         if self.interactive:
-            self.screen.write(prompt if prompt is not None else t("terminal_prompt", self.lang))
+            self.screen.write(t("terminal_prompt", self.lang))
         line = self.stdin.readline()
         if not line:
             return None
@@ -313,7 +313,8 @@ class TerminalInterview:
             return
         while True:
             self.say()
-            line = self.read(t("terminal_end_prompt", lang))
+            self.say(t("terminal_end_prompt", lang))
+            line = self.read()
             if line is None or line.strip() == "":
                 return
             if COMMANDS.get(line.strip().casefold()) == "review":

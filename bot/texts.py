@@ -84,8 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "A PDF report of this result: matang report --session {session} --out result.pdf",
     },
     "terminal_end_prompt": {
-        "id": "Tekan Enter untuk keluar, atau ketik tinjau untuk melihat jawaban Bapak/Ibu: ",
-        "en": "Press Enter to leave, or type review to see your answers: ",
+        "id": "Tekan Enter untuk keluar, atau ketik tinjau untuk melihat jawaban Bapak/Ibu.",
+        "en": "Press Enter to leave, or type review to see your answers.",
     },
     "terminal_recap_title": {"id": "Jawaban Bapak/Ibu:", "en": "Your answers:"},
     "terminal_finished_before": {

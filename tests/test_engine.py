@@ -281,3 +281,21 @@ def test_odd_digits_and_huge_numbers_are_refused_cleanly(small_flow):
     with pytest.raises(AnswerError) as err:
         parse_text_answer(team_size, "9" * 400)
     assert err.value.code == "number_out_of_range"
+
+
+@pytest.mark.parametrize("typed", ["8", "Tidak tahu", "tidak tahu", "Don't know", "don’t know"])
+def test_dont_know_is_taken_by_its_number_or_its_words_in_a_multiple_choice(typed):
+    from interview_flows.loader import load_flow
+
+    q = load_flow("ogmm-social-media").question("regulations")
+    assert len(q.choices) == 7 and q.dont_know
+    assert parse_text_answer(q, typed, "id") == DONT_KNOW
+
+
+def test_dont_know_with_other_choices_is_refused_in_words():
+    from interview_flows.loader import load_flow
+
+    q = load_flow("ogmm-social-media").question("regulations")
+    with pytest.raises(AnswerError) as err:
+        parse_text_answer(q, "1, 8", "id")
+    assert err.value.text("id") == '"Tidak tahu" tidak dapat digabungkan dengan pilihan lain.'
