@@ -156,6 +156,8 @@ class TerminalInterview:
         f, lang = self.flow, self.lang
         self.say(f"Matang — {f.title.get(lang)}")
         self.say(f.description.get(lang))
+        if self.organisation:
+            self.say(t("terminal_study_org", lang, organisation=self.organisation))
         self.say()
         self.say(f.consent.get(lang))
         self.say(t("terminal_commands_note", lang, respondent=self.respondent_id))

@@ -87,6 +87,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Tekan Enter untuk keluar, atau ketik tinjau untuk melihat jawaban Bapak/Ibu.",
         "en": "Press Enter to leave, or type review to see your answers.",
     },
+    "terminal_study_org": {
+        "id": "Instansi (ditetapkan oleh studi): {organisation}",
+        "en": "Agency (set by the study): {organisation}",
+    },
     "terminal_recap_title": {"id": "Jawaban Bapak/Ibu:", "en": "Your answers:"},
     "terminal_finished_before": {
         "id": "Wawancara Bapak/Ibu sudah selesai. Berikut hasilnya.",
