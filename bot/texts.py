@@ -351,6 +351,19 @@ TEXTS.update({
         "id": "Belum ada hasil. Hasil penilaian tersedia setelah wawancara selesai.",
         "en": "There is no result yet. The assessment is available once an interview is finished.",
     },
+    "tg_result_full": {"id": "📖 Penjelasan lengkap", "en": "📖 Full explanation"},
+    "tg_result_tips": {"id": "💡 Semua saran", "en": "💡 All suggestions"},
+    "tg_result_pdf": {"id": "📄 Laporan PDF", "en": "📄 PDF report"},
+    "tg_chart_failed": {
+        "id": (
+            "Grafik hasil belum dapat dikirim saat ini. Hasil dan jawaban Bapak/Ibu sudah tersimpan; "
+            "ketik /result kapan saja untuk melihat hasil beserta grafiknya lagi."
+        ),
+        "en": (
+            "The result chart could not be sent just now. Your result and answers are saved; "
+            "send /result at any time to see the result and its chart again."
+        ),
+    },
     "tg_chart_caption": {
         "id": "Grafik pemenuhan kriteria per tingkat. Ketik /result untuk melihat hasil ini lagi.",
         "en": "Fulfilment per level and criterion. Send /result to see this result again.",

@@ -337,7 +337,7 @@ async def test_one_reminder_for_an_unfinished_interview(api, tmp_path):
         await paused.send("/pause")
         await paused.next_message()
         reminder = await user.next_message(timeout=10)
-        assert reminder.text.startswith("Your Matang interview is not finished yet (question 1/4).")
+        assert reminder.text.startswith("Your Matang interview is not finished yet (question 1/6).")
         record = open_record(store, 2013)
         assert record.reminded_at is not None and record.remind_at is None
         await user.press_button("Resume the interview", reminder)

@@ -413,10 +413,16 @@ def _study_pdf(store: Any, code: str, lang: str) -> bytes:
     return study_report(store, code, lang)
 
 
+async def session_pdf(store: Any, session_id: int, lang: str) -> bytes:
+    """One session's PDF report, made in a worker thread (the bot keeps answering meanwhile)."""
+    data: bytes = await _in_thread(store, _session_pdf, session_id, lang)
+    return data
+
+
 def _session_pdf(store: Any, session_id: int, lang: str) -> bytes:
     from bot.research.reports import session_report
 
     return session_report(store, session_id, lang)
 
 
-__all__ = ["RESEARCHER_COMMANDS", "add_handlers", "allowed", "my_report_command"]
+__all__ = ["MY_TEXTS", "RESEARCHER_COMMANDS", "add_handlers", "allowed", "my_report_command", "session_pdf"]

@@ -22,9 +22,10 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.faults import storage_fault, storage_fault_line
-from bot.interviews import Outcome, assess_record, engine_of, flow_of, result_text
+from bot.interviews import Outcome, assess_record, engine_of
 from bot.store import SessionRecord, now
 from bot.telegram import keyboards as kb
+from bot.telegram import results
 from bot.telegram.context import CHANNEL, BotContext, bot_context
 from bot.telegram.delivery import quietly
 from bot.telegram.render import answered_text, consent_text, expected_input, question_text, review_page
@@ -176,22 +177,13 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
 
 async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str, *,
                       thanks: bool = False, log_delivery: bool = False) -> None:
-    """The assessment as text, then the chart as a photo. ``log_delivery``: record the result as
-    delivered once its text went out (the chart is a bonus, drawn slowly; /result shows it again)."""
-    flow = flow_of(record)
-    try:
-        text = result_text(record, lang)
-    except Exception:  # a scoring failure must not lose the chat: the answers are saved
-        log.exception("session %s: the assessment text failed", record.id)
-        text = t("tg_result_unavailable", lang)
-    if thanks:
-        text = flow.thanks.get(lang) + "\n\n" + text
-    await bot.send_message(chat_id, text)
+    """The short result with its buttons, then the chart as a photo. ``log_delivery``: record the
+    result as delivered once its text went out (the chart is a bonus, drawn slowly; /result shows
+    it again)."""
+    await results.send_short_result(bot, chat_id, record, lang, thanks=thanks)
     if log_delivery:
         bc.store.log(record.id, "delivery", "result")
-    png = await render_chart(bc, record, lang)
-    if png:
-        await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
+    await results.send_chart(bot, chat_id, record, lang, lambda r, lng: render_chart(bc, r, lng))
 
 
 async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
@@ -834,6 +826,12 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                              quietly(query.edit_message_reply_markup(reply_markup=None), "resume"))
         await resume(bc, context, update, record)
+        return
+    if cb.kind == kb.RESULT:
+        if record.state != "finished":
+            await stale(query, lang)
+            return
+        await results.result_part(context.bot, query, chat_id, record, cb.arg, bc.store)
         return
     if cb.kind == kb.PAGE:
         text, markup = review_message(record, int(cb.arg))
