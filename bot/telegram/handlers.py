@@ -141,7 +141,12 @@ def latest_session_id(bc: BotContext, respondent_id: int | None) -> int:
 
 async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, *,
                         note: str | None = None, retire_previous: bool = False) -> None:
-    """Send the current question with its buttons and remember its message (and the reminder)."""
+    """Send the current question with its buttons and remember its message (and the reminder).
+
+    ``retire_previous``: take the buttons off the message that asked before, also when it is the
+    answered question of an answer whose next question never went out (a negative
+    ``question_message_id``: a crash came between the Bot API calls of that answer).
+    """
     engine = engine_of(record)
     q = engine.current(record.session)
     if q is None:
@@ -171,8 +176,8 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
         if target.remind_at is None and target.reminded_at is None and target.state == "asking":
             bc.schedule_reminder(target)
     bc.store.save(fresh)
-    if retire_previous and previous and previous != message.message_id:
-        await quietly(bot.edit_message_reply_markup(chat_id, previous, reply_markup=None), "retire question")
+    if retire_previous and previous and abs(previous) != message.message_id:
+        await quietly(bot.edit_message_reply_markup(chat_id, abs(previous), reply_markup=None), "retire question")
 
 
 async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str, *,
@@ -205,7 +210,7 @@ async def show_state(bc: BotContext, bot: Bot, chat_id: int, user_id: int) -> No
     record = bc.open_record(rid)
     if record is not None:
         lang = record.session.lang
-        if record.state == "asking":
+        if record.state == "asking" and not delivered(record):
             await send_question(bc, bot, chat_id, record, retire_previous=True)
         elif record.state == "paused":
             await send_html(bot, chat_id, _escape(t("tg_paused", lang)), kb.resume_keyboard(record.id, lang))
@@ -238,10 +243,11 @@ async def send_unsent_questions(bc: BotContext, bot: Bot) -> int:
     """At start-up: ask again every question whose message never went out (the bot died between
     committing an answer and sending the next question). Returns how many were sent."""
     rows = list(bc.store.db.query(
-        "select id from sessions where channel = ? and state = 'asking' and question_message_id is null"
+        "select id from sessions where channel = ? and state = 'asking'"
+        " and (question_message_id is null or question_message_id < 0)"
         " and chat_id is not null", [CHANNEL],
     ))
-    return await _send_again(bc, bot, rows, send_question, "question")
+    return await _send_again(bc, bot, rows, functools.partial(send_question, retire_previous=True), "question")
 
 
 async def _send_again(bc: BotContext, bot: Bot, rows: list[dict[str, Any]],
@@ -297,9 +303,10 @@ async def advance(bc: BotContext, context: Context, update: Update, record: Sess
     lang = record.session.lang
     target = query.message.message_id if query and query.message else record.question_message_id
     bc.schedule_reminder(record)
-    # Committed with the answer: "the current question is not sent yet". Should the bot die before
-    # it goes out, the start-up check finds the session and asks again.
-    record.question_message_id = None
+    # Committed with the answer: "the current question is not sent yet" (the old message's id,
+    # negated, so a resend can take its buttons off). Should the bot die before it goes out, the
+    # start-up check finds the session and asks again.
+    record.question_message_id = -target if target else None
     try:
         outcome = bc.interviews.act(record, event, value, command=command, update_id=update.update_id)
     except AnswerError as err:
@@ -347,6 +354,11 @@ async def refuse(update: Update, query: CallbackQuery | None, text: str) -> None
         await quietly(query.answer(short, show_alert=True), "answerCallbackQuery")
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
+
+
+def delivered(record: SessionRecord) -> bool:
+    """Whether the question at the cursor went out (its message id is saved once it is sent)."""
+    return record.question_message_id is not None and record.question_message_id > 0
 
 
 def typed_before_question(update: Update, record: SessionRecord) -> bool:
@@ -537,7 +549,7 @@ async def pause(update: Update, context: Context) -> None:
     lang = record.session.lang
     chat_id = update.effective_chat.id
     if record.question_message_id:
-        await quietly(context.bot.edit_message_reply_markup(chat_id, record.question_message_id, reply_markup=None),
+        await quietly(context.bot.edit_message_reply_markup(chat_id, abs(record.question_message_id), reply_markup=None),
                       "retire question")
     await send_html(context.bot, chat_id, _escape(t("tg_paused", lang)), kb.resume_keyboard(record.id, lang))
 
@@ -712,8 +724,8 @@ async def consent(bc: BotContext, context: Context, update: Update, query: Callb
         # A session was started (or refused) since this prompt: a double tap or an old prompt.
         await stale(query, lang)
         record = bc.open_record(rid)
-        if record is not None and record.state == "asking" and record.question_message_id is None:
-            await send_question(bc, context.bot, chat_id, record)
+        if record is not None and record.state == "asking" and not delivered(record):
+            await send_question(bc, context.bot, chat_id, record, retire_previous=True)
         return
     rid = bc.ensure_respondent(user.id, lang)
     bc.forget_before_consent(user.id)  # the language is kept on the respondent from now on
@@ -809,7 +821,7 @@ async def confirm(bc: BotContext, context: Context, update: Update, query: Callb
     await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                          quietly(query.edit_message_reply_markup(reply_markup=None), "restart"))
     if record.question_message_id:
-        await quietly(context.bot.edit_message_reply_markup(chat_id, record.question_message_id, reply_markup=None),
+        await quietly(context.bot.edit_message_reply_markup(chat_id, abs(record.question_message_id), reply_markup=None),
                       "retire question")
     await show_consent(bc, context, chat_id, user, code, rid)
 
