@@ -354,6 +354,18 @@ TEXTS.update({
     "tg_result_full": {"id": "📖 Penjelasan lengkap", "en": "📖 Full explanation"},
     "tg_result_tips": {"id": "💡 Semua saran", "en": "💡 All suggestions"},
     "tg_result_pdf": {"id": "📄 Laporan PDF", "en": "📄 PDF report"},
+    "tg_split_text": {
+        "id": (
+            "Pesan Bapak/Ibu lebih panjang dari 4.096 karakter, sehingga Telegram memecahnya menjadi "
+            "beberapa pesan. Jawaban ini belum disimpan. Mohon kirim ringkasannya dalam satu pesan, "
+            "paling banyak {limit} karakter."
+        ),
+        "en": (
+            "Your message is longer than 4,096 characters, so Telegram split it into several messages. "
+            "This answer has not been saved. Please send a summary in one message, at most {limit} "
+            "characters."
+        ),
+    },
     "tg_chart_failed": {
         "id": (
             "Grafik hasil belum dapat dikirim saat ini. Hasil dan jawaban Bapak/Ibu sudah tersimpan; "

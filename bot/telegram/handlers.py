@@ -25,7 +25,7 @@ from bot.faults import storage_fault, storage_fault_line
 from bot.interviews import Outcome, assess_record, engine_of
 from bot.store import SessionRecord, now
 from bot.telegram import keyboards as kb
-from bot.telegram import results
+from bot.telegram import results, split_text
 from bot.telegram.context import CHANNEL, BotContext, bot_context
 from bot.telegram.delivery import quietly
 from bot.telegram.render import answered_text, consent_text, expected_input, question_text, review_page
@@ -652,6 +652,14 @@ async def text_message(update: Update, context: Context) -> None:
         return
     q = engine_of(record).current(record.session)
     assert q is not None
+    piece = split_text.split_piece(bc.store, record, update.effective_message)
+    if piece is not None:
+        # A text over 4,096 characters that Telegram cut into messages: no piece is an answer.
+        if piece == "first":
+            limit = q.max_length if q.type == "text" else split_text.TELEGRAM_MAX_CHARS
+            reply = await update.effective_message.reply_text(t("tg_split_text", record.session.lang, limit=limit))
+            split_text.replied(bc.store, record, update.effective_message, reply)
+        return
     if not q.answerable:
         await advance(bc, context, update, record, "skip")
         return
