@@ -239,3 +239,14 @@ async def test_through_the_real_channel_interview_export_refusal_report_and_dele
                 assert len(heads) == len(research.sessions)
     finally:
         store.close()
+
+
+async def test_an_export_of_a_code_ending_in_a_dash_has_no_double_dash(bot):
+    from bot.research.studies import create_study, get_study_or_none
+
+    if get_study_or_none(bot.store, "T72VU5nZp-") is None:
+        create_study(bot.store, "Kode berakhiran tanda hubung", code="T72VU5nZp-",
+                     researchers=[GLOBAL_RESEARCHER])
+    reply = await ask(bot.api, GLOBAL_RESEARCHER, "/export T72VU5nZp- csv")
+    assert reply.kind == "document", reply
+    assert reply.filename == "matang-T72VU5nZp-csv.csv"
