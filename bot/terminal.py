@@ -7,6 +7,7 @@ question, so ``matang interview < answers.txt`` runs an interview unattended.
 from __future__ import annotations
 
 import getpass
+import re
 import sqlite3
 from collections.abc import Callable
 from typing import IO
@@ -35,6 +36,7 @@ COMMANDS = {
     "bantuan": "help",
 }
 YES = {"y", "ya", "iya", "yes", "setuju", "1"}
+LIST_ITEM = re.compile(r"^( *)(\d+\.|•) (.*)$")
 RECAP_QUESTION_CHARS = 60
 """How much of a question the short recap under a scripted run's result shows."""
 NO = {"n", "t", "tidak", "no", "tdk", "2"}
@@ -72,6 +74,17 @@ class TerminalInterview:
     def say(self, text: str = "", *, indent: int = 0) -> None:
         """Write text, wrapped to the terminal's width (plain when output is not a terminal)."""
         self.screen.say(text, indent=indent)
+
+    def say_laid_out(self, text: str) -> None:
+        """Write a text with numbered or bulleted lines ("1. …", "• …") and indented ones (the
+        result): wrapped lines stay under their item's text."""
+        for line in text.split("\n"):
+            item = LIST_ITEM.match(line)
+            if item:
+                self.screen.item(item.group(2), item.group(3), indent=len(item.group(1)))
+            else:
+                stripped = line.lstrip(" ")
+                self.say(stripped, indent=len(line) - len(stripped))
 
     def read(self) -> str | None:
         """The next input line without its newline; None at the end of input."""
@@ -133,7 +146,7 @@ class TerminalInterview:
         self.lang = latest.session.lang
         self.say(t("terminal_finished_before", self.lang))
         self.say()
-        self.say(result_text(latest, self.lang))
+        self.say_laid_out(result_text(latest, self.lang))
         self.say()
         self.say(t("terminal_report_hint", self.lang, session=latest.id))
         self.say()
@@ -258,7 +271,8 @@ class TerminalInterview:
         self.say()
         progress = engine.progress(record.session)
         if q.answerable:
-            self.say(f"[{progress}] {q.text.get(lang)}" + (f" {t('optional', lang)}" if not q.required else ""))
+            text = q.text.get(lang) + (f" {t('optional', lang)}" if not q.required else "")
+            self.screen.item(f"[{progress}]", text, indent=0)
         else:
             self.say(q.text.get(lang))
         if q.hint:
@@ -306,7 +320,7 @@ class TerminalInterview:
         self.say(t("finished", lang))
         if record.assessment:
             self.say()
-            self.say(result_text(record, lang))
+            self.say_laid_out(result_text(record, lang))
         self.say()
         self.say(t("terminal_report_hint", lang, session=record.id))
         if not self.interactive:

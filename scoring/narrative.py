@@ -199,7 +199,8 @@ def _blocks(a: Assessment, lang: str) -> list[str]:
 
 
 def _blocker_words(b: Blocker, lang: str) -> str:
-    words = rating_words(b.rating, lang)
+    # Words only: the rating letters (N/P/L/F) are the model's keys, not the respondent's words.
+    words = RATING_WORDS[b.rating].get(lang)
     if b.reason == "below_F":
         words += f", {_W['needs_f'].get(lang)}"
     return words
