@@ -73,7 +73,7 @@ async def result_part(bot: Bot, query: CallbackQuery, chat_id: int, record: Sess
     else:
         import io
 
-        from bot.research.telegram import MY_TEXTS, session_pdf
+        from bot.telegram.research import MY_TEXTS, session_pdf
 
         data = await session_pdf(store, record.id, lang)
         await bot.send_document(chat_id, io.BytesIO(data), filename=f"matang-report-{record.id}.pdf",
