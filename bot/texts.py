@@ -354,6 +354,7 @@ TEXTS.update({
     "tg_result_full": {"id": "📖 Penjelasan lengkap", "en": "📖 Full explanation"},
     "tg_result_tips": {"id": "💡 Semua saran", "en": "💡 All suggestions"},
     "tg_result_pdf": {"id": "📄 Laporan PDF", "en": "📄 PDF report"},
+    "tg_report_caption": {"id": "Laporan penilaian Bapak/Ibu", "en": "Your assessment report"},
     "tg_split_text": {
         "id": (
             "Pesan Bapak/Ibu lebih panjang dari 4.096 karakter, sehingga Telegram memecahnya menjadi "

@@ -363,29 +363,11 @@ async def my_report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 # -- work off the event loop -------------------------------------------------------------------
 
 
-def _database_file(store: Any) -> str | None:
-    for _seq, name, file in store.db.conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return file or None
-    return None
-
-
 async def _in_thread(store: Any, work: Any, *args: Any) -> Any:
     """Run ``work(store, *args)`` in a worker thread on its own connection to the same database."""
-    path = _database_file(store)
-    if path is None:  # an in-memory database exists on this connection only
-        return work(store, *args)
+    from bot.store import in_worker_thread
 
-    def run() -> Any:
-        from bot.store import Store
-
-        own = Store.open(path)
-        try:
-            return work(own, *args)
-        finally:
-            own.close()
-
-    return await asyncio.to_thread(run)
+    return await in_worker_thread(store, work, *args)
 
 
 def _export_bytes(store: Any, code: str, fmt: str) -> tuple[str, bytes | None, int, int]:
@@ -413,16 +395,10 @@ def _study_pdf(store: Any, code: str, lang: str) -> bytes:
     return study_report(store, code, lang)
 
 
-async def session_pdf(store: Any, session_id: int, lang: str) -> bytes:
-    """One session's PDF report, made in a worker thread (the bot keeps answering meanwhile)."""
-    data: bytes = await _in_thread(store, _session_pdf, session_id, lang)
-    return data
-
-
 def _session_pdf(store: Any, session_id: int, lang: str) -> bytes:
     from bot.research.reports import session_report
 
     return session_report(store, session_id, lang)
 
 
-__all__ = ["MY_TEXTS", "RESEARCHER_COMMANDS", "add_handlers", "allowed", "my_report_command", "session_pdf"]
+__all__ = ["RESEARCHER_COMMANDS", "add_handlers", "allowed", "my_report_command"]

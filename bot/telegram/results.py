@@ -73,8 +73,14 @@ async def result_part(bot: Bot, query: CallbackQuery, chat_id: int, record: Sess
     else:
         import io
 
-        from bot.telegram.research import MY_TEXTS, session_pdf
+        from bot.store import in_worker_thread
 
-        data = await session_pdf(store, record.id, lang)
+        data = await in_worker_thread(store, _session_pdf, record.id, lang)
         await bot.send_document(chat_id, io.BytesIO(data), filename=f"matang-report-{record.id}.pdf",
-                                caption=MY_TEXTS["caption"][lang])
+                                caption=t("tg_report_caption", lang))
+
+
+def _session_pdf(store: Any, session_id: int, lang: str) -> bytes:
+    from bot.research.reports import session_report
+
+    return session_report(store, session_id, lang)
