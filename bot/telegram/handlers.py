@@ -652,12 +652,13 @@ async def text_message(update: Update, context: Context) -> None:
         return
     q = engine_of(record).current(record.session)
     assert q is not None
-    piece = split_text.split_piece(bc.store, record, update.effective_message)
+    # A text over 4,096 characters that Telegram cut into messages: no piece is an answer. (Only
+    # free text could take a piece as one; a choice or a number refuses it in its own words.)
+    piece = split_text.split_piece(bc.store, record, update.effective_message) if q.type == "text" else None
     if piece is not None:
-        # A text over 4,096 characters that Telegram cut into messages: no piece is an answer.
         if piece == "first":
-            limit = q.max_length if q.type == "text" else split_text.TELEGRAM_MAX_CHARS
-            reply = await update.effective_message.reply_text(t("tg_split_text", record.session.lang, limit=limit))
+            reply = await update.effective_message.reply_text(
+                t("tg_split_text", record.session.lang, limit=q.max_length))
             split_text.replied(bc.store, record, update.effective_message, reply)
         return
     if not q.answerable:

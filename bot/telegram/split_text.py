@@ -29,7 +29,8 @@ def full_length(text: str) -> bool:
 
     Telegram counts UTF-16 code units: an emoji outside the basic plane counts twice.
     """
-    return len(text.encode("utf-16-le")) // 2 >= TELEGRAM_MAX_CHARS or len(text) >= TELEGRAM_MAX_CHARS
+    # surrogatepass: an update may carry a lone surrogate (see handlers.sendable); it counts as one unit.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2 >= TELEGRAM_MAX_CHARS
 
 
 def _stamp(message: Message) -> int:
