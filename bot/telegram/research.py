@@ -19,7 +19,6 @@ connections belong to one thread), so the bot keeps answering interviews meanwhi
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import tempfile
