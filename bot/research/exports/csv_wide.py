@@ -21,6 +21,7 @@ from bot.research.exports.base import (
     duration_minutes,
     value_text,
 )
+from bot.research.exports.themes import joined, session_themes
 
 META = [
     ("study", "study code"),
@@ -35,6 +36,7 @@ META = [
     ("finished_at", "finish time, ISO 8601 with offset (empty when not finished)"),
     ("duration_minutes", "minutes from start to finish, pauses included"),
     ("level", "maturity level (1-5) of the assessment made at the finish"),
+    ("themes", "obstacles the respondent named (theme ids, ;-separated; automatic coding, scoring/data/themes.yaml)"),
 ]
 CODEBOOK_HEADER = ["column", "question_id", "type", "section", "text_id", "text_en", "value", "label_id", "label_en"]
 
@@ -67,7 +69,7 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
     """Each session as a wide row, with its number of answers."""
     columns = question_columns(job.study_flow())
     code = job.study.code
-    for s, _flow, answers in job.sessions_with_answers():
+    for s, flow, answers in job.sessions_with_answers():
         values = {a.question_id: a.value for a in answers}
         row: list[Any] = [
             code,
@@ -82,6 +84,7 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
             s.finished_at or "",
             duration_minutes(s),
             s.level if s.level is not None else "",
+            joined(t.id for t in session_themes(flow, values)),
         ]
         for _column, qid, choice in columns:
             value = values.get(qid)
