@@ -18,6 +18,8 @@ class UploadedFile:
     data: bytes
     filename: str | None = None
     content_type: str | None = None
+    unique_id: str | None = None
+    path: str | None = None  # set by the first getFile: where the file is served (as Telegram does)
 
 
 @dataclass

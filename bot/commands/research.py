@@ -169,6 +169,11 @@ STATUS_WORDS: dict[str, dict[str, str]] = {
         "en": "  {name}: level {level} ({level_name}), {n} respondent(s)",
     },
     "disagreement": {"id": "; perbedaan pendapat pada ", "en": "; disagreement on "},
+    "voice": {
+        "id": "jawaban suara: {n} dalam {sessions} sesi ({length} rekaman)",
+        "en": "voice answers: {n} in {sessions} session(s) ({length} of recordings)",
+    },
+    "no_voice": {"id": "jawaban suara: tidak ada", "en": "voice answers: none"},
     "none_yet": {
         "id": "tingkat instansi sejauh ini: belum ada wawancara yang selesai",
         "en": "organisation level so far: no finished interview yet",
@@ -195,6 +200,12 @@ def status_text(st: Any, lang: str = "en") -> str:
     ]
     if st.first_at:
         lines.append(w("times", first=st.first_at[:16], last=(st.last_at or "")[:16]))
+    if getattr(st, "voice_answers", 0):
+        from bot.recordings import clock
+
+        lines.append(w("voice", n=st.voice_answers, sessions=st.voice_sessions, length=clock(st.voice_seconds)))
+    else:
+        lines.append(w("no_voice"))
     if st.organisations:
         lines.append(w("level_so_far"))
         for o in st.organisations:

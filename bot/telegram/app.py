@@ -34,6 +34,7 @@ from bot.logs import update_context
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import handlers as h
+from bot.telegram import voice
 from bot.telegram.context import KEY, BotContext
 from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, ReadableUpdatesRequest, RetryingRequest
 from bot.telegram.reminders import start_sweeps, stop_sweeps
@@ -171,6 +172,7 @@ def add_handlers(application: Application) -> None:
     if _add_research_handlers(application):
         application.bot_data[KEY].extra["menu_extra"] = ("myreport",)
     add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, h.unknown_command), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.VOICE, voice.voice_message), group=MAIN_GROUP)
     add(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                        h.other_message), group=MAIN_GROUP)
     application.add_error_handler(h.on_error)

@@ -23,6 +23,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.faults import storage_fault, storage_fault_line
 from bot.interviews import Outcome, assess_record, engine_of
+from bot.recordings import review_marks
 from bot.store import SessionRecord, now
 from bot.telegram import keyboards as kb
 from bot.telegram import results, split_text
@@ -513,12 +514,13 @@ async def review(update: Update, context: Context) -> None:
         if record is None:
             await no_interview(bc, context, update, rid)
             return
-    text, markup = review_message(record, 0)
+    text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
     await send_html(context.bot, update.effective_chat.id, text, markup)
 
 
-def review_message(record: SessionRecord, page: int) -> tuple[str, Any]:
-    """The text and buttons of one review page of a session."""
+def review_message(record: SessionRecord, page: int, voices: dict[str, str] | None = None) -> tuple[str, Any]:
+    """The text and buttons of one review page of a session (``voices``: its recordings, as
+    :func:`bot.recordings.review_marks` gives them)."""
     engine = engine_of(record)
     lang = record.session.lang
     editable = record.state == "asking"
@@ -528,7 +530,7 @@ def review_message(record: SessionRecord, page: int) -> tuple[str, Any]:
     elif record.state == "paused":
         hint = t("tg_review_resume_hint", lang)
     items = engine.review(record.session)
-    text, shown, pages = review_page(engine, items, page, lang, hint=hint)
+    text, shown, pages = review_page(engine, items, page, lang, hint=hint, voices=voices)
     if not editable:
         shown = []
     page = max(0, min(page, pages - 1))
@@ -855,7 +857,7 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await results.result_part(context.bot, query, chat_id, record, cb.arg, bc.store)
         return
     if cb.kind == kb.PAGE:
-        text, markup = review_message(record, int(cb.arg))
+        text, markup = review_message(record, int(cb.arg), review_marks(bc.store.db, record.id))
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                              quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
                                      "review page"))
