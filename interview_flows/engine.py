@@ -121,6 +121,7 @@ class Interview:
         self.flow = flow
         self._conditions: dict[str, Expression] = {q.id: parse(q.relevant) for q in flow.questions if q.relevant}
         self._telling: dict[str, list[Any]] = {}
+        self._may_cache: dict[tuple[str, tuple[str, ...], str], bool] = {}
         everything = {q.id for q in flow.questions}
         # The longest path: every answerable question some answers would ask.
         self._longest = max(1, sum(1 for q in flow.questions if q.answerable and self._may_apply(q.id, {}, everything)))
@@ -247,6 +248,16 @@ class Interview:
             return True
         # A name neither known nor open is a question passed over: it has no value, and keeps none.
         free = [n for n in sorted(cond.names) if n in open_ids]
+        # The answer depends only on the named questions: remembered per flow (a few hundred keys).
+        key = (question_id, tuple(free), repr([known.get(n) for n in sorted(cond.names) if n not in open_ids]))
+        cached = self._may_cache.get(key)
+        if cached is None:
+            if len(self._may_cache) > 4096:  # numbers or texts in conditions: keep it bounded
+                self._may_cache.clear()
+            cached = self._may_cache[key] = self._satisfiable(cond, known, free)
+        return cached
+
+    def _satisfiable(self, cond: Expression, known: Mapping[str, Any], free: list[str]) -> bool:
         if not free:
             return cond.evaluate(known)
         trial = dict(known)
