@@ -198,7 +198,9 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
         else:
             error = None
         entry = self._methods.get(name.lower())
-        call = Call(entry[0] if entry else name, params, files)
+        call = Call(entry[0] if entry else name, params, files,
+                    content_type=request.content_type if request.body_exists else "",
+                    headers=dict(request.headers))
         self.calls.append(call)
         if request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")

@@ -189,17 +189,18 @@ async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRec
     await results.send_short_result(bot, chat_id, record, lang, thanks=thanks)
     if log_delivery:
         bc.store.log(record.id, "delivery", "result")
-    await results.send_chart(bot, chat_id, record, lang, lambda r, lng: render_chart(bc, r, lng))
+    # Not awaited here: while the worker's queue is long (a burst of finished interviews) this
+    # update would hold one of the bot's concurrent-update slots, and every respondent would wait.
+    # A chart that cannot be drawn or sent is logged and the person told /result shows it again.
+    bc.background(results.send_chart(bot, chat_id, record, lang, lambda r, lng: render_chart(bc, r, lng)))
 
 
 async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
-    """The chart as PNG, drawn in a worker thread (matplotlib takes a while); None on failure."""
+    """The chart as PNG, drawn off the event loop and kept per session (:mod:`bot.chart_worker`);
+    None on failure."""
     try:
         assessment = record.assessment or assess_record(record)
-        chart = bc.chart
-        if chart is None:
-            from bot.charts import render_chart as chart
-        return await asyncio.to_thread(chart, assessment, lang)
+        return await bc.charts.chart(record.id, assessment, lang)
     except Exception:
         log.exception("session %s: the chart failed", record.id)
         return None
