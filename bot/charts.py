@@ -13,6 +13,8 @@ from typing import Any
 from scoring.criteria import Model, load_model
 
 WIDTH_PX = 1080
+MAX_HEIGHT_PX = 1350
+"""4:5, the tallest picture a phone shows whole in a chat: nothing to zoom into or scroll."""
 DPI = 100
 COLOURS = {"N": "#d73027", "P": "#f28e2b", "L": "#8cc152", "F": "#1a9850", None: "#bdbdbd"}
 LEVEL_BAR = "#4a5a6a"
@@ -21,22 +23,30 @@ THRESHOLDS = (0.50, 0.85)
 _W = {
     "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
     "level": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
-    "yours": {"id": "tingkat Anda", "en": "your level"},
+    "yours": {"id": "tingkat unit ini", "en": "your level"},
     "unknown": {"id": "tidak ada bukti", "en": "no evidence"},
     "subtitle": {
         "id": "Pemenuhan tiap kriteria (0–100%). Garis: 50% dan 85%.",
         "en": "Fulfilment of each criterion (0–100%). Lines: 50% and 85%.",
     },
     "bands": {
-        "id": "N ≤15% · P ≤50% · L ≤85% · F >85%   ✓ = semua kriteria tingkat itu ≥ L",
-        "en": "N ≤15% · P ≤50% · L ≤85% · F >85%   ✓ = all criteria of that level ≥ L",
+        "id": "Warna: merah belum · jingga sebagian · hijau muda sebagian besar · hijau penuh",
+        "en": "Colours: red not yet · orange partly · light green largely · green fully",
+    },
+    "more": {
+        "id": "Kriteria tingkat lainnya ada di penjelasan lengkap dan laporan PDF.",
+        "en": "The criteria of the other levels are in the full explanation and the PDF report.",
     },
     "respondents": {"id": "{n} responden", "en": "{n} respondents"},
 }
 
 
-def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) -> bytes:
+def render_chart(assessment: Any, lang: str = "id", model: Model | None = None, *, phone: bool = True) -> bytes:
     """Draw an assessment (an ``Assessment``, or its ``to_dict()``) as a PNG 1080 px wide.
+
+    ``phone``: at most 1080×1350 (4:5), so a chat shows it whole and legible; when every
+    criterion would not fit, only those of the unit's level and the next are drawn. A report
+    page (``phone=False``) gets every criterion, as tall as they need.
 
     Horizontal bars grouped by level: each level's mean fulfilment, then its criteria coloured by
     rating; dashed lines at the 50 % and 85 % thresholds; the agency's level highlighted.
@@ -52,9 +62,17 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) 
     data = assessment if isinstance(assessment, Mapping) else assessment.to_dict()
     model = model or load_model()
     rows = _rows(data, model, lang)
-
-    row_height_in = 0.78
     top_in, bottom_in = 1.55, 0.75
+    row_height_in = 0.78
+    room = MAX_HEIGHT_PX / DPI - top_in - bottom_in
+    trimmed = False
+    if phone and row_height_in * sum(r["units"] for r in rows) > room:
+        # Too tall for a phone: every level's bar, and the criteria only of the unit's own level
+        # and the next one (what to work on); the rest is in the full text and the PDF.
+        level = int(data["level"])
+        rows = _only_criteria_of(rows, {level, level + 1})
+        trimmed = True
+        row_height_in = min(row_height_in, room / sum(r["units"] for r in rows))
     height_in = top_in + bottom_in + row_height_in * sum(r["units"] for r in rows)
     fig = Figure(figsize=(WIDTH_PX / DPI, height_in), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
@@ -67,7 +85,9 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) 
     if data.get("respondents"):
         subtitle = _W["respondents"][lang].format(n=data["respondents"]) + " · " + subtitle
     fig.text(0.04, 1 - 1.05 / height_in, subtitle, fontsize=17, color="#444444", va="center")
-    fig.text(0.04, 0.3 / height_in, _W["bands"][lang], fontsize=15, color="#444444", va="center")
+    fig.text(0.04, 0.45 / height_in, _W["bands"][lang], fontsize=15, color="#444444", va="center")
+    if trimmed:
+        fig.text(0.04, 0.17 / height_in, _W["more"][lang], fontsize=15, color="#444444", va="center")
 
     y = 0.0
     for row in rows:
@@ -151,6 +171,24 @@ def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, An
     return rows
 
 
+def _only_criteria_of(rows: list[dict[str, Any]], levels: set[int]) -> list[dict[str, Any]]:
+    """The rows with the criteria of other levels left out (their level bars stay)."""
+    kept: list[dict[str, Any]] = []
+    keep = True
+    for row in rows:
+        if row["kind"] == "level":
+            keep = row["level"] in levels
+            kept.append(dict(row))
+        elif keep:
+            kept.append(row)
+    for i, row in enumerate(kept):
+        if row["kind"] == "level":
+            own = _group(kept, i)
+            row["units"] = 1.25 if own or row["fulfilment"] is not None else 0.9
+            row["span"] = row["units"] + sum(r["units"] for r in own)
+    return kept
+
+
 def _group(rows: list[dict[str, Any]], i: int) -> list[dict[str, Any]]:
     out = []
     for row in rows[i + 1 :]:
@@ -220,7 +258,7 @@ def _criterion_row(ax: Any, row: Mapping[str, Any], centre: float, lang: str) ->
     ax.barh(
         bar_y, max(value, 0.004), height=0.36, color=COLOURS.get(rating, COLOURS[None]), zorder=2
     )
-    _value_label(ax, value, bar_y, f"{round(value * 100)}% {rating}")
+    _value_label(ax, value, bar_y, f"{round(value * 100)}%")
 
 
 def _value_label(ax: Any, value: float, y: float, text: str, bold: bool = False) -> None:

@@ -301,7 +301,7 @@ def _chart(doc: _Doc, assessment: Any, lang: str) -> None:
     except ImportError:  # charts are a separate module; a report without one still says everything
         doc.para(_w("chart_missing", lang), size=9, colour=(90, 90, 90))
         return
-    doc.image(render_chart(assessment, lang))
+    doc.image(render_chart(assessment, lang, phone=False))
 
 
 def _section(doc: _Doc, section: Section, lang: str) -> None:
