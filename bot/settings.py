@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default="",
         description="the bot's @username, for invite links printed by `matang study create` (found with getMe when unset and a token is given)",
     )
+    dashboard_secret: SecretStr | None = Field(
+        default=None,
+        description="password (user `researcher`) or bearer token that `matang dashboard` requires; at least 12 characters",
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="log lines as text or JSON")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="the lowest log level written"

@@ -64,9 +64,10 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
     """Write the long CSV to an open text file."""
     writer = csv_writer(fh, job)
     writer.writerow(HEADER + job.identity_header())
-    result = ExportResult("csv", [Path(out)], identify=job.identify)
+    result = ExportResult("csv", [Path(out)], identify=job.identify, unit="answer row")
     for rows in session_rows(job):
         result.sessions += 1
+        result.empty += not rows
         writer.writerows(rows)
         result.rows += len(rows)
     return result

@@ -134,7 +134,7 @@ def codebook_rows(job: Job) -> Iterator[list[Any]]:
 def write(job: Job, out: Path) -> ExportResult:
     """Write the wide CSV to ``out`` and its codebook beside it."""
     book = codebook_path(out)
-    result = ExportResult("csv-wide", [out, book], identify=job.identify)
+    result = ExportResult("csv-wide", [out, book], identify=job.identify, unit="session row")
     with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv_writer(fh, job)
         writer.writerow(header(job))

@@ -95,7 +95,7 @@ def write(job: Job, out: Path) -> ExportResult:
 
     model = load_model()
     known = {c.id for c in model.criteria}
-    result = ExportResult("qdpx", [out], identify=job.identify)
+    result = ExportResult("qdpx", [out], identify=job.identify, unit="coded free-text answer")
     code = job.study.code
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     user = guid("user", "matang")
