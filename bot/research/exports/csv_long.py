@@ -3,7 +3,8 @@
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status;
 identifying exports add the respondent's channel, external id, name and username at the end.
-Question texts and labels are in the language the respondent answered in. Text that a
+Question texts and labels are in one language for the whole file (``--lang``, Indonesian by
+default), whatever language each respondent answered in, so grouping by label works. Text that a
 spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
@@ -45,7 +46,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
     """For each session in turn, its long-format rows (the csv export and the xlsx ``long`` sheet)."""
     code = job.study.code
     for s, flow, answers in job.sessions_with_answers():
-        lang = job.text_lang(s.lang)
+        lang = job.text_lang()  # one language for the whole file, so labels group across respondents
         ident = job.identity(s)
         head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
         view = job.view(flow)

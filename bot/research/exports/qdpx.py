@@ -35,6 +35,10 @@ from bot.store import loads
 NAMESPACE = uuid.UUID("5b0f3c9e-6a55-4a53-9a0e-6d61746e6721")
 LEVEL_COLOURS = {1: "#9e9e9e", 2: "#1f77b4", 3: "#2ca02c", 4: "#ff7f0e", 5: "#9467bd"}
 VARIABLES = (("organisation", "Text"), ("role", "Text"), ("level", "Integer"))
+"""The variables of a case (a respondent)."""
+SOURCE_VARIABLES = (("respondent", "Text"), *VARIABLES, ("session_status", "Text"))
+"""The variables of a source (an interview): readers that ignore ``Case/SourceRef``, such as
+QualCoder's importer, can still group interviews by respondent and organisation."""
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -112,7 +116,7 @@ def write(job: Job, out: Path) -> ExportResult:
                 qde.write(f'<Users><User guid="{user}" name="Matang export"/></Users>\n')
                 _codebook(qde, model, job.text_lang())
                 qde.write("<Variables>\n")
-                for name, kind in VARIABLES:
+                for name, kind in SOURCE_VARIABLES:
                     qde.write(
                         f'<Variable guid="{guid("variable", code, name)}" name="{name}" typeOfVariable="{kind}"/>\n'
                     )
@@ -133,6 +137,7 @@ def write(job: Job, out: Path) -> ExportResult:
                         f' creationDateTime="{_datetime(s.started_at)}">\n'
                         f"<Description>{_t(_description(job, s))}</Description>\n"
                     )
+                    after_selections = _source_variables(job, s, flow)
                     for item, start, end in spans:
                         codes = [c for c in item.criteria if c in known]
                         qde.write(
@@ -147,6 +152,7 @@ def write(job: Job, out: Path) -> ExportResult:
                             )
                         qde.write("</PlainTextSelection>\n")
                         result.rows += 1
+                    qde.write(after_selections)  # the schema wants variable values after selections
                     qde.write("</TextSource>\n")
                     result.sessions += 1
                 if sources_open:
@@ -157,6 +163,30 @@ def write(job: Job, out: Path) -> ExportResult:
     finally:
         os.unlink(qde_tmp)
     return result
+
+
+def _variable_value(code: str, name: str, kind: str, value: Any) -> str:
+    element = "IntegerValue" if kind == "Integer" else "TextValue"
+    return (
+        f'<VariableValue><VariableRef targetGUID="{guid("variable", code, name)}"/>'
+        f"<{element}>{_t(value)}</{element}></VariableValue>\n"
+    )
+
+
+def _source_variables(job: Job, s: SessionInfo, flow: Any) -> str:
+    """An interview's variable values: its respondent's pseudonym, organisation, role, level, status."""
+    values = {
+        "respondent": s.respondent,
+        "organisation": s.organisation,
+        "role": _answer_label(job, s.id, flow, "role", s.lang),
+        "level": s.level if s.state == "finished" else None,
+        "session_status": s.status,
+    }
+    return "".join(
+        _variable_value(job.study.code, name, kind, values[name])
+        for name, kind in SOURCE_VARIABLES
+        if values.get(name) not in (None, "")
+    )
 
 
 def _codebook(qde: IO[str], model: Any, lang: str) -> None:
@@ -223,9 +253,11 @@ def _cases(qde: IO[str], job: Job) -> None:
             flush(current)
             pseudonym = job.pseudonyms(channel, external_id)
             label = pseudonym
-            if job.identify:
+            if job.identify:  # the pseudonym stays first, so cases still match the other exports
                 label = " ".join(
-                    p for p in (name, f"@{username}" if username else "", f"({channel} {external_id})") if p
+                    p
+                    for p in (pseudonym, "—", name, f"@{username}" if username else "", f"({channel} {external_id})")
+                    if p
                 )
             current = {"id": rid, "respondent": pseudonym, "name": label, "sessions": []}
         current["sessions"].append(sid)

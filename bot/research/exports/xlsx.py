@@ -122,7 +122,7 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
         if not a:
             continue
         by_id = {c["id"]: c for c in a.get("criteria", [])}
-        lang = job.text_lang(s.lang)
+        lang = job.text_lang()
         assessments.append(
             [
                 code,
