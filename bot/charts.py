@@ -22,21 +22,31 @@ _W = {
     "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
     "level": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
     "yours": {"id": "tingkat Anda", "en": "your level"},
+    "theirs": {"id": "tingkat instansi", "en": "organisation's level"},
     "unknown": {"id": "tidak ada bukti", "en": "no evidence"},
     "subtitle": {
         "id": "Pemenuhan tiap kriteria (0–100%). Garis: 50% dan 85%.",
         "en": "Fulfilment of each criterion (0–100%). Lines: 50% and 85%.",
     },
-    "bands": {
-        "id": "N ≤15% · P ≤50% · L ≤85% · F >85%   ✓ = semua kriteria tingkat itu ≥ L",
-        "en": "N ≤15% · P ≤50% · L ≤85% · F >85%   ✓ = all criteria of that level ≥ L",
-    },
+    "tick": {"id": "✓ = semua kriteria tingkat itu ≥ L", "en": "✓ = all criteria of that level ≥ L"},
     "respondents": {"id": "{n} responden", "en": "{n} respondents"},
 }
 
 
-def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) -> bytes:
+def render_chart(
+    assessment: Any,
+    lang: str = "id",
+    model: Model | None = None,
+    *,
+    fmt: str = "png",
+    dpi: float = DPI,
+    row_height_in: float = 0.78,
+) -> bytes:
     """Draw an assessment (an ``Assessment``, or its ``to_dict()``) as a PNG 1080 px wide.
+
+    ``fmt`` ``"svg"`` draws it as vector graphics; ``dpi`` above 100 gives a sharper PNG of the
+    same layout, and a smaller ``row_height_in`` a shorter one (reports print it on A4 with
+    :data:`PRINT_DPI` and :data:`PRINT_ROW_HEIGHT_IN`, so labels stay at 8 pt or more).
 
     Horizontal bars grouped by level: each level's mean fulfilment, then its criteria coloured by
     rating; dashed lines at the 50 % and 85 % thresholds; the agency's level highlighted.
@@ -53,7 +63,6 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) 
     model = model or load_model()
     rows = _rows(data, model, lang)
 
-    row_height_in = 0.78
     top_in, bottom_in = 1.55, 0.75
     height_in = top_in + bottom_in + row_height_in * sum(r["units"] for r in rows)
     fig = Figure(figsize=(WIDTH_PX / DPI, height_in), dpi=DPI, facecolor="white")
@@ -67,7 +76,7 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) 
     if data.get("respondents"):
         subtitle = _W["respondents"][lang].format(n=data["respondents"]) + " · " + subtitle
     fig.text(0.04, 1 - 1.05 / height_in, subtitle, fontsize=17, color="#444444", va="center")
-    fig.text(0.04, 0.3 / height_in, _W["bands"][lang], fontsize=15, color="#444444", va="center")
+    fig.text(0.04, 0.3 / height_in, _legend(rows, lang), fontsize=15, color="#444444", va="center")
 
     y = 0.0
     for row in rows:
@@ -81,7 +90,7 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) 
                 ax.text(
                     0.995,
                     centre if alone else centre + 0.2,
-                    _W["yours"][lang],
+                    _W["theirs" if data.get("respondents") else "yours"][lang],
                     ha="right",
                     va="center" if alone else "bottom",
                     fontsize=18,
@@ -104,8 +113,23 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None) 
     ax.axis("off")
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+PRINT_DPI = 300
+PRINT_ROW_HEIGHT_IN = 0.55
+"""Rows for print: the whole chart fits an A4 page at 174 mm wide, where 15 pt becomes 9.5 pt."""
+_BANDS = {"N": "N ≤15%", "P": "P ≤50%", "L": "L ≤85%", "F": "F >85%"}
+
+
+def _legend(rows: list[dict[str, Any]], lang: str) -> str:
+    """The legend of what is drawn: the rating bands shown, the tick only when a level has one."""
+    shown = {r["rating"] for r in rows if r["kind"] == "criterion" and r["fulfilment"] is not None}
+    parts = [" · ".join(text for letter, text in _BANDS.items() if letter in shown)]
+    if any(r["kind"] == "level" and r["achieved"] for r in rows):
+        parts.append(_W["tick"][lang])
+    return "   ".join(p for p in parts if p)
 
 
 def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, Any]]:

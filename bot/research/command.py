@@ -446,3 +446,51 @@ def dashboard(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+@click.command()
+@click.option("--session", "session_id", type=int, default=None, help="One session's chart.")
+@click.option("--study", "code", default=None, help="A study's chart: all its finished interviews combined.")
+@click.option("--org", "organisation", default=None, help="With --study: one organisation only.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The chart file: .png (300 dpi, for print) or .svg (vector).",
+)
+@lang_option
+@db_option
+def chart(
+    session_id: int | None, code: str | None, organisation: str | None, out: Path, lang: str | None, db: Path | None
+) -> None:
+    """Draw the profile chart of a session, a study or one organisation of a study.
+
+    \b
+    $ matang chart --study humas2025 --org "Diskominfo Sleman" --out sleman.svg
+    wrote sleman.svg (Diskominfo Sleman: level 3, 4 respondent(s))
+    """
+    from bot.research.reports import ReportError, chart_data
+    from bot.research.studies import StudyError
+
+    if (session_id is None) == (code is None):
+        fail("give exactly one of --session ID or --study CODE")
+    if organisation and code is None:
+        fail("--org goes with --study CODE")
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        fail(f"--out {out}: the chart is written as .png or .svg")
+    conf = settings(db=db, lang=lang)
+    with open_store(conf.db) as store:
+        try:
+            data, what = chart_data(store, session_id=session_id, code=code, organisation=organisation, lang=lang)
+        except (StudyError, ReportError) as exc:
+            fail(str(exc))
+    from bot.charts import PRINT_DPI, render_chart
+    from bot.research.reports import write_report
+
+    shown_lang = lang or (data.get("lang") if isinstance(data, dict) else None) or conf.lang
+    try:
+        write_report(render_chart(data, shown_lang, fmt=fmt, dpi=PRINT_DPI), out)
+    except OSError as exc:
+        fail(f"{out}: cannot write the chart ({exc.strerror or exc})")
+    click.echo(f"wrote {out} ({what})")
