@@ -13,7 +13,7 @@ TOKEN_SHAPE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,}$")
 
 
 class Settings(BaseSettings):
-    """Every ``MATANG_`` variable, its default and meaning (the README's table is made from this)."""
+    """Every ``MATANG_`` variable, its default and meaning (the table in docs/operators.md is made from this)."""
 
     model_config = SettingsConfigDict(env_prefix="MATANG_", env_file=".env", extra="ignore")
 

@@ -1,12 +1,12 @@
 """Print, check or rewrite the configuration table of the operators' guide from ``bot.settings``.
 
 The table sits between ``<!-- settings-table:start -->`` and ``<!-- settings-table:end -->`` in
-the README's operators' guide. ``tests/test_ops_docs.py`` fails when
+the operators' guide, ``docs/operators.md``. ``tests/test_ops_docs.py`` fails when
 it drifts from :class:`bot.settings.Settings`.
 
     python deploy/settings_table.py                      # print the table
-    python deploy/settings_table.py --write README.md
-    python deploy/settings_table.py --check README.md
+    python deploy/settings_table.py --write docs/operators.md
+    python deploy/settings_table.py --check docs/operators.md
 """
 
 from __future__ import annotations

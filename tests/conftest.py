@@ -7,8 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from tests import outside_reads
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_FLOWS = Path(__file__).parent / "flows"
+
+# Nothing the tests do may read beside the checkout (a fresh clone has nothing there).
+_OUTSIDE_READS = outside_reads.install(ROOT)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when anything read a file or folder beside the checkout."""
+    if _OUTSIDE_READS.seen:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name every path read beside the checkout, and the code that read it."""
+    if _OUTSIDE_READS.seen:
+        terminalreporter.section("reads beside the checkout", red=True)
+        terminalreporter.write_line(_OUTSIDE_READS.report())
 
 
 @pytest.fixture

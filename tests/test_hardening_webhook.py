@@ -38,7 +38,7 @@ def webhook_for(port: int) -> dict[str, object]:
 
 
 async def test_a_webhook_update_the_bot_cannot_read_is_answered_200_skipped_and_logged_by_id(api, tmp_path, caplog):
-    caplog.set_level(logging.INFO)  # the default level: DEBUG logs whole updates by design (README)
+    caplog.set_level(logging.INFO)  # the default level: DEBUG logs whole updates by design (docs/data-protection.md)
     db = tmp_path / "m.db"
     port = free_port()
     async with matang_bot(api, db, webhook=webhook_for(port)) as (_, store):
