@@ -34,8 +34,9 @@ def research(tmp_path_factory: pytest.TempPathFactory) -> Research:
         record = run_telegram_like(store, flow, "siti", 0.5, ORG_B, research.code, stop_after=0)
         interviews = Interviews(store)
         engine = engine_of(record)
-        from .test_research_support import answer_line
         from interview_flows.answers import parse_text_answer
+
+        from .test_research_support import answer_line
 
         while record.state == "asking":
             q = engine.current(record.session)
@@ -142,10 +143,21 @@ def test_themes_in_an_assessment_fill_the_themes_table(research, tmp_path):
     finally:
         store.close()
     assert counts["themes"] == 1
-    row = sqlite3.connect(tmp_path / "analysis.db").execute(
-        'select session, theme_id, label, label_id, question_id, start, "end", text from themes'
-    ).fetchone()
-    assert row == (sid, "complaints", "Citizens' complaints", "Keluhan warga", "unit", 0, 24, "Kami membalas keluhan warga")
+    row = (
+        sqlite3.connect(tmp_path / "analysis.db")
+        .execute('select session, theme_id, label, label_id, question_id, start, "end", text from themes')
+        .fetchone()
+    )
+    assert row == (
+        sid,
+        "complaints",
+        "Citizens' complaints",
+        "Keluhan warga",
+        "unit",
+        0,
+        24,
+        "Kami membalas keluhan warga",
+    )
 
 
 def test_export_all_studies_into_one_database_and_identify_is_refused(research, tmp_path):
@@ -160,15 +172,29 @@ def test_export_all_studies_into_one_database_and_identify_is_refused(research, 
     assert f"from {len(research.sessions)} session(s)" in run.stdout and "pseudonymous" in run.stdout
     assert sqlite3.connect(out).execute("select count(*) from studies").fetchone()[0] == 1
     refused = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--db", db, "--all", "--format", "sqlite", "--identify",
-         "--out", str(tmp_path / "x.db")],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "export",
+            "--db",
+            db,
+            "--all",
+            "--format",
+            "sqlite",
+            "--identify",
+            "--out",
+            str(tmp_path / "x.db"),
+        ],
         capture_output=True,
         text=True,
     )
     assert refused.returncode == 2 and "always pseudonymous" in refused.stderr
     assert not (tmp_path / "x.db").exists()
     wrong = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--db", db, "--all", "--format", "csv"], capture_output=True, text=True
+        [sys.executable, "-m", "bot.cli", "export", "--db", db, "--all", "--format", "csv"],
+        capture_output=True,
+        text=True,
     )
     assert wrong.returncode == 2 and "--all" in wrong.stderr
 
@@ -237,8 +263,20 @@ def test_labels_and_level_names_in_the_chosen_language(research, tmp_path):
 
 def test_the_export_says_what_it_wrote_and_why_sessions_have_no_rows(research, tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--db", str(research.db), "--study", research.code,
-         "--format", "csv", "--out", str(tmp_path / "long.csv")],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "export",
+            "--db",
+            str(research.db),
+            "--study",
+            research.code,
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "long.csv"),
+        ],
         capture_output=True,
         text=True,
     )

@@ -54,8 +54,22 @@ def served(research: Research, tmp_path_factory: pytest.TempPathFactory):
     analysis = work / "analysis.db"
     env = {**os.environ, "MATANG_DASHBOARD_SECRET": SECRET}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "dashboard", "--db", str(research.db), "--port", str(port),
-         "--lang", "en", "--refresh", "5", "--analysis-db", str(analysis)],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "dashboard",
+            "--db",
+            str(research.db),
+            "--port",
+            str(port),
+            "--lang",
+            "en",
+            "--refresh",
+            "5",
+            "--analysis-db",
+            str(analysis),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -71,7 +85,7 @@ def served(research: Research, tmp_path_factory: pytest.TempPathFactory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 out, err = proc.communicate()
-                raise AssertionError(f"dashboard did not start: {err}")
+                raise AssertionError(f"dashboard did not start: {err}") from None
             time.sleep(0.3)
     try:
         yield base, analysis
@@ -87,7 +101,9 @@ def browser():
     chromium = shutil.which("chromium")
     driver_path = shutil.which("chromedriver")
     if not chromium or not driver_path:
-        pytest.skip("no browser: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+        pytest.skip(
+            "no browser: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        )
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -119,8 +135,15 @@ def _wait(browser, condition, timeout: float = 30):
 
 def test_requests_without_the_secret_get_403_and_no_data(served, research):
     base, _ = served
-    for path in ("/", "/analysis", "/analysis/sessions.csv", "/analysis/answers.json",
-                 "/analysis.json?sql=select+*+from+sessions", "/-/dashboards/study", "/analysis/progress"):
+    for path in (
+        "/",
+        "/analysis",
+        "/analysis/sessions.csv",
+        "/analysis/answers.json",
+        "/analysis.json?sql=select+*+from+sessions",
+        "/-/dashboards/study",
+        "/analysis/progress",
+    ):
         reply = httpx.get(base + path, timeout=10)
         assert reply.status_code in (401, 403), path
         assert ORG_A not in reply.text and "humas2025" not in reply.text, path
@@ -135,8 +158,9 @@ def test_the_dashboard_is_read_only(served):
     auth = {"Authorization": f"Bearer {SECRET}"}
     reply = httpx.get(base + "/analysis.json", params={"sql": "delete from sessions"}, headers=auth)
     assert reply.status_code == 400  # Datasette runs only read statements
-    count = httpx.get(base + "/analysis.json", params={"sql": "select count(*) as n from sessions", "_shape": "array"},
-                      headers=auth)
+    count = httpx.get(
+        base + "/analysis.json", params={"sql": "select count(*) as n from sessions", "_shape": "array"}, headers=auth
+    )
     assert count.json()[0]["n"] > 0
 
 
@@ -185,9 +209,24 @@ def test_canned_query_and_interview_page_in_the_browser(served, browser, researc
 def test_no_identifying_value_in_any_page_or_download(served, browser, research):
     base, analysis = served
     auth = {"Authorization": f"Bearer {SECRET}"}
-    pages = ["/", "/analysis", "/-/dashboards/study?study=humas2025", "/analysis/interviews", "/analysis/interview?session=4"]
-    for table in ("studies", "sessions", "answers", "criterion_ratings", "organisations", "organisation_criteria",
-                  "assessments", "themes", "events"):
+    pages = [
+        "/",
+        "/analysis",
+        "/-/dashboards/study?study=humas2025",
+        "/analysis/interviews",
+        "/analysis/interview?session=4",
+    ]
+    for table in (
+        "studies",
+        "sessions",
+        "answers",
+        "criterion_ratings",
+        "organisations",
+        "organisation_criteria",
+        "assessments",
+        "themes",
+        "events",
+    ):
         pages += [f"/analysis/{table}", f"/analysis/{table}.csv?_size=max", f"/analysis/{table}.json?_size=max"]
     seen = []
     for path in pages:
@@ -204,7 +243,12 @@ def test_no_identifying_value_in_any_page_or_download(served, browser, research)
 
 def test_without_a_secret_the_dashboard_does_not_start(research):
     env = {k: v for k, v in os.environ.items() if k != "MATANG_DASHBOARD_SECRET"}
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "dashboard", "--db", str(research.db)],
-                         env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "dashboard", "--db", str(research.db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2
     assert "MATANG_DASHBOARD_SECRET is not set" in run.stderr

@@ -6,7 +6,6 @@ import io
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -50,7 +49,15 @@ def test_report_of_a_declined_or_withdrawn_session_is_refused(research, tmp_path
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and ("declined" in lines[0] or "withdrawn" in lines[0])
     assert not out.exists()
-    chart = matang("chart", "--db", str(research.db), "--session", str(research.sessions[who]), "--out", str(out.with_suffix(".png")))
+    chart = matang(
+        "chart",
+        "--db",
+        str(research.db),
+        "--session",
+        str(research.sessions[who]),
+        "--out",
+        str(out.with_suffix(".png")),
+    )
     assert chart.returncode == 2
 
 
@@ -63,13 +70,13 @@ def test_every_page_has_its_number_and_a_footer(study_pdf, research):
 
 
 def test_study_report_compares_every_organisation_and_lists_unfinished_ones(research, tmp_path):
-    from bot.research.reports import study_report
-    from bot.store import Store
-
     import shutil
 
-    from .test_research_support import run_telegram_like
+    from bot.research.reports import study_report
+    from bot.store import Store
     from interview_flows.loader import load_flow
+
+    from .test_research_support import run_telegram_like
 
     copy = tmp_path / "copy.db"
     shutil.copy(research.db, copy)
@@ -133,8 +140,15 @@ def test_matang_chart_writes_png_and_svg(research, tmp_path):
     assert run.returncode == 0, run.stderr
     text = svg.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "<svg" in text
-    one = matang("chart", "--db", str(research.db), "--session", str(research.sessions["budi.santoso"]),
-                 "--out", str(tmp_path / "s.png"))
+    one = matang(
+        "chart",
+        "--db",
+        str(research.db),
+        "--session",
+        str(research.sessions["budi.santoso"]),
+        "--out",
+        str(tmp_path / "s.png"),
+    )
     assert one.returncode == 0 and (tmp_path / "s.png").stat().st_size > 10_000
     bad = matang("chart", "--db", str(research.db), "--study", research.code, "--org", "Nowhere", "--out", str(png))
     assert bad.returncode == 2 and "Nowhere" in bad.stderr

@@ -255,7 +255,11 @@ def dashboards(lang: str) -> dict[str, Any]:
                                 "mark": {"type": "rect", "tooltip": True},
                                 "encoding": {
                                     "x": {"field": "criterion", "type": "nominal", "title": _t("criterion", lang)},
-                                    "y": {"field": "organisation", "type": "nominal", "title": _t("organisation", lang)},
+                                    "y": {
+                                        "field": "organisation",
+                                        "type": "nominal",
+                                        "title": _t("organisation", lang),
+                                    },
                                     "color": {
                                         "field": "fulfilment",
                                         "type": "quantitative",
@@ -278,16 +282,16 @@ def dashboards(lang: str) -> dict[str, Any]:
                 "disagreeing": {
                     "title": _t("q_disagree", lang),
                     "db": DATABASE,
-                    "query": f"select organisation as \"{_t('organisation', lang)}\", respondents as"
-                    f" \"{_t('respondents', lang)}\", disagreements as \"{_t('disagreements', lang)}\""
+                    "query": f'select organisation as "{_t("organisation", lang)}", respondents as'
+                    f' "{_t("respondents", lang)}", disagreements as "{_t("disagreements", lang)}"'
                     f" from organisations where disagreeing = 1 {study_filter}",
                     "library": "table",
                 },
                 "interviews": {
                     "title": _t("q_interviews", lang),
                     "db": DATABASE,
-                    "query": f"select id as \"{_t('interview', lang)}\", organisation as \"{_t('organisation', lang)}\","
-                    f" {_status_case('status', lang)} as \"{_t('status', lang)}\", level as \"{_t('level', lang)}\""
+                    "query": f'select id as "{_t("interview", lang)}", organisation as "{_t("organisation", lang)}",'
+                    f' {_status_case("status", lang)} as "{_t("status", lang)}", level as "{_t("level", lang)}"'
                     f" from sessions where 1 = 1 {study_filter} order by id desc",
                     "library": "table",
                 },

@@ -464,7 +464,12 @@ def _comparison(doc: _Doc, results: list[Any], lang: str) -> None:
         ]
         for r in results
     ]
-    header = [_w("organisation", lang), _w("level_short", lang), _w("respondents_short", lang), _w("disagreement_col", lang)]
+    header = [
+        _w("organisation", lang),
+        _w("level_short", lang),
+        _w("respondents_short", lang),
+        _w("disagreement_col", lang),
+    ]
     doc.table(header, rows, [60.0, 45.0, 22.0, 47.0])
     criteria = [c.id for c in results[0].assessment.criteria if c.level >= 2]
     per_table = 6  # organisations per table, so the columns stay readable on A4
@@ -482,7 +487,6 @@ def _comparison(doc: _Doc, results: list[Any], lang: str) -> None:
 def _unfinished_organisations(store: Store, study: Study, results: list[Any]) -> list[tuple[str, int]]:
     """Organisations that have sessions in progress but no finished interview, with how many."""
     from bot.research.studies import UNKNOWN_ORGANISATION, declined_sql, organisation_key
-
     from interview_flows.loader import load_flow
 
     done = {organisation_key(r.name) for r in results}
@@ -497,7 +501,9 @@ def _unfinished_organisations(store: Store, study: Study, results: list[Any]) ->
         except KeyError:
             continue
         name = session_organisation(
-            row["organisation"] or study.organisation, session_answers(store, row["id"]), flow.variables().get("organisation")
+            row["organisation"] or study.organisation,
+            session_answers(store, row["id"]),
+            flow.variables().get("organisation"),
         )
         key = organisation_key(name)
         if key in done:
@@ -638,4 +644,12 @@ def write_report(data: bytes, out: str | Path) -> Path:
     return path
 
 
-__all__ = ["ReportError", "chart_data", "latest_session_of", "session_report_check", "session_report", "study_report", "write_report"]
+__all__ = [
+    "ReportError",
+    "chart_data",
+    "latest_session_of",
+    "session_report_check",
+    "session_report",
+    "study_report",
+    "write_report",
+]
