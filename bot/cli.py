@@ -33,7 +33,7 @@ SUMMARIES = {
     "score": "Assess a file of answers (YAML or JSON) without an interview.",
     "run": "Run the Telegram bot (long polling, or webhook with --webhook-url).",
     "study": "Create, list, inspect and close studies with invite links.",
-    "export": "Export a study's interviews (csv, csv-wide, xlsx, jsonl, transcripts, qdpx).",
+    "export": "Export a study's interviews (csv, csv-wide, xlsx, jsonl, transcripts, qdpx, sqlite).",
     "report": "Write a PDF report for a session or a study.",
     "chart": "Draw a session's or an organisation's profile chart as PNG or SVG.",
     "dashboard": "Serve the research dashboard (Datasette) in the browser, behind a secret.",

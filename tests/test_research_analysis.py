@@ -301,3 +301,30 @@ def test_identified_qdpx_keeps_the_pseudonym_in_the_case_name(research, tmp_path
     names = [c["@name"] for c in schema.to_dict(qde)["Cases"]["Case"]]
     siti = [n for n in names if "Siti Rahmawati" in n]
     assert siti and all(n.startswith("R-") and "@siti_rahma" in n for n in siti)
+
+
+def test_wide_cells_keep_numbers_numeric_and_flag_dont_know():
+    """Whatever a numeric question holds, its value cell is a number or empty, and its flag 0/1."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from bot.research.exports.csv_wide import DONT_KNOW, VALUE, cell
+    from interview_flows.loader import load_flow
+
+    q = load_flow("ogmm-social-media").question(DONT_KNOW_QUESTION)
+    answers = st.one_of(
+        st.integers(-(10**9), 10**9), st.floats(allow_nan=False, allow_infinity=False), st.just("dont_know"), st.none()
+    )
+
+    @given(answers)
+    def check(value):
+        shown = cell(q, value, VALUE, "id")
+        flag = cell(q, value, DONT_KNOW, "id")
+        if value is None:
+            assert shown == "" and flag == ""
+        elif value == "dont_know":
+            assert shown == "" and flag == 1
+        else:
+            assert isinstance(shown, int | float) and shown == value and flag == 0
+
+    check()

@@ -401,7 +401,7 @@ def dashboard(
 
     \b
     $ MATANG_DASHBOARD_SECRET='a long password' matang dashboard --lang en
-    dashboard: http://127.0.0.1:8001/-/dashboards/study (user researcher, password $MATANG_DASHBOARD_SECRET)
+    dashboard: http://localhost:8001/-/dashboards/study (user researcher, password $MATANG_DASHBOARD_SECRET); data refreshed every 60 s
 
     Read-only; rebuilt from the live database every --refresh seconds; every page needs the
     secret (log in at /-/login, or send `Authorization: Bearer SECRET`).
