@@ -252,3 +252,29 @@ def test_without_a_secret_the_dashboard_does_not_start(research):
     )
     assert run.returncode == 2
     assert "MATANG_DASHBOARD_SECRET is not set" in run.stderr
+
+
+def test_what_the_dashboard_shows_follows_the_live_database(served, research):
+    """A study created while the dashboard runs appears at the next refresh (--refresh 5 here)."""
+    from datetime import UTC, datetime
+
+    from bot.research.studies import create_study
+
+    base, _ = served
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    store = research.store()
+    try:
+        create_study(store, "Studi baru", code="baru2026")
+    finally:
+        store.close()
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        codes = [r["code"] for r in httpx.get(base + "/analysis/studies.json?_shape=array", headers=auth).json()]
+        if "baru2026" in codes:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the new study never appeared in the dashboard")
+    meta = httpx.get(base + "/analysis/analysis_meta.json?_shape=array", headers=auth).json()
+    refreshed = datetime.fromisoformat(next(m["value"] for m in meta if m["key"] == "refreshed_at"))
+    assert (datetime.now(UTC) - refreshed).total_seconds() < 60
