@@ -147,6 +147,12 @@ def test_requests_without_the_secret_get_403_and_no_data(served, research):
         reply = httpx.get(base + path, timeout=10)
         assert reply.status_code in (401, 403), path
         assert ORG_A not in reply.text and "humas2025" not in reply.text, path
+    # Nor table names, through the introspection pages or the 1.0-alpha API explorer (an
+    # advisory against those alphas; the locked 0.65 series has no such page).
+    for path in ("/-/api", "/-/databases.json", "/-/metadata.json", "/analysis.json", "/-/dashboards"):
+        reply = httpx.get(base + path, timeout=10)
+        assert reply.status_code in (401, 403, 404), path
+        assert "criterion_ratings" not in reply.text and "organisation_criteria" not in reply.text, path
     wrong = httpx.get(base + "/analysis/sessions.json", headers={"Authorization": "Bearer not-the-secret-at-all"})
     assert wrong.status_code == 403
     right = httpx.get(base + "/analysis/sessions.json?_shape=array", headers={"Authorization": f"Bearer {SECRET}"})
