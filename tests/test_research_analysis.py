@@ -328,3 +328,41 @@ def test_wide_cells_keep_numbers_numeric_and_flag_dont_know():
             assert isinstance(shown, int | float) and shown == value and flag == 0
 
     check()
+
+
+def test_disagreeing_organisations_page_lists_an_organisation_whose_respondents_disagree(research, tmp_path):
+    """Two respondents of one organisation at opposite ends: the dashboard's query names it."""
+    import shutil
+
+    from bot.research.analysis import write_analysis_db
+    from bot.research.dashboard import canned_queries
+    from bot.research.studies import open_study
+    from bot.store import Store
+    from interview_flows.loader import load_flow
+
+    from .test_research_support import run_terminal, script
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(research.db, copy)
+    store = Store.open(copy)
+    try:
+        flow = load_flow("ogmm-social-media")
+        for user, profile in (("extra.one", 0.0), ("extra.two", 1.0)):
+            open_study(store, research.code)
+            lines, _ = script(flow, profile, "Badan Uji Beda")
+            assert run_terminal(store, flow, user, ["ya", *lines], research.code).state == "finished"
+        write_analysis_db(store, [research.code], tmp_path / "analysis.db", "en")
+    finally:
+        store.close()
+    conn = sqlite3.connect(tmp_path / "analysis.db")
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute(canned_queries("en")["disagreeing_organisations"]["sql"])]
+    found = [r for r in rows if r["Organisation"] == "Badan Uji Beda"]
+    assert found and found[0]["Criteria in disagreement"] and found[0]["Respondents"] == 2
+    flagged = conn.execute(
+        "select count(*) from organisation_criteria where organisation = 'Badan Uji Beda' and disagreement = 1"
+    ).fetchone()[0]
+    assert flagged == len(found[0]["Criteria in disagreement"].split())
+    # every canned query runs on the database as built
+    for name, query in canned_queries("id").items():
+        conn.execute(query["sql"], {"session": research.sessions["budi.santoso"]}).fetchall()
