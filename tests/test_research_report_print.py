@@ -112,23 +112,26 @@ def test_indonesian_report_has_no_english_words(study_pdf, research):
 
 
 def test_pdf_charts_are_at_least_300_dpi_and_labels_at_least_8_pt(study_pdf):
+    """Read where each chart is placed on the page: its resolution there, and its labels' size."""
     from pypdf import PdfReader
 
-    from bot.charts import DPI, PRINT_DPI
+    from bot.charts import WIDTH_PX, DPI
 
+    layout_width_pt = WIDTH_PX / DPI * 72  # the chart is laid out 10.8 in wide
+    smallest_label_pt = 15  # bot.charts: legend, value labels and thresholds
     reader = PdfReader(io.BytesIO(study_pdf))
     found = 0
     for page in reader.pages:
+        content = page.get_contents().get_data().decode("latin-1")
+        placed = {
+            name: float(w) for w, name in re.findall(r"q ([\d.]+) 0 0 [\d.]+ [\d.]+ [\d.]+ cm /(\S+) Do Q", content)
+        }
         for image in page.images:
-            width_px = image.image.width
+            width_pt = placed[image.name.rsplit(".", 1)[0].lstrip("/")]
             found += 1
-            # The chart's layout is 1080 px at 100 dpi (10.8 in); at PRINT_DPI it is drawn larger.
-            assert width_px >= 10.8 * PRINT_DPI * 0.99
+            assert image.image.width / (width_pt / 72) >= 300  # dots per inch as printed
+            assert smallest_label_pt * width_pt / layout_width_pt >= 8  # points as printed
     assert found >= 2  # one chart per organisation
-    # Placed no narrower than the text width (174 mm), the smallest 15 pt label prints at
-    # 15 × 174 / 274 ≈ 9.5 pt; the report never shrinks a chart (it starts a new page instead).
-    assert 15 * 174 / (10.8 * 25.4) >= 8
-    assert DPI == 100
 
 
 def test_matang_chart_writes_png_and_svg(research, tmp_path):
