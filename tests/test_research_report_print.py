@@ -115,7 +115,7 @@ def test_pdf_charts_are_at_least_300_dpi_and_labels_at_least_8_pt(study_pdf):
     """Read where each chart is placed on the page: its resolution there, and its labels' size."""
     from pypdf import PdfReader
 
-    from bot.charts import WIDTH_PX, DPI
+    from bot.charts import DPI, WIDTH_PX
 
     layout_width_pt = WIDTH_PX / DPI * 72  # the chart is laid out 10.8 in wide
     smallest_label_pt = 15  # bot.charts: legend, value labels and thresholds
