@@ -120,7 +120,7 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
     from bot.research.exports.base import Job, duration_minutes
     from bot.research.exports.transcripts import markdown
     from bot.research.pseudonyms import Pseudonyms
-    from bot.research.studies import get_study, organisation_results, study_status
+    from bot.research.studies import get_study, study_status
     from scoring.criteria import load_model
 
     model = load_model()
@@ -152,10 +152,10 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
             ],
         )
         job = Job(store, study, identify=False, lang=lang, pseudonyms=pseudonyms)
-        stored = {s.id: s.assessment for s in job.sessions(assessment=True)}
         for s, flow, answers in job.sessions_with_answers():
             view = job.view(flow)
-            a = stored.get(s.id) if s.state == "finished" else None
+            # One stored assessment at a time (several kB each): memory stays flat with the study's size.
+            a = _stored_assessment(store, s.id) if s.state == "finished" else None
             minutes = duration_minutes(s)
             yield (
                 "sessions",
@@ -246,7 +246,7 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
                 yield "assessments", [(s.id, code, json.dumps(a, ensure_ascii=False))]
                 yield "themes", list(_theme_rows(s.id, code, s.organisation, a, lang))
         yield "events", list(_event_rows(job, code))
-        for r in organisation_results(store, study):
+        for r in status.organisations:
             oa = r.assessment.to_dict()
             yield (
                 "organisations",
@@ -287,6 +287,11 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
                     )
                 )
             yield "organisation_criteria", crit
+
+
+def _stored_assessment(store: Store, session_id: int) -> dict[str, Any] | None:
+    row = store.db.execute("select assessment from sessions where id = ?", [session_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else None
 
 
 def _theme_rows(session: int, code: str, organisation: str | None, a: dict[str, Any], lang: str) -> Iterator[tuple]:
