@@ -354,11 +354,13 @@ def write_analysis_db(store: Store, codes: Iterable[str], out: str | Path, lang:
                         marks = ",".join("?" * widths[table])
                         conn.executemany(f"insert into {table} values ({marks})", rows)
                         counts[table] += len(rows)
+                stamp = now()
                 meta = {
                     "schema_version": str(SCHEMA_VERSION),
                     "lang": lang,
                     "studies": " ".join(codes),
-                    "refreshed_at": now(),
+                    "refreshed_at": stamp,
+                    "checked_at": stamp,
                 }
                 conn.executemany("insert or replace into analysis_meta values (?, ?)", list(meta.items()))
                 conn.execute("commit")
@@ -370,9 +372,33 @@ def write_analysis_db(store: Store, codes: Iterable[str], out: str | Path, lang:
         conn.close()
 
 
+def live_fingerprint(store: Store) -> tuple[Any, ...]:
+    """What changes whenever anything the analysis database shows changes (events are append-only;
+    an erasure or a new study changes the counts)."""
+    return tuple(
+        store.db.execute(
+            "select (select max(id) from events), (select count(*) from events),"
+            " (select count(*) from sessions), (select max(updated_at) from sessions),"
+            " (select count(*) from studies), (select max(coalesce(closed_at, created_at)) from studies),"
+            " (select count(*) from invites)"
+        ).fetchone()
+    )
+
+
+def mark_checked(out: str | Path) -> None:
+    """Record in ``analysis_meta.checked_at`` that the data was found unchanged just now."""
+    import sqlite3
+
+    conn = sqlite3.connect(str(out), isolation_level=None, timeout=30)
+    try:
+        conn.execute("insert or replace into analysis_meta values ('checked_at', ?)", [now()])
+    finally:
+        conn.close()
+
+
 def all_study_codes(store: Store) -> list[str]:
     """Every study's code, oldest first."""
     return [r[0] for r in store.db.execute("select code from studies order by created_at, code").fetchall()]
 
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "all_study_codes", "study_rows", "write_analysis_db"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "all_study_codes", "live_fingerprint", "mark_checked", "study_rows", "write_analysis_db"]

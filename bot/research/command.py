@@ -409,7 +409,7 @@ def dashboard(
     import shutil
     import tempfile
 
-    from bot.research.analysis import all_study_codes, write_analysis_db
+    from bot.research.analysis import all_study_codes, live_fingerprint, mark_checked, write_analysis_db
     from bot.research.dashboard import DashboardError, check_secret, serve
     from bot.research.studies import StudyError, get_study
 
@@ -425,9 +425,17 @@ def dashboard(
         except StudyError as exc:
             fail(str(exc))
 
+    last: list[Any] = [None]
+
     def build(path: Path) -> None:
         with open_store(conf.db) as store:
+            # Rebuilt only when the live database changed: a quiet study costs one query a minute.
+            seen = live_fingerprint(store)
+            if seen == last[0] and path.exists():
+                mark_checked(path)
+                return
             write_analysis_db(store, list(codes) or all_study_codes(store), path, conf.lang)
+            last[0] = seen
 
     scratch = None
     if analysis_db is None:
