@@ -162,6 +162,17 @@ class BotMessage:
 
 
 @dataclass
+class Pending:
+    """An update waiting to be confirmed (polling) or delivered (webhook)."""
+
+    update: dict[str, Any]
+    update_id: int
+    force: bool = False  # redelivered: handed out once even if its id is below the offset
+    delivered: bool = False
+    in_delivery: bool = False
+
+
+@dataclass
 class ChatEvent:
     """Something the bot did in a chat: `kind` is "sent", "edited" or "deleted"; `at` is
     `time.perf_counter()` when the request arrived."""

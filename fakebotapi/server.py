@@ -25,7 +25,7 @@ from aiohttp import web
 from .methods import BotApiMethods, ChatLog
 from .objects import ApiError
 from .params import read_request
-from .records import Call, Signal, UploadedFile
+from .records import Call, Pending, Signal, UploadedFile
 from .users import SimUser
 from .webhook import Delivery, WebhookConfig, WebhookMixin, webhook_conflict
 
@@ -44,17 +44,6 @@ _POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one "
     "bot instance is running"
 )
-
-
-@dataclass
-class Pending:
-    """An update waiting to be confirmed (polling) or delivered (webhook)."""
-
-    update: dict[str, Any]
-    update_id: int
-    force: bool = False  # redelivered: handed out once even if its id is below the offset
-    delivered: bool = False
-    in_delivery: bool = False
 
 
 @dataclass

@@ -6,13 +6,13 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .objects import new_file_ids, photo_sizes, utf16_len
 from .records import BotMessage, Button, ChatEvent
 
 if TYPE_CHECKING:
-    from .server import FakeBotApi
+    from .methods import ChatLog
 
 # A 1x1 PNG, the default picture a user sends.
 TINY_PNG = bytes.fromhex(
@@ -20,6 +20,23 @@ TINY_PNG = bytes.fromhex(
     "0000000d49444154789c6360f8cfc0f01f0005000201e2a8b3a90000000049454e44ae426082"
 )
 _query_ids = itertools.count(1)
+
+
+class ChatServer(Protocol):
+    """What a simulated user needs of the fake server (``FakeBotApi`` is one); written here so
+    this module does not import the server that creates its users."""
+
+    callback_queries: dict[str, dict[str, Any]]
+
+    def chat_log(self, chat_id: int) -> ChatLog: ...
+
+    async def enqueue(self, update: dict[str, Any]) -> dict[str, Any]: ...
+
+    def store_file(
+        self, file_id: str, data: bytes, filename: str | None = None, content_type: str | None = None
+    ) -> None: ...
+
+    def describe(self, chat_id: int | None = None, why: str = "") -> str: ...
 
 
 class SimUser:
@@ -32,7 +49,7 @@ class SimUser:
 
     def __init__(
         self,
-        server: FakeBotApi,
+        server: ChatServer,
         user_id: int,
         first_name: str = "Sari",
         language_code: str | None = "id",

@@ -6,15 +6,12 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from .objects import ApiError, bad_request
-from .records import Signal, UploadedFile
-
-if TYPE_CHECKING:
-    from .server import Pending
+from .records import Pending, Signal, UploadedFile
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 

@@ -24,9 +24,13 @@ class Issue:
         return f"{self.path}: {self.message}"
 
 
-def check_flow(flow: Flow, criterion_ids: Iterable[str]) -> list[Issue]:
-    """Every cross-field problem of a schema-valid flow, in document order; empty when it is sound."""
-    known = frozenset(criterion_ids)
+def check_flow(flow: Flow, criterion_ids: Iterable[str] | None) -> list[Issue]:
+    """Every cross-field problem of a schema-valid flow, in document order; empty when it is sound.
+
+    ``criterion_ids`` are the ids of the maturity model the flow scores against; ``None`` leaves
+    criterion references unchecked (this layer does not know the model: its callers do).
+    """
+    known = None if criterion_ids is None else frozenset(criterion_ids)
     issues: list[Issue] = []
     issues += _duplicates((s.id for s in flow.sections), "sections[{}].id", "section id")
     issues += _duplicates((q.id for q in flow.questions), "questions[{}].id", "question id")
@@ -90,12 +94,12 @@ def _check_type(q: Question, where: str) -> list[Issue]:
     return out
 
 
-def _check_criteria(q: Question, where: str, known: frozenset[str]) -> list[Issue]:
+def _check_criteria(q: Question, where: str, known: frozenset[str] | None) -> list[Issue]:
     out: list[Issue] = []
 
     def unknown(ids: Iterable[str], path: str) -> None:
         for cid in ids:
-            if cid not in known:
+            if known is not None and cid not in known:
                 out.append(Issue(path, f"unknown criterion id {cid!r}"))
 
     for j, c in enumerate(q.choices):

@@ -45,7 +45,9 @@ def format_loc(loc: Iterable[Any]) -> str:
 def parse_flow(text: str, source: str = "<flow>", criterion_ids: Iterable[str] | None = None) -> Flow:
     """Validate a flow document (YAML or JSON text); raise :class:`FlowError` with every problem.
 
-    ``criterion_ids`` defaults to the criteria of the packaged maturity model.
+    ``criterion_ids`` are the criteria of the maturity model the flow scores against, passed by the
+    caller that knows the model (``scoring.criteria.criterion_ids()``); without them the criterion
+    references are not checked, since flows stand below scoring and do not import it.
     """
     if len(text.encode("utf-8", "replace")) > MAX_FLOW_BYTES:
         raise FlowError(source, [Issue("(document)", f"larger than {MAX_FLOW_BYTES} bytes")])
@@ -67,24 +69,21 @@ def parse_flow(text: str, source: str = "<flow>", criterion_ids: Iterable[str] |
         raise FlowError(source, issues) from None
     except RecursionError:
         raise FlowError(source, [Issue("(document)", "nested too deeply")]) from None
-    if criterion_ids is None:
-        from scoring.criteria import criterion_ids as packaged_ids
-
-        criterion_ids = packaged_ids()
     issues = check_flow(flow, criterion_ids)
     if issues:
         raise FlowError(source, issues)
     return flow
 
 
-def load_flow_file(path: str | Path) -> Flow:
-    """Read and validate a flow file (:class:`FlowError` when it cannot be read or is invalid)."""
+def load_flow_file(path: str | Path, criterion_ids: Iterable[str] | None = None) -> Flow:
+    """Read and validate a flow file (:class:`FlowError` when it cannot be read or is invalid);
+    ``criterion_ids`` as for :func:`parse_flow`."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FlowError(str(p), [Issue("(file)", f"cannot read: {exc.__class__.__name__}: {exc}")]) from None
-    return parse_flow(text, source=str(p))
+    return parse_flow(text, source=str(p), criterion_ids=criterion_ids)
 
 
 def packaged_flow_ids() -> list[str]:
@@ -141,15 +140,16 @@ def load_flow(flow_id: str, version: str | None = None) -> Flow:
 FLOW_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def load_named_flow(name: str) -> Flow:
+def load_named_flow(name: str, criterion_ids: Iterable[str] | None = None) -> Flow:
     """A flow as settings and commands name it: the path of a flow file (registered, so sessions
-    started on it reopen by id) or the id of a packaged flow.
+    started on it reopen by id, its criterion references checked against ``criterion_ids``) or the
+    id of a packaged flow.
 
     Raises KeyError for an unknown id, :class:`FlowError` for a file that is not a valid flow.
     """
     path = Path(name)
     if path.suffix in FLOW_FILE_SUFFIXES and path.exists():
-        return register_flow(load_flow_file(path))
+        return register_flow(load_flow_file(path, criterion_ids))
     return load_flow(name)
 
 

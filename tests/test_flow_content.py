@@ -20,7 +20,7 @@ from interview_flows.expressions import parse
 from interview_flows.loader import load_flow_file
 from interview_flows.schema import DONT_KNOW, Flow, Question
 from interview_flows.texts import Text
-from scoring.criteria import load_model
+from scoring.criteria import criterion_ids, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOW_FILE = ROOT / "interview_flows" / "flows" / "ogmm_social_media.yaml"
@@ -68,7 +68,14 @@ SECONDS_CLOSED, SECONDS_TEXT, SECONDS_NOTE = 20, 60, 30
 
 @pytest.fixture(scope="module")
 def flow() -> Flow:
-    return load_flow_file(FLOW_FILE)
+    return load_flow_file(FLOW_FILE, criterion_ids())
+
+
+def test_every_packaged_flow_refers_only_to_criteria_of_the_model() -> None:
+    # The loader of a packaged flow does not know the model (flows stand below scoring), so the
+    # criterion references of every shipped version, archived ones included, are checked here.
+    for path in sorted((ROOT / "interview_flows" / "flows").rglob("*.y*ml")):
+        assert load_flow_file(path, criterion_ids()).id
 
 
 def closed_evidence(q: Question) -> set[str]:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from interview_flows.loader import FlowError, parse_flow
+from scoring.criteria import criterion_ids
 
 from .conftest import TEST_FLOWS
 
@@ -19,7 +20,7 @@ def problems(doc: dict | str) -> list[str]:
     """Every problem reported for a document, as 'path: message' lines."""
     text = doc if isinstance(doc, str) else yaml.safe_dump(doc, allow_unicode=True)
     with pytest.raises(FlowError) as info:
-        parse_flow(text, source="test.yaml")
+        parse_flow(text, source="test.yaml", criterion_ids=criterion_ids())
     return [str(issue) for issue in info.value.issues]
 
 

@@ -40,8 +40,8 @@ async def bot(research, tmp_path):
 
     from benchmarks.echo import polling
     from bot.interviews import Interviews
-    from bot.research.telegram import add_handlers
     from bot.settings import Settings
+    from bot.telegram.research import add_handlers
 
     store = research.store()
     async with FakeBotApi() as api:

@@ -52,8 +52,8 @@ def diagram() -> None:
 async def _chat(db: Path, questions: int) -> list[tuple[str, str, list[list[str]]]]:
     """Start an interview in Indonesian and answer ``questions`` steps; the chat in order as
     (who, text, button rows)."""
-    from fakebotapi import FakeBotApi
     from bot.commands.score import read_answers_file
+    from fakebotapi import FakeBotApi
     from interview_flows.engine import engine_for
     from interview_flows.loader import load_flow
     from tests.telegram_helpers import TOKEN, answer, asked, matang_bot
@@ -61,26 +61,25 @@ async def _chat(db: Path, questions: int) -> list[tuple[str, str, list[list[str]
     given = read_answers_file(ROOT / "tests" / "cases" / "sleman_staff.yaml")
     engine = engine_for(load_flow(FLOW))
 
-    async with FakeBotApi(token=TOKEN) as api:
-        async with matang_bot(api, db, flow=FLOW) as (_, store):
-            user = api.user(4242, first_name="Sari", language_code="id")
-            await user.send("/start")
-            prompt = await user.next_message()
-            await user.press_button("Ya, saya bersedia", prompt)
-            await user.next_message()
-            await user.next_message()
-            for _ in range(questions):
-                q = engine.current((await asked(user, store)).session)
-                await answer(user, store, given.get(q.id))
-            log = api.chat_log(user.id)
-            items: list[tuple[int, str, str, list[list[str]]]] = []
-            for mid, m in log.messages.items():
-                if m.kind == "text":
-                    items.append((mid, "bot", m.plain_text, [[b.text for b in row] for row in m.buttons]))
-            for mid, m in log.user_messages.items():
-                if m.get("text"):
-                    items.append((mid, "user", m["text"], []))
-            return [(who, text, buttons) for _, who, text, buttons in sorted(items)]
+    async with FakeBotApi(token=TOKEN) as api, matang_bot(api, db, flow=FLOW) as (_, store):
+        user = api.user(4242, first_name="Sari", language_code="id")
+        await user.send("/start")
+        prompt = await user.next_message()
+        await user.press_button("Ya, saya bersedia", prompt)
+        await user.next_message()
+        await user.next_message()
+        for _ in range(questions):
+            q = engine.current((await asked(user, store)).session)
+            await answer(user, store, given.get(q.id))
+        log = api.chat_log(user.id)
+        items: list[tuple[int, str, str, list[list[str]]]] = []
+        for mid, m in log.messages.items():
+            if m.kind == "text":
+                items.append((mid, "bot", m.plain_text, [[b.text for b in row] for row in m.buttons]))
+        for mid, m in log.user_messages.items():
+            if m.get("text"):
+                items.append((mid, "user", m["text"], []))
+        return [(who, text, buttons) for _, who, text, buttons in sorted(items)]
 
 
 def _html(chat: list[tuple[str, str, list[list[str]]]]) -> str:

@@ -49,9 +49,10 @@ def open_store(db: Path | str) -> Iterator[Any]:
 def resolve_flow(flow_id: str) -> Any:
     """A packaged flow by id, or a flow file by path; exit 2 when neither works."""
     from interview_flows.loader import FlowError, load_named_flow, packaged_flow_ids
+    from scoring.criteria import criterion_ids
 
     try:
-        return load_named_flow(flow_id)
+        return load_named_flow(flow_id, criterion_ids())
     except KeyError:
         fail(f"unknown flow {flow_id!r}; known flows: {', '.join(packaged_flow_ids())}")
     except FlowError as exc:

@@ -62,9 +62,10 @@ def show(flow_id: str, as_json: bool, lang: str) -> None:
 def validate(path: Path) -> None:
     """Check a flow file; exit 0 when valid, or 2 with every problem and its path."""
     from interview_flows.loader import FlowError, load_flow_file
+    from scoring.criteria import criterion_ids
 
     try:
-        f = load_flow_file(path)
+        f = load_flow_file(path, criterion_ids())
     except FlowError as exc:
         for issue in exc.issues:
             click.echo(f"{exc.source}: {issue}", err=True)

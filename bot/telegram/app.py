@@ -41,6 +41,7 @@ from bot.telegram.webhook import start_webhook
 from bot.texts import t
 from interview_flows.loader import load_named_flow
 from interview_flows.schema import Flow
+from scoring.criteria import criterion_ids
 
 log = logging.getLogger("bot.telegram")
 
@@ -130,7 +131,8 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
     """
     token = token or settings.token()
     context = BotContext(
-        settings=settings, store=store, interviews=Interviews(store), flow=flow or load_named_flow(settings.flow),
+        settings=settings, store=store, interviews=Interviews(store),
+        flow=flow or load_named_flow(settings.flow, criterion_ids()),
         reminder_hours=settings.reminder_hours, sweep_seconds=sweep_seconds, chart=chart,
     )
     base = settings.telegram_api_url
@@ -175,13 +177,13 @@ def add_handlers(application: Application) -> None:
 
 
 def _add_research_handlers(application: Application) -> bool:
-    """Researcher commands (``bot.research.telegram``), when installed; True if added."""
+    """Researcher commands (``bot.telegram.research``), when installed; True if added."""
     try:
-        research = importlib.import_module("bot.research.telegram")
+        research = importlib.import_module("bot.telegram.research")
     except Exception as exc:
-        if not (isinstance(exc, ModuleNotFoundError) and exc.name == "bot.research.telegram"):
+        if not (isinstance(exc, ModuleNotFoundError) and exc.name == "bot.telegram.research"):
             # Installed but broken: say so; the interview itself carries on without them.
-            log.exception("researcher commands unavailable: bot.research.telegram cannot be imported")
+            log.exception("researcher commands unavailable: bot.telegram.research cannot be imported")
         return False
     research.add_handlers(application)
     return hasattr(research, "my_report_command")

@@ -1,7 +1,7 @@
 """What every Telegram handler shares: settings, the store, the interview service, and a few look-ups.
 
 ``application.bot_data["matang"]`` holds one :class:`BotContext`; researcher commands
-(``bot.research.telegram``) read ``.settings``, ``.store`` and ``.interviews`` from it too.
+(``bot.telegram.research``) read ``.settings``, ``.store`` and ``.interviews`` from it too.
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not args:
         await _reply(update, TEXTS["usage_status"])
         return
-    from bot.research.command import status_text
+    from bot.commands.research import status_text
     from bot.research.studies import StudyError, study_status
 
     ctx = _ctx(context)
