@@ -19,8 +19,9 @@ BENCHMARKS = {
     "telegram": "benchmarks.telegram",
     "exports": "benchmarks.exports",
     "soak": "benchmarks.soak",
+    "themes": "benchmarks.themes",
 }
-DEFAULT = ["engine", "scoring", "telegram", "exports"]
+DEFAULT = ["engine", "scoring", "telegram", "exports", "themes"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,9 @@
 ``assess(flow, answers)`` rates every criterion (scoring.ratings), applies the level rule
 (scoring.levels) and picks suggestions (scoring.suggestions). ``to_dict()`` gives the JSON shape
 that ``matang score --json`` prints and exports embed (design.md): ``level``, ``level_name``,
-``levels``, ``criteria``, ``profile``, ``confidence``, ``blocking``, ``suggestions``, ``notes``.
+``levels``, ``criteria``, ``profile``, ``confidence``, ``blocking``, ``themes``, ``suggestions``,
+``notes``. Suggestions are the plan of scoring.advice, built from the ratings and the themes the
+respondent named (scoring.themes).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from scoring.criteria import Criterion, Model, load_model
 from scoring.levels import Block, blocking, own_criteria_met, reached_level
 from scoring.ratings import CriterionResult, Rating, at_least, rate_and_keep
 from scoring.suggestions import Suggestion, suggest, variable_texts
+from scoring.themes import Theme, find_themes
 
 LOW_CONFIDENCE = 0.6
 """Below this share of criteria with evidence, a note says the level is provisional."""
@@ -87,6 +90,8 @@ class Assessment:
     suggestions: tuple[Suggestion, ...]
     notes: tuple[Text, ...]
     rule: str = "lenient"
+    themes: tuple[Theme, ...] = ()
+    """The obstacles the respondent named, with the spans of their words (scoring.themes)."""
     variables: Mapping[str, Text] = field(default_factory=dict, compare=False, repr=False)
     """The respondent's answers that tailor suggestions (placeholder to text); not exported."""
 
@@ -126,6 +131,7 @@ class Assessment:
             "profile": {"capability": self.profile.capability, "outcome": self.profile.outcome},
             "confidence": round(self.confidence, _DIGITS),
             "blocking": [b.to_dict() for b in self.blocking],
+            "themes": [t.to_dict() for t in self.themes],
             "suggestions": [s.to_dict() for s in self.suggestions],
             "notes": [n.model_dump() for n in self.notes],
         }
@@ -140,15 +146,21 @@ def assess(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -
     model = model or load_model()
     results, kept = rate_and_keep(flow, answers, model)
     variables = variable_texts(flow, kept)
-    return from_results(results, model, variables)
+    return from_results(results, model, variables, flow=flow, themes=find_themes(flow, kept))
 
 
 def from_results(
     results: Mapping[str, CriterionResult],
     model: Model,
     variables: Mapping[str, Text] | None = None,
+    flow: Flow | None = None,
+    themes: Sequence[Theme] = (),
 ) -> Assessment:
-    """Build an assessment from criterion results (shared by one respondent and an organisation)."""
+    """Build an assessment from criterion results (shared by one respondent and an organisation).
+
+    With the ``flow``, the suggestions are the whole plan (scoring.advice: blockers, the named
+    ``themes``, a strength, upkeep at the top); without it, the criterion suggestions alone.
+    """
     ratings = {cid: r.rating for cid, r in results.items()}
     criteria = model.criteria
     rule = model.rule
@@ -170,7 +182,12 @@ def from_results(
     blocks = blocking(level, ratings, criteria, rule)
     by_id = model.by_id
     blockers = tuple(_blocker(b, by_id[b.id]) for b in blocks)
-    suggestions = tuple(suggest(level, results, blocks, variables))
+    if flow is not None:
+        from scoring.advice import plan
+
+        suggestions = tuple(plan(flow, model, level, results, blocks, themes, variables))
+    else:
+        suggestions = tuple(suggest(level, results, blocks, variables))
     return Assessment(
         level=level,
         level_name=model.level(level).name,
@@ -182,6 +199,7 @@ def from_results(
         suggestions=suggestions,
         notes=tuple(_notes(level, ratings, criteria, profile, confidence)),
         rule=rule,
+        themes=tuple(themes),
         variables=dict(variables or {}),
     )
 

@@ -16,12 +16,15 @@ MAX_CHARS = 3500
 MAX_BLOCKERS_SHOWN = 6
 
 RATING_WORDS: dict[str | None, Text] = {
-    "N": Text(id="belum tercapai", en="not achieved"),
-    "P": Text(id="tercapai sebagian", en="partially achieved"),
-    "L": Text(id="sebagian besar tercapai", en="largely achieved"),
-    "F": Text(id="tercapai penuh", en="fully achieved"),
+    "N": Text(id="belum ada", en="not yet"),
+    "P": Text(id="sebagian", en="partly"),
+    "L": Text(id="sebagian besar", en="largely"),
+    "F": Text(id="penuh", en="fully"),
     None: Text(id="belum ada jawaban yang mendukung", en="no answer gives evidence yet"),
 }
+"""A rating as a respondent reads it. The letters N/P/L/F appear only in researcher outputs
+(exports, `score --json`, the PDF report, whose key explains them)."""
+
 
 _W = {
     "level": Text(id="Tingkat kematangan: {n} dari 5 — {name}", en="Maturity level: {n} of 5 — {name}"),
@@ -30,6 +33,7 @@ _W = {
     "blocks": Text(id="Yang menghambat tingkat {n}", en="What keeps level {n} out of reach"),
     "notes": Text(id="Catatan", en="Notes"),
     "suggestions": Text(id="Saran", en="Suggestions"),
+    "themes": Text(id="Hambatan yang Bapak/Ibu sebut", en="Obstacles you named"),
     "first_step": Text(id="Langkah pertama", en="First step"),
     "confidence": Text(
         id="Kelengkapan bukti: {pct}% kriteria didukung jawaban.",
@@ -85,10 +89,11 @@ def render_text(assessment: Assessment, lang: str = "id", flow: Flow | None = No
     blocks = _blocks(assessment, lang)
     notes = [_W["notes"].get(lang), *(f"• {n.get(lang)}" for n in assessment.notes)] if assessment.notes else []
     tail = [_W["confidence"].get(lang).format(pct=round(assessment.confidence * 100))]
+    themes = _themes(assessment, lang)
     suggestions = _suggestions(assessment, lang)
     # Drop suggestions from the end until the whole fits; the level and the why always stay.
     while True:
-        text = _join([head, why, blocks, notes, suggestions, tail])
+        text = _join([head, why, blocks, themes, notes, suggestions, tail])
         if len(text) <= MAX_CHARS or len(suggestions) <= 1:
             break
         suggestions = suggestions[: _last_item_start(suggestions)]
@@ -97,14 +102,14 @@ def render_text(assessment: Assessment, lang: str = "id", flow: Flow | None = No
     return text
 
 
-def rating_words(rating: str | None, lang: str) -> str:
-    """A rating in words, with its letter: "tercapai sebagian (P)"; unknown has no letter.
+def rating_words(rating: str | None, lang: str, letter: bool = False) -> str:
+    """A rating in words; with ``letter`` (researcher outputs only) also its letter.
 
-    >>> rating_words("P", "id"), rating_words(None, "en")
-    ('tercapai sebagian (P)', 'no answer gives evidence yet')
+    >>> rating_words("P", "id"), rating_words("P", "en", letter=True), rating_words(None, "en")
+    ('sebagian', 'partly (P)', 'no answer gives evidence yet')
     """
     words = RATING_WORDS[rating].get(lang)
-    return f"{words} ({rating})" if rating else words
+    return f"{words} ({rating})" if rating and letter else words
 
 
 def _head(a: Assessment, lang: str, flow: Flow | None) -> list[str]:
@@ -159,12 +164,20 @@ def _blocker_words(b: Blocker, lang: str) -> str:
     return words
 
 
+def _themes(a: Assessment, lang: str) -> list[str]:
+    if not a.themes:
+        return []
+    labels = ", ".join(_lower_first(t.label.get(lang)) for t in a.themes)
+    return [_W["themes"].get(lang), labels[0].upper() + labels[1:] + "."]
+
+
 def _suggestions(a: Assessment, lang: str) -> list[str]:
     if not a.suggestions:
         return []
     lines = [_W["suggestions"].get(lang)]
     for i, s in enumerate(a.suggestions, 1):
-        lines.append(f"{i}. {s.text.get(lang)}")
+        why = f"{s.why.get(lang)}. " if s.why else ""
+        lines.append(f"{i}. {why}{s.text.get(lang)}")
         lines.append(f"   {_W['first_step'].get(lang)}: {s.first_step.get(lang)}")
     return lines
 

@@ -25,12 +25,17 @@ from scoring.levels import Block, severity
 from scoring.ratings import CriterionResult
 
 MAX_SUGGESTIONS = 5
-PLACEHOLDERS = ("response_time_hours", "team_size", "main_challenge", "organisation")
-"""Variables a suggestion may quote, named as the flow's question ``variable``s."""
+PLACEHOLDERS = ("response_time_hours", "team_size")
+"""Variables a suggestion may quote, named as the flow's question ``variable``s.
+
+Only numbers: free text typed by the respondent (an agency's name, their main challenge) is never
+pasted into a sentence; what they said reaches the advice as themes (scoring.themes)."""
 NUMERIC = frozenset({"response_time_hours", "team_size"})
-"""Quoted only from a number answer: "about {response_time_hours} hours" needs a number."""
-QUOTED = frozenset({"main_challenge"})
-"""The respondent's own words, shown in quotation marks and shortened."""
+"""Quoted only from a number answer."""
+ESTIMATES = frozenset({"response_time_hours"})
+"""Figures the flow asks for as an estimate: written out as a duration and said to be an estimate
+("kira-kira satu minggu menurut perkiraan Bapak/Ibu"), never as a measurement."""
+QUOTED: frozenset[str] = frozenset()
 QUOTE_LENGTH = 80
 RATING_KEYS = ("N", "P", "L", "unknown")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -144,16 +149,31 @@ def catalogue_problems(catalogue: Catalogue, criteria: Iterable[tuple[str, int]]
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A suggestion for one criterion, filled in both languages."""
+    """A suggestion, filled in both languages, with what it addresses and why.
 
-    criterion: str
+    ``kind`` is ``blocker`` (keeps the next level out of reach), ``next`` (a criterion of a later
+    level), ``theme`` (an obstacle the respondent named), ``strength`` (a criterion rated F to
+    build on) or ``upkeep`` (keeping the top level). ``addresses`` is a criterion id or a theme id;
+    ``because`` the ids of the questions it rests on; ``why`` says the reason in a few words.
+    ``criterion`` is the criterion id for criterion suggestions, ``None`` for a theme.
+    """
+
+    criterion: str | None
     rating: str | None
     text: Text
     first_step: Text
+    kind: str = "blocker"
+    addresses: str = ""
+    because: tuple[str, ...] = ()
+    why: Text | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: criterion, rating, text and first_step as ``{"id", "en"}``."""
+        """The JSON shape: kind, addresses, because, why, criterion, rating, text, first_step."""
         return {
+            "kind": self.kind,
+            "addresses": self.addresses or self.criterion,
+            "because": list(self.because),
+            "why": self.why.model_dump() if self.why else None,
             "criterion": self.criterion,
             "rating": self.rating,
             "text": self.text.model_dump(),
@@ -249,6 +269,8 @@ def _render(name: str, question: Question, value: Any) -> Text | None:
     if name in NUMERIC:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
+        if name in ESTIMATES:
+            return estimated_hours(value)
         return Text(id=format_number(value, "id"), en=format_number(value, "en"))
     if question.choices:
         values = value if isinstance(value, list) else [value]
@@ -264,6 +286,42 @@ def _render(name: str, question: Question, value: Any) -> Text | None:
         return Text(id=f"“{short}”", en=f"“{short}”")
     short = shorten(words, QUOTE_LENGTH)
     return Text(id=short, en=short)
+
+
+_WORDS_ID = {1: "satu", 2: "dua", 3: "tiga", 4: "empat"}
+_WORDS_EN = {1: "a", 2: "two", 3: "three", 4: "four"}
+
+
+def duration(hours: float, lang: str) -> str:
+    """A number of hours as people say it: hours up to 48, then days, whole weeks as weeks.
+
+    >>> duration(12, "id"), duration(72, "en"), duration(168, "id"), duration(168, "en")
+    ('12 jam', '3 days', 'satu minggu', 'a week')
+    >>> duration(1.5, "id"), duration(100, "en"), duration(720, "id")
+    ('1,5 jam', '4 days', '30 hari')
+    """
+    if hours <= 48:
+        unit = "jam" if lang == "id" else ("hour" if hours == 1 else "hours")
+        return f"{format_number(hours, lang)} {unit}"
+    days = round(hours / 24)
+    weeks, rest = divmod(days, 7)
+    if rest == 0 and weeks in _WORDS_ID:
+        return f"{_WORDS_ID[weeks]} minggu" if lang == "id" else f"{_WORDS_EN[weeks]} week{'s' if weeks > 1 else ''}"
+    return f"{days} hari" if lang == "id" else f"{days} days"
+
+
+def estimated_hours(hours: float) -> Text:
+    """An estimated duration, said as an estimate in both languages.
+
+    >>> estimated_hours(168).id
+    'kira-kira satu minggu menurut perkiraan Bapak/Ibu'
+    >>> estimated_hours(12).en
+    'about 12 hours by your estimate'
+    """
+    return Text(
+        id=f"kira-kira {duration(hours, 'id')} menurut perkiraan Bapak/Ibu",
+        en=f"about {duration(hours, 'en')} by your estimate",
+    )
 
 
 def format_number(value: float, lang: str) -> str:

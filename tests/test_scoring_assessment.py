@@ -24,6 +24,7 @@ def test_to_dict_has_exactly_the_design_shape() -> None:
         "profile",
         "confidence",
         "blocking",
+        "themes",
         "suggestions",
         "notes",
     }
@@ -33,7 +34,9 @@ def test_to_dict_has_exactly_the_design_shape() -> None:
     assert set(data["levels"][0]) == {"level", "fulfilment", "achieved"}
     assert set(data["criteria"][0]) == {"id", "level", "rating", "fulfilment", "evidence"}
     assert set(data["profile"]) == {"capability", "outcome"}
-    assert set(data["suggestions"][0]) == {"criterion", "rating", "text", "first_step"}
+    assert set(data["suggestions"][0]) == {
+        "kind", "addresses", "because", "why", "criterion", "rating", "text", "first_step"
+    }
     assert set(data["suggestions"][0]["text"]) == {"id", "en"}
     json.dumps(data)  # JSON-ready
 

@@ -70,11 +70,11 @@ W: dict[str, dict[str, str]] = {
     "agreement": {"id": "Kesepakatan", "en": "Agreement"},
     "disagree": {"id": "berbeda pendapat", "en": "disagreement"},
     "ratings_key": {
-        "id": "N = belum tercapai (≤15%), P = tercapai sebagian (≤50%), L = sebagian besar tercapai (≤85%), "
-        "F = tercapai penuh (>85%); – = belum ada jawaban yang mendukung. Kesepakatan: bagian responden "
+        "id": "N = belum ada (≤15%), P = sebagian (≤50%), L = sebagian besar (≤85%), "
+        "F = penuh (>85%); – = belum ada jawaban yang mendukung. Kesepakatan: bagian responden "
         "yang memberi nilai terbanyak.",
-        "en": "N = not achieved (≤15%), P = partially achieved (≤50%), L = largely achieved (≤85%), "
-        "F = fully achieved (>85%); – = no answer gives evidence. Agreement: the share of respondents "
+        "en": "N = not yet (≤15%), P = partly (≤50%), L = largely (≤85%), "
+        "F = fully (>85%); – = no answer gives evidence. Agreement: the share of respondents "
         "who gave the most common rating.",
     },
     "blocking": {"id": "Yang menghambat tingkat {n}", "en": "What keeps level {n} out of reach"},
@@ -85,6 +85,13 @@ W: dict[str, dict[str, str]] = {
     "suggestions": {"id": "Saran perbaikan", "en": "Suggestions"},
     "first_step": {"id": "Langkah pertama", "en": "First step"},
     "no_suggestions": {"id": "Tidak ada saran tambahan.", "en": "No further suggestions."},
+    "themes": {
+        "id": "Hambatan yang disebut responden (tema otomatis)",
+        "en": "Obstacles the respondent named (automatic themes)",
+    },
+    "no_themes": {"id": "Tidak ada hambatan yang disebut.", "en": "No obstacle named."},
+    "ticked": {"id": "dipilih pada pertanyaan {q}", "en": "ticked in question {q}"},
+    "addresses": {"id": "menjawab {what}; berdasarkan {why}", "en": "addresses {what}; rests on {why}"},
     "notes": {"id": "Catatan", "en": "Notes"},
     "method": {"id": "Metode", "en": "Method"},
     "m_flow": {"id": "Alur wawancara: {flow} versi {version}", "en": "Interview flow: {flow} version {version}"},
@@ -343,14 +350,28 @@ def _section(doc: _Doc, section: Section, lang: str) -> None:
     if not a.blocking:
         doc.para(_w("no_blocking", lang))
     for b in a.blocking:
-        doc.bullet(f"{b.id} {b.name.get(lang)}: {rating_words(b.rating, lang)}")
+        doc.bullet(f"{b.id} {b.name.get(lang)}: {rating_words(b.rating, lang, letter=True)}")
+
+    doc.heading(_w("themes", lang), size=12)
+    themes = getattr(a, "themes", ())
+    if not themes:
+        doc.para(_w("no_themes", lang))
+    for t in themes:
+        said = [
+            f"“{src.text}” ({src.question})" if src.text else _w("ticked", lang, q=src.question) for src in t.sources
+        ]
+        doc.bullet(f"{t.id} {t.label.get(lang)}: {'; '.join(said)}")
 
     doc.heading(_w("suggestions", lang), size=12)
     if not a.suggestions:
         doc.para(_w("no_suggestions", lang))
     for n, s in enumerate(a.suggestions, 1):
-        doc.para(f"{n}. {s.text.get(lang)}", size=10)
+        why = f"{s.why.get(lang)}. " if getattr(s, "why", None) else ""
+        doc.para(f"{n}. {why}{s.text.get(lang)}", size=10)
         doc.para(f"{_w('first_step', lang)}: {s.first_step.get(lang)}", size=9, colour=(40, 70, 110))
+        if getattr(s, "because", ()):
+            what = s.addresses or s.criterion or ""
+            doc.para(_w("addresses", lang, what=what, why=", ".join(s.because)), size=8, colour=(90, 90, 90))
     if a.notes:
         doc.heading(_w("notes", lang), size=12)
         for note in a.notes:

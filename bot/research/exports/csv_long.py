@@ -1,7 +1,8 @@
 """``csv``: the long format, one row per answer (the tidy shape R, pandas and SPSS read directly).
 
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
-question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status;
+question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status,
+themes (the ids of the themes found in that answer, ``;``-separated; see scoring/data/themes.yaml);
 identifying exports add the respondent's channel, external id, name and username at the end.
 Question texts and labels are in one language for the whole file (``--lang``, Indonesian by
 default), whatever language each respondent answered in, so grouping by label works. Text that a
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.research.exports.base import ExportResult, Job, atomic_file, csv_writer, value_text
+from bot.research.exports.themes import by_question, joined, session_themes
 
 HEADER = [
     "study",
@@ -31,6 +33,7 @@ HEADER = [
     "answered_at",
     "times_changed",
     "session_status",
+    "themes",
 ]
 
 
@@ -50,6 +53,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
         ident = job.identity(s)
         head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
         view = job.view(flow)
+        coded = by_question(session_themes(flow, {a.question_id: a.value for a in answers}))
         rows = []
         for a in answers:
             if view is not None:
@@ -57,7 +61,10 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
                 value, label = view.cells(a, lang)
             else:
                 text, value, label = "", value_text(a.value), value_text(a.value)
-            rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, *ident])
+            themes = joined(coded.get(a.question_id, ()))
+            rows.append(
+                [*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, themes, *ident]
+            )
         yield rows
 
 

@@ -25,6 +25,7 @@ from bot.research.exports.base import (
     duration_minutes,
     value_text,
 )
+from bot.research.exports.themes import joined, session_themes
 
 META = [
     ("study", "study code"),
@@ -40,6 +41,7 @@ META = [
     ("duration_minutes", "minutes from start to finish, pauses included"),
     ("level", "maturity level (1-5) of the assessment made at the finish"),
     ("level_name", "the level's name in the export's language (--lang; Indonesian by default)"),
+    ("themes", "obstacles the respondent named (theme ids, ;-separated; automatic coding, scoring/data/themes.yaml)"),
 ]
 CODEBOOK_HEADER = ["column", "question_id", "type", "section", "text_id", "text_en", "value", "label_id", "label_en"]
 
@@ -119,7 +121,7 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
     code = job.study.code
     lang = job.text_lang()
     names = _level_names()
-    for s, _flow, answers in job.sessions_with_answers():
+    for s, flow, answers in job.sessions_with_answers():
         values = {a.question_id: a.value for a in answers}
         minutes = duration_minutes(s)
         row: list[Any] = [
@@ -136,6 +138,7 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
             float(minutes) if minutes else "",
             s.level if s.level is not None else "",
             names[s.level].get(lang) if s.level in names else "",
+            joined(t.id for t in session_themes(flow, values)),
         ]
         for _column, qid, holds in columns:
             row.append(cell(questions.get(qid), values.get(qid), holds, lang))

@@ -7,6 +7,9 @@ text file per interview). In the project:
   level;
 - each interview is a **text source** (its transcript), and each free-text answer in it is a
   selection **coded** with the criteria of its question;
+- the themes the respondent named (scoring.themes, automatic coding) are codes of their own
+  group, "Tema (otomatis)" / "Themes (automatic)", each coded on the exact words that gave it,
+  so researchers start from them and can reject them;
 - each respondent is a **case** with the **variables** organisation, role and level, linked to
   their interviews.
 
@@ -29,11 +32,14 @@ from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from bot.research.exports.base import ExportResult, Job, SessionInfo, atomic_file
+from bot.research.exports.themes import session_themes
 from bot.research.exports.transcripts import WORDS, Item, items
 from bot.store import loads
 
 NAMESPACE = uuid.UUID("5b0f3c9e-6a55-4a53-9a0e-6d61746e6721")
 LEVEL_COLOURS = {1: "#9e9e9e", 2: "#1f77b4", 3: "#2ca02c", 4: "#ff7f0e", 5: "#9467bd"}
+THEME_COLOUR = "#d62728"
+THEME_GROUP = {"id": "Tema (otomatis)", "en": "Themes (automatic)"}
 VARIABLES = (("organisation", "Text"), ("role", "Text"), ("level", "Integer"))
 """The variables of a case (a respondent)."""
 SOURCE_VARIABLES = (("respondent", "Text"), *VARIABLES, ("session_status", "Text"))
@@ -152,6 +158,15 @@ def write(job: Job, out: Path) -> ExportResult:
                             )
                         qde.write("</PlainTextSelection>\n")
                         result.rows += 1
+                    for start, end, theme, source_item in _theme_spans(flow, answers, spans):
+                        qde.write(
+                            f'<PlainTextSelection guid="{guid("theme-selection", code, s.id, source_item.question_id, start, theme)}"'
+                            f' name={_a(f"{theme}: {text[start:end]}")} startPosition="{start}" endPosition="{end}"'
+                            f' creatingUser="{user}" creationDateTime="{_datetime(source_item.at)}">\n'
+                            f'<Coding guid="{guid("theme-coding", code, s.id, source_item.question_id, start, theme)}"'
+                            f' creatingUser="{user}"><CodeRef targetGUID="{guid("theme", theme)}"/></Coding>\n'
+                            "</PlainTextSelection>\n"
+                        )
                     qde.write(after_selections)  # the schema wants variable values after selections
                     qde.write("</TextSource>\n")
                     result.sessions += 1
@@ -207,7 +222,54 @@ def _codebook(qde: IO[str], model: Any, lang: str) -> None:
                 f"<Description>{_t(c.description.get(lang))}</Description></Code>\n"
             )
         qde.write("</Code>\n")
+    from scoring.themes import load_codebook
+
+    qde.write(
+        f'<Code guid="{guid("theme-group")}" name={_a(THEME_GROUP["en" if lang == "en" else "id"])}'
+        f' isCodable="false" color="{THEME_COLOUR}">\n'
+        "<Description>"
+        + _t(
+            "Obstacles coded automatically from the respondents' own words and the challenges question; check each coding."
+            if lang == "en"
+            else "Hambatan yang dikode otomatis dari kata-kata responden dan pertanyaan tantangan; periksa setiap pengodean."
+        )
+        + "</Description>\n"
+    )
+    for theme in load_codebook().themes:
+        qde.write(
+            f'<Code guid="{guid("theme", theme.id)}" name={_a(f"{theme.id} {theme.label.get(lang)}")} isCodable="true"'
+            f' color="{THEME_COLOUR}"><Description>{_t(theme.description.get(lang))}</Description></Code>\n'
+        )
+    qde.write("</Code>\n")
     qde.write("</Codes></CodeBook>\n")
+
+
+def _theme_spans(
+    flow: Any, answers: list[Any], spans: list[tuple[Item, int, int]]
+) -> Iterator[tuple[int, int, str, Item]]:
+    """Each theme found in a free-text answer, as a span of the source text (start, end, theme id).
+
+    An answer's words are found where its transcript shows them; a part the transcript does not
+    show verbatim is left uncoded rather than coded on the wrong words.
+    """
+    from scoring.themes import text_parts
+
+    shown = {item.question_id: (item, start, end) for item, start, end in spans}
+    values = {a.question_id: a.value for a in answers}
+    if not shown:
+        return
+    for theme in session_themes(flow, values):
+        for src in theme.sources:
+            if src.start is None or src.end is None or src.question not in shown:
+                continue
+            item, start, end = shown[src.question]
+            parts = text_parts(values.get(src.question))
+            if src.part >= len(parts):
+                continue
+            at = item.label.find(parts[src.part]) if parts[src.part] else -1
+            if at < 0 or start + at + src.end > end:
+                continue
+            yield start + at + src.start, start + at + src.end, theme.id, item
 
 
 def _case_rows(job: Job) -> Iterator[tuple[Any, ...]]:
@@ -314,7 +376,9 @@ def _project_description(job: Job) -> str:
     return (
         f"Matang study {study.code}: {study.name}. Flow {study.flow_id} {study.flow_version}. "
         f"Respondents are {kind}. Codes are the criteria of the Open Government Maturity Model "
-        "(Lee & Kwak 2012); free-text answers are coded with the criteria of their question."
+        "(Lee & Kwak 2012); free-text answers are coded with the criteria of their question. "
+        "The group Themes (automatic) holds the obstacles coded automatically on the respondents' own "
+        "words (scoring/data/themes.yaml): a starting point to check, keep or reject."
     )
 
 

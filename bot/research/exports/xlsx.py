@@ -32,6 +32,8 @@ ASSESSMENT_HEADER = [
     "outcome_level",
     "confidence",
     "blocking",
+    "themes",
+    "suggestions",
 ]
 EVENT_HEADER = [
     "study",
@@ -136,6 +138,8 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
                 a["profile"]["outcome"],
                 a["confidence"],
                 " ".join(b["id"] for b in a.get("blocking", [])),
+                ";".join(t["id"] for t in a.get("themes", [])),
+                ";".join(str(x.get("addresses") or x.get("criterion") or "") for x in a.get("suggestions", [])),
                 *[(by_id.get(c) or {}).get("rating") or "" for c in criteria],
                 *[_blank((by_id.get(c) or {}).get("fulfilment")) for c in criteria],
                 *job.identity(s),

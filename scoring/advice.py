@@ -1,0 +1,226 @@
+"""Advice from the whole interview: a small plan of at most five suggestions, in this order.
+
+1. what blocks the next level, most severe first (the criterion catalogue, scoring.suggestions);
+2. at least one suggestion for an obstacle the respondent named (a theme, scoring.themes), from the
+   enabler catalogue (``data/enablers.yaml``), the obstacles named in their own words first;
+3. one strength to build on, in one sentence: a criterion of the achieved level rated F;
+4. at the top level, upkeep instead of blockers: keep, measure, share the practice, and the named
+   obstacles, so that a unit at level 5 never gets nothing.
+
+Every suggestion says what it ``addresses`` (a criterion id or a theme id), which questions it rests
+on (``because``) and, in a few words, why (``why``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from interview_flows.schema import Flow
+from interview_flows.texts import Text
+from scoring.criteria import Model
+from scoring.levels import Block
+from scoring.ratings import CriterionResult
+from scoring.suggestions import MAX_SUGGESTIONS, Suggestion, suggest
+from scoring.themes import Theme
+
+MAX_THEME_ITEMS = 2
+"""Named obstacles that get a suggestion of their own below the top level (the rest stay in the themes)."""
+MIN_UPKEEP = 2
+
+
+class Enabler(BaseModel):
+    """What helps with one obstacle, or keeps one practice: a text and a first step."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: Text
+    first_step: Text
+
+
+class Upkeep(Enabler):
+    """An upkeep suggestion for the top level, tied to the criterion it keeps."""
+
+    criterion: str = Field(pattern=r"^L[1-5]\.[a-z_]+$")
+
+
+class Enablers(BaseModel):
+    """The enabler catalogue: one entry per theme id, and the upkeep entries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    themes: dict[str, Enabler]
+    upkeep: tuple[Upkeep, ...] = Field(min_length=MIN_UPKEEP)
+
+
+def parse_enablers(text: str) -> Enablers:
+    """Parse an enabler catalogue's YAML text."""
+    return Enablers.model_validate(yaml.safe_load(text))
+
+
+@cache
+def load_enablers() -> Enablers:
+    """The packaged enabler catalogue (read once)."""
+    return parse_enablers(resources.files("scoring.data").joinpath("enablers.yaml").read_text("utf-8"))
+
+
+_WHY = {
+    "blocker": Text(id="Syarat tingkat {n}", en="Needed for level {n}"),
+    "next": Text(id="Langkah menuju tingkat {n}", en="A step towards level {n}"),
+    "theme_words": Text(id="Bapak/Ibu menyebut hambatan ini: {label}", en="You named this obstacle: {label}"),
+    "theme_choice": Text(id="Bapak/Ibu memilih tantangan ini: {label}", en="You chose this challenge: {label}"),
+    "strength": Text(id="Kekuatan yang sudah ada", en="A strength to build on"),
+    "upkeep": Text(id="Menjaga tingkat 5", en="Keeping level 5"),
+}
+_STRENGTH = (
+    Text(
+        id="{name} sudah tercapai penuh; jadikan cara kerja ini contoh bagi bagian lain.",
+        en="{name} is fully achieved; make this way of working the example for other areas.",
+    ),
+    Text(
+        id="Ceritakan kepada rekan tim bagaimana hal ini dikerjakan, agar tetap berjalan.",
+        en="Tell the team how this is done, so that it keeps going.",
+    ),
+)
+
+
+def plan(
+    flow: Flow,
+    model: Model,
+    level: int,
+    results: Mapping[str, CriterionResult],
+    blocks: Sequence[Block],
+    themes: Sequence[Theme],
+    variables: Mapping[str, Text] | None = None,
+    limit: int = MAX_SUGGESTIONS,
+) -> list[Suggestion]:
+    """The plan for one assessment: at most ``limit`` suggestions (see the module docstring)."""
+    enablers = load_enablers()
+    blocked = {b.id for b in blocks}
+    criterion_items = [
+        _criterion_item(s, blocked, results, flow, level)
+        for s in suggest(level, results, blocks, variables, limit=limit)
+    ]
+    criterion_items = [s for s in criterion_items if s.because]
+    theme_items = [_theme_item(t, enablers) for t in _in_turn(themes) if t.id in enablers.themes]
+    if level >= max(lv.level for lv in model.levels):
+        upkeep = [u for u in (_upkeep_item(u, results, flow) for u in enablers.upkeep) if u.because]
+        themed = theme_items[:MAX_THEME_ITEMS]
+        refine = criterion_items[: max(0, limit - MIN_UPKEEP - len(themed))]
+        return (refine + themed + upkeep)[:limit]
+    strength = _strength(level, results, model, flow)
+    n_themes = min(MAX_THEME_ITEMS, len(theme_items))
+    room = max(1, limit - n_themes - len(strength))
+    chosen = criterion_items[:room]
+    themed = theme_items[: max(0, limit - len(chosen) - len(strength))]
+    spare = limit - len(chosen) - len(themed) - len(strength)
+    chosen += criterion_items[room : room + max(0, spare)]
+    return (chosen + themed + strength)[:limit]
+
+
+def _in_turn(themes: Sequence[Theme]) -> list[Theme]:
+    """Named obstacles in the order they deserve a suggestion: own words first, then varied.
+
+    A theme that shares its only ticked option with one already chosen ("people" gives staffing
+    and skills) waits until the other obstacles had their turn, so two suggestions do not answer
+    the same tick while another named obstacle gets none.
+    """
+    ordered = sorted(themes, key=lambda t: (not t.in_own_words, -len(t.questions)))
+    first: list[Theme] = []
+    later: list[Theme] = []
+    covered: set[str] = set()
+    for t in ordered:
+        options = {s.choice for s in t.sources if s.choice is not None}
+        if options and options <= covered:
+            later.append(t)
+            continue
+        covered |= options
+        first.append(t)
+    return first + later
+
+
+def _criterion_item(
+    s: Suggestion, blocked: set[str], results: Mapping[str, CriterionResult], flow: Flow, level: int
+) -> Suggestion:
+    cid = s.criterion or ""
+    kind = "blocker" if cid in blocked else "next"
+    n = level + 1 if kind == "blocker" else results[cid].level
+    return replace(s, kind=kind, addresses=cid, because=_rests_on(cid, results, flow), why=_why(kind, n))
+
+
+@cache
+def _why(kind: str, n: int) -> Text:
+    return _fmt(_WHY[kind], n=n)
+
+
+def _theme_item(theme: Theme, enablers: Enablers) -> Suggestion:
+    entry = enablers.themes[theme.id]
+    why = _theme_why(theme.in_own_words, theme.label)
+    return Suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
+
+
+@cache
+def _theme_why(in_own_words: bool, label: Text) -> Text:
+    key = "theme_words" if in_own_words else "theme_choice"
+    return Text(
+        id=_WHY[key].id.format(label=_lower_first(label.id)), en=_WHY[key].en.format(label=_lower_first(label.en))
+    )
+
+
+def _upkeep_item(entry: Upkeep, results: Mapping[str, CriterionResult], flow: Flow) -> Suggestion:
+    cid = entry.criterion
+    rating = results[cid].rating if cid in results else None
+    because = _rests_on(cid, results, flow) if cid in results else ()
+    return Suggestion(cid, rating, entry.text, entry.first_step, "upkeep", cid, because, _WHY["upkeep"])
+
+
+def _strength(level: int, results: Mapping[str, CriterionResult], model: Model, flow: Flow) -> list[Suggestion]:
+    """One criterion to build on: of the achieved level and rated F, else the highest level below."""
+    for lv in range(level, 1, -1):
+        for c in model.criteria_of(lv):
+            r = results.get(c.id)
+            if r is not None and r.rating == "F" and r.evidence:
+                text = _fmt(_STRENGTH[0], name=None, name_text=c.name)
+                return [Suggestion(c.id, "F", text, _STRENGTH[1], "strength", c.id, r.evidence, _WHY["strength"])]
+    return []
+
+
+def _rests_on(cid: str, results: Mapping[str, CriterionResult], flow: Flow) -> tuple[str, ...]:
+    """The questions a criterion's rating rests on; without evidence, those that would have told."""
+    evidence = results[cid].evidence
+    if evidence:
+        return tuple(evidence)
+    return _asking(flow).get(cid, ())
+
+
+_ASKING: dict[int, tuple[Flow, dict[str, tuple[str, ...]]]] = {}
+
+
+def _asking(flow: Flow) -> dict[str, tuple[str, ...]]:
+    """Criterion id to the flow's questions that can give evidence for it (worked out once per flow)."""
+    known = _ASKING.get(id(flow))
+    if known is None or known[0] is not flow:
+        found: dict[str, list[str]] = {}
+        for q in flow.questions:
+            for cid in q.evidenced_criteria():
+                found.setdefault(cid, []).append(q.id)
+        if len(_ASKING) > 64:
+            _ASKING.clear()
+        known = _ASKING[id(flow)] = (flow, {cid: tuple(qs) for cid, qs in found.items()})
+    return known[1]
+
+
+def _fmt(template: Text, name: object = None, name_text: Text | None = None, **values: object) -> Text:
+    if name_text is not None:
+        return Text(id=template.id.format(name=name_text.id), en=template.en.format(name=name_text.en))
+    return Text(id=template.id.format(**values), en=template.en.format(**values))
+
+
+def _lower_first(text: str) -> str:
+    # "hambatan ini: jumlah staf" reads better than a capital mid-sentence; acronyms keep theirs.
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text

@@ -1,0 +1,712 @@
+"""Themes: the obstacles a respondent names, found in their own words and in the challenges choice.
+
+The codebook is data (``data/themes.yaml``): theme ids, labels and descriptions in both languages,
+cue words and phrases, the challenges options mapped onto themes, and the words that turn a cue
+around. :func:`find_themes` reads every free-text answer of a session (every ``text`` question,
+and every part of an answer that carries several, such as a probe's follow-up) and keeps, for each
+theme, the evidence: the question, the part, and the character span of the words that gave it.
+
+Matching: lower-cased words; Indonesian words meet on their PySastrawi stem, English words on
+their Snowball stem; a word of six letters or more also meets with one letter wrong, missing,
+added or swapped; a phrase may have one other word between two of its words. A cue that names
+only a topic ("anggaran", "training") counts when an obstacle word is near it ("kurang", "belum",
+"tidak ada", "slow", "lack"); a cue marked ``!`` names an obstacle by itself ("kewalahan",
+"diretas"). A negated obstacle ("tidak ada kendala anggaran", "budget is not a problem",
+"anggaran sudah cukup") does not count.
+
+The codebook is compiled once (stems, typo index) and each word's stems are cached, so a session
+costs a few dictionary look-ups per word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from interview_flows.schema import DONT_KNOW, Flow
+from interview_flows.texts import LANGS, Text
+
+MIN_TYPO_LENGTH = 6
+"""Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
+PHRASE_GAP = 1
+"""At most this many other words between two words of a phrase."""
+CONTEXT_WINDOW = 6
+"""An obstacle word this many words before or after a topic cue makes it count."""
+NEAR_NEGATOR = 2
+"""A negator with fewer than this many other words (besides "ada", "untuk"…) between it and a topic
+cue says the thing is missing ("belum ada pelatihan")."""
+NEGATION_WINDOW = 4
+"""A negator this many words before a cue (or after it) can turn it around."""
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
+_STOPS = frozenset(".;!?")
+_SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
+_THEME_ID = r"^[a-z][a-z_]*$"
+
+
+# --- the codebook as data ------------------------------------------------------------------------
+
+
+class Cues(BaseModel):
+    """Cue words and phrases of one theme, per language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: tuple[str, ...] = Field(min_length=1)
+    en: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("id", "en")
+    @classmethod
+    def _words(cls, cues: tuple[str, ...]) -> tuple[str, ...]:
+        for cue in cues:
+            if not _words_of(cue):
+                raise ValueError(f"cue {cue!r} has no words")
+        return cues
+
+
+class ThemeDef(BaseModel):
+    """One theme of the codebook."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_THEME_ID)
+    label: Text
+    description: Text
+    cues: Cues
+
+
+class Negation(BaseModel):
+    """The words that turn a cue around, and the words that end a clause."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    negators: tuple[str, ...] = Field(min_length=1)
+    problems: tuple[str, ...] = Field(min_length=1)
+    enough: tuple[str, ...] = ()
+    boundaries: tuple[str, ...] = ()
+
+
+class Codebook(BaseModel):
+    """The whole codebook: themes, the choice mapping, negation words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    themes: tuple[ThemeDef, ...] = Field(min_length=1)
+    choices: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    negation: Negation
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Codebook:
+        ids = [t.id for t in self.themes]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"themes listed twice: {dupes}")
+        for qid, options in self.choices.items():
+            for value, themes in options.items():
+                unknown = sorted(set(themes) - set(ids))
+                if unknown:
+                    raise ValueError(f"choices.{qid}.{value}: unknown theme(s) {unknown}")
+        return self
+
+    def theme(self, theme_id: str) -> ThemeDef:
+        """The theme with this id (KeyError when there is none)."""
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(theme_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Theme ids in codebook order."""
+        return tuple(t.id for t in self.themes)
+
+
+def parse_codebook(text: str) -> Codebook:
+    """Parse a codebook's YAML text (pydantic errors name the path of what is wrong)."""
+    return Codebook.model_validate(yaml.safe_load(text))
+
+
+@cache
+def load_codebook() -> Codebook:
+    """The packaged codebook (read once)."""
+    return parse_codebook(resources.files("scoring.data").joinpath("themes.yaml").read_text("utf-8"))
+
+
+def codebook_problems(codebook: Codebook, flow: Flow) -> list[str]:
+    """What in the codebook's choice mapping does not fit ``flow`` (empty when all fits).
+
+    A mapped question the flow does not have is fine (another flow may have it); a mapped option
+    the flow's question lacks, or a question whose options are not all mapped, is a mistake.
+    """
+    problems: list[str] = []
+    for qid, options in codebook.choices.items():
+        try:
+            question = flow.question(qid)
+        except KeyError:
+            continue
+        values = {c.value for c in question.choices}
+        problems += [f"choices.{qid}.{v}: no such option in {flow.id}" for v in options if v not in values]
+        problems += [f"choices.{qid}: option {v!r} of {flow.id} is not mapped" for v in sorted(values - set(options))]
+    return problems
+
+
+# --- what a session's answers say ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a theme was found: a question, the part of its answer, and the span of the words.
+
+    For a choice, ``choice`` is the option's value and there is no span (``start``/``end`` None).
+    """
+
+    question: str
+    start: int | None
+    end: int | None
+    text: str | None
+    part: int = 0
+    choice: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: question, start, end, text, part, and choice for a choice."""
+        out: dict[str, Any] = {
+            "question": self.question,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "part": self.part,
+        }
+        if self.choice is not None:
+            out["choice"] = self.choice
+        return out
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme found in a session's answers, with every place that gave it."""
+
+    id: str
+    label: Text
+    sources: tuple[Source, ...] = field(default=())
+
+    @property
+    def in_own_words(self) -> bool:
+        """Whether the respondent named it in free text (not only by ticking an option)."""
+        return any(s.start is not None for s in self.sources)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The question ids it rests on, each once, in order of the sources."""
+        return tuple(dict.fromkeys(s.question for s in self.sources))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: ``{id, label: {id, en}, sources: [...]}``."""
+        return {"id": self.id, "label": self.label.model_dump(), "sources": [s.to_dict() for s in self.sources]}
+
+
+def text_parts(value: Any) -> list[str]:
+    """The free-text parts of an answer value: a string, a list of strings, or ``{"parts": [...]}``.
+
+    >>> text_parts("satu"), text_parts(["satu", "dua"]), text_parts({"parts": ["a", {"text": "b"}]})
+    (['satu'], ['satu', 'dua'], ['a', 'b'])
+    """
+    if value is None or value == DONT_KNOW:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        if "parts" in value:
+            return text_parts(value["parts"])
+        text = value.get("text")
+        return [text] if isinstance(text, str) else []
+    if isinstance(value, list | tuple):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+                out.append(item["text"])
+        return out
+    return []
+
+
+def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | None = None) -> tuple[Theme, ...]:
+    """The themes in one session's answers (question id to value), in codebook order.
+
+    Free text is read from every ``text`` question of the flow (every part of its answer); choices
+    from the questions the codebook maps. ``answers`` should be the answers that count (see
+    :func:`scoring.ratings.rate_and_keep`), so a question made irrelevant by an edit gives nothing.
+    """
+    codebook = codebook or load_codebook()
+    matcher = _compiled(codebook)
+    texts = _text_questions(flow)
+    found: dict[str, list[Source]] = {}
+    for qid, value in answers.items():
+        if qid in texts:
+            for part, text in enumerate(text_parts(value)):
+                for theme_id, start, end in matcher.match(text):
+                    found.setdefault(theme_id, []).append(Source(qid, start, end, text[start:end], part))
+        elif qid in codebook.choices and qid in _choice_questions(flow):
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                for theme_id in codebook.choices[qid].get(str(v), ()):
+                    found.setdefault(theme_id, []).append(Source(qid, None, None, None, 0, str(v)))
+    return tuple(Theme(t.id, t.label, tuple(found[t.id])) for t in codebook.themes if t.id in found)
+
+
+_FLOW_QUESTIONS: dict[int, tuple[Flow, frozenset[str], frozenset[str]]] = {}
+
+
+def _flow_questions(flow: Flow) -> tuple[frozenset[str], frozenset[str]]:
+    # Which questions are free text, and which have choices, read once per flow object: looking
+    # each answer's question up again costs more than matching its words.
+    known = _FLOW_QUESTIONS.get(id(flow))
+    if known is None or known[0] is not flow:
+        texts = frozenset(q.id for q in flow.questions if q.type == "text")
+        choices = frozenset(q.id for q in flow.questions if q.choices)
+        if len(_FLOW_QUESTIONS) > 64:
+            _FLOW_QUESTIONS.clear()
+        known = _FLOW_QUESTIONS[id(flow)] = (flow, texts, choices)
+    return known[1], known[2]
+
+
+def _text_questions(flow: Flow) -> frozenset[str]:
+    return _flow_questions(flow)[0]
+
+
+def _choice_questions(flow: Flow) -> frozenset[str]:
+    return _flow_questions(flow)[1]
+
+
+def match_text(text: str, codebook: Codebook | None = None) -> list[tuple[str, int, int]]:
+    """The themes one text names: ``(theme id, start, end)`` with the span of the cue's words.
+
+    >>> match_text("Belum ada pelatihan untuk admin.")
+    [('skills', 10, 19)]
+    >>> match_text("Tidak ada kendala anggaran.")
+    []
+    """
+    return _compiled(codebook or load_codebook()).match(text)
+
+
+# --- the compiled matcher --------------------------------------------------------------------------
+
+
+class _Token:
+    """One word of a text: where it is, its keys (surface, stems), and what kind of word it is."""
+
+    __slots__ = ("word", "start", "end", "keys", "neg", "problem", "enough", "stop", "context")
+
+    def __init__(self, word: str, start: int, end: int, keys: frozenset[tuple[str, str]], flags: tuple[bool, ...]):
+        self.word, self.start, self.end, self.keys = word, start, end, keys
+        self.neg, self.problem, self.enough, self.stop, self.context = flags
+
+
+@dataclass(frozen=True)
+class _Cue:
+    theme: str
+    keys: tuple[tuple[str, str], ...]
+    standalone: bool
+
+
+class _Matcher:
+    """A codebook compiled for matching: cue keys indexed by their first word, and typo neighbours."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self.vocabulary: set[str] = set()
+        self.by_first: dict[tuple[str, str], list[_Cue]] = {}
+        for theme in codebook.themes:
+            for lang in LANGS:
+                for raw in getattr(theme.cues, lang):
+                    cue = self._cue(theme.id, raw, lang)
+                    self.by_first.setdefault(cue.keys[0], []).append(cue)
+        neg = codebook.negation
+        self.negators = self._word_keys(neg.negators)
+        self.problems = self._word_keys(neg.problems)
+        self.enough = self._word_keys(neg.enough)
+        self.boundaries = self._word_keys(neg.boundaries)
+        self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
+        self._seen: dict[str, tuple[frozenset[tuple[str, str]], tuple[bool, ...]]] = {}
+        self.neighbours: dict[str, set[str]] = {}
+        for word in self.vocabulary:
+            if len(word) >= MIN_TYPO_LENGTH:
+                for variant in (word, *_deletes(word)):
+                    self.neighbours.setdefault(variant, set()).add(word)
+
+    def _cue(self, theme: str, raw: str, lang: str) -> _Cue:
+        flags, words = _split_flags(raw)
+        keys = tuple(self._key(w, lang, exact="=" in flags) for w in words)
+        return _Cue(theme, keys, standalone="!" in flags)
+
+    def _key(self, word: str, lang: str, exact: bool) -> tuple[str, str]:
+        self.vocabulary.add(word)
+        if exact:
+            return ("=", word)
+        return (lang, _stem(word, lang))
+
+    def _word_keys(self, raws: Iterable[str]) -> frozenset[tuple[str, str]]:
+        keys: set[tuple[str, str]] = set()
+        for raw in raws:
+            flags, words = _split_flags(raw)
+            for word in words:
+                if "=" in flags:
+                    keys.add(self._key(word, "id", True))
+                else:
+                    keys.update(self._key(word, lang, False) for lang in LANGS)
+                    keys.add(("=", word))
+        return frozenset(keys)
+
+    def tokens(self, text: str) -> list[_Token]:
+        out = []
+        for m in _WORD.finditer(text):
+            word = m.group(0).lower().replace("’", "'")
+            keys, flags = self._token_keys(word)
+            out.append(_Token(word, m.start(), m.end(), keys, flags))
+        return out
+
+    def _token_keys(self, word: str) -> tuple[frozenset[tuple[str, str]], tuple[bool, ...]]:
+        cached = self._seen.get(word)
+        if cached is not None:
+            return cached
+        keys = set(_keys_of(word))
+        if len(word) >= MIN_TYPO_LENGTH - 1 and word not in self.vocabulary:
+            # One letter off a cue word: give the token that word's keys too.
+            for variant in (word, *_deletes(word)):
+                for known in self.neighbours.get(variant, ()):
+                    if _within_one(word, known):
+                        keys.update(_keys_of(known))
+        frozen = frozenset(keys)
+        flags = (
+            bool(frozen & self.negators),
+            bool(frozen & self.problems),
+            bool(frozen & self.enough),
+            word in _STOPS or bool(frozen & self.boundaries),
+            bool(frozen & self.context),
+        )
+        if len(self._seen) < _SEEN_LIMIT:
+            self._seen[word] = (frozen, flags)
+        return frozen, flags
+
+    def match(self, text: str) -> list[tuple[str, int, int]]:
+        tokens = self.tokens(text)
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for i, token in enumerate(tokens):
+            for key in token.keys:
+                for cue in self.by_first.get(key, ()):
+                    last = self._phrase_end(tokens, i, cue)
+                    if last is None or not self._counts(tokens, i, last, cue):
+                        continue
+                    spans.setdefault(cue.theme, []).append((token.start, tokens[last].end))
+        out = []
+        for theme in self.codebook.ids:
+            for start, end in _merge(spans.get(theme, [])):
+                out.append((theme, start, end))
+        return sorted(out, key=lambda t: (t[1], t[0]))
+
+    def _phrase_end(self, tokens: Sequence[_Token], i: int, cue: _Cue) -> int | None:
+        pos = i
+        for key in cue.keys[1:]:
+            for step in range(1, PHRASE_GAP + 2):
+                j = pos + step
+                if j >= len(tokens) or tokens[j].word in _STOPS:
+                    return None
+                if key in tokens[j].keys:
+                    pos = j
+                    break
+            else:
+                return None
+        return pos
+
+    def _clause(self, tokens: Sequence[_Token], i: int, last: int) -> tuple[int, int]:
+        """The bounds of the clause around tokens i..last (a stop or a boundary word ends it)."""
+        lo = i
+        while lo > 0 and not self._ends_clause(tokens[lo - 1]):
+            lo -= 1
+        hi = last
+        while hi + 1 < len(tokens) and not self._ends_clause(tokens[hi + 1]):
+            hi += 1
+        return lo, hi
+
+    @staticmethod
+    def _ends_clause(token: _Token) -> bool:
+        return token.stop
+
+    def _counts(self, tokens: Sequence[_Token], i: int, last: int, cue: _Cue) -> bool:
+        lo, hi = self._clause(tokens, i, last)
+        before = range(max(lo, i - NEGATION_WINDOW), i)
+        after = range(last + 1, min(hi, last + NEGATION_WINDOW) + 1)
+        if self._negated(tokens, i, before, after, cue):
+            return False
+        if cue.standalone:
+            return True
+        window = range(max(lo, i - CONTEXT_WINDOW), min(hi, last + CONTEXT_WINDOW) + 1)
+        if any(tokens[k].context for k in window if k != i):
+            return True
+        # A negator right by the cue says it is missing ("belum ada pelatihan", "data tidak
+        # lengkap"); one further off negates something else ("bukan pertanyaan tentang datanya").
+        for k in range(lo, hi + 1):
+            if i <= k <= last or not tokens[k].neg:
+                continue
+            between = range(k + 1, i) if k < i else range(last + 1, k)
+            if sum(tokens[m].word not in _FILLERS for m in between) <= NEAR_NEGATOR - 1:
+                return True
+        return False
+
+    def _negated(self, tokens: Sequence[_Token], i: int, before: range, after: range, cue: _Cue) -> bool:
+        def is_neg(t: _Token) -> bool:
+            return t.neg
+
+        def is_problem(t: _Token) -> bool:
+            return t.problem
+
+        def is_enough(t: _Token) -> bool:
+            return t.enough
+
+        for k in before:
+            if is_neg(tokens[k]):
+                nxt = k + 1
+                while nxt < i and tokens[nxt].word in _FILLERS:
+                    nxt += 1
+                # "tidak ada kendala anggaran", "tidak kekurangan staf", "no problems with approval";
+                # "tidak kewalahan" negates an obstacle cue itself, while "tidak ada anggaran" is
+                # the obstacle (no budget) and still counts.
+                if (nxt < i and is_problem(tokens[nxt])) or (nxt == i and cue.standalone):
+                    return True
+            # "cukup staf", "enough staff" (but not "tidak cukup staf").
+            unsaid = any(is_neg(tokens[m]) or is_problem(tokens[m]) for m in range(max(0, k - 3), k))
+            if is_enough(tokens[k]) and not unsaid and all(tokens[m].word in _FILLERS for m in range(k + 1, i)):
+                return True
+        for k in after:
+            # "anggaran bukan masalah", "budget is not an issue", "approval is not slow".
+            if is_neg(tokens[k]) and any(is_problem(tokens[m]) for m in range(k + 1, min(k + 3, len(tokens)))):
+                return True
+            # "anggaran sudah cukup", "staff is sufficient" (but not "tidak cukup", "kurang memadai").
+            if is_enough(tokens[k]) and not (is_neg(tokens[k - 1]) or is_problem(tokens[k - 1])):
+                return True
+        # "kendala anggaran tidak ada": an obstacle word before the cue, a negator after it;
+        # "no security problems", "tidak ada anggaran yang bermasalah": a negator before, an obstacle word after.
+        problem_before = any(is_problem(tokens[k]) for k in before)
+        negator_before = any(is_neg(tokens[k]) for k in before)
+        problem_after = any(is_problem(tokens[k]) for k in after[:2])
+        return (problem_before and any(is_neg(tokens[k]) for k in after)) or (negator_before and problem_after)
+
+
+_FILLERS = frozenset(
+    {
+        "ada",
+        "any",
+        "a",
+        "an",
+        "the",
+        "there",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "have",
+        "has",
+        "had",
+        "punya",
+        "memiliki",
+        "mengalami",
+        "terlalu",
+        "too",
+        "much",
+        "many",
+        "major",
+        "big",
+        "besar",
+        "berarti",
+        "yang",
+        "soal",
+        "terkait",
+        "dengan",
+        "with",
+        "in",
+        "of",
+        "dalam",
+        "menjadi",
+        "jadi",
+        "really",
+        "benar",
+        "pernah",
+        "ever",
+        "untuk",
+        "for",
+        "bagi",
+        "kami",
+        "our",
+        "we",
+        "do",
+        "does",
+        "did",
+        "sama",
+        "sekali",
+    }
+)
+"""Words between a negator and what it negates: "tidak ada kendala", "no major problem"."""
+
+_OBSTACLE_WORDS = (
+    "sulit",
+    "susah",
+    "lama",
+    "berat",
+    "sedikit",
+    "rendah",
+    "jarang",
+    "terlambat",
+    "telat",
+    "habis",
+    "lemah",
+    "buruk",
+    "sering",
+    "tanpa",
+    "butuh",
+    "perlu",
+    "hard",
+    "difficult",
+    "few",
+    "little",
+    "low",
+    "late",
+    "delay",
+    "delayed",
+    "rarely",
+    "weak",
+    "poor",
+    "often",
+    "need",
+    "needs",
+    "takes",
+    "waiting",
+    "wait",
+    "menunggu",
+    "tunggu",
+    "berhari",
+    "days",
+    "weeks",
+    "minggu",
+    "hari",
+    "terhambat",
+    "hambat",
+    "mahal",
+    "expensive",
+    "only",
+    "hanya",
+    "manual",
+    "down",
+    "mati",
+    "lemot",
+    "tertinggal",
+    "tersendat",
+    "unclear",
+    "old",
+    "tua",
+    "usang",
+    "rusak",
+    "broken",
+    "unreliable",
+    "putus",
+    "hang",
+    "error",
+    "long",
+    "panjang",
+    "stuck",
+    "rawan",
+    "risk",
+    "risiko",
+    "khawatir",
+    "worried",
+)
+"""Words besides negators and obstacle words that show a topic cue is spoken of as a problem."""
+
+
+def _split_flags(raw: str) -> tuple[str, list[str]]:
+    flags = ""
+    while raw and raw[0] in "!=":
+        flags += raw[0]
+        raw = raw[1:]
+    return flags, _words_of(raw)
+
+
+def _words_of(text: str) -> list[str]:
+    return [m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text) if m.group(0) not in _STOPS]
+
+
+def _merge(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Overlapping spans of one theme, merged (two cues in the same words are one piece of evidence)."""
+    current: tuple[int, int] | None = None
+    for start, end in sorted(spans):
+        if current is not None and start <= current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current is not None:
+            yield current
+        current = (start, end)
+    if current is not None:
+        yield current
+
+
+@lru_cache(maxsize=65536)
+def _keys_of(word: str) -> frozenset[tuple[str, str]]:
+    return frozenset({("=", word), ("id", _stem(word, "id")), ("en", _stem(word, "en"))})
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str, lang: str) -> str:
+    if "'" in word or not word.isalpha():
+        return word
+    return _stemmers()[0 if lang == "id" else 1](word)
+
+
+@cache
+def _stemmers() -> tuple[Any, Any]:
+    # Imported on first use: the stemmers load their dictionaries once, and `import scoring`
+    # stays light.
+    import snowballstemmer
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer().stem, snowballstemmer.stemmer("english").stemWord
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:k] + word[k + 1 :] for k in range(len(word))}
+
+
+def _within_one(a: str, b: str) -> bool:
+    """Whether two words differ by at most one letter changed, added, removed, or two swapped."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [k for k in range(la) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if la < lb else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+@cache
+def _compiled_packaged() -> _Matcher:
+    return _Matcher(load_codebook())
+
+
+_MATCHERS: dict[int, _Matcher] = {}
+
+
+def _compiled(codebook: Codebook) -> _Matcher:
+    if codebook is load_codebook():
+        return _compiled_packaged()
+    matcher = _MATCHERS.get(id(codebook))
+    if matcher is None or matcher.codebook is not codebook:
+        matcher = _MATCHERS[id(codebook)] = _Matcher(codebook)
+    return matcher
