@@ -142,13 +142,12 @@ def test_themes_in_an_assessment_fill_the_themes_table(research, tmp_path):
         counts = write_analysis_db(store, [research.code], tmp_path / "analysis.db", "en")
     finally:
         store.close()
-    assert counts["themes"] == 1
-    row = (
-        sqlite3.connect(tmp_path / "analysis.db")
-        .execute('select session, theme_id, label, label_id, question_id, start, "end", text from themes')
-        .fetchone()
-    )
-    assert row == (
+    conn = sqlite3.connect(tmp_path / "analysis.db")
+    rows = conn.execute(
+        'select session, theme_id, label, label_id, question_id, start, "end", text from themes where session = ?',
+        [sid],
+    ).fetchall()
+    assert (
         sid,
         "complaints",
         "Citizens' complaints",
@@ -157,7 +156,14 @@ def test_themes_in_an_assessment_fill_the_themes_table(research, tmp_path):
         0,
         24,
         "Kami membalas keluhan warga",
-    )
+    ) in rows
+    # The themes the interviews' own assessments carry (automatic coding) are there too, each
+    # with the words it came from or the option ticked.
+    others = conn.execute(
+        "select theme_id, label_id, label_en, text, choice from themes where theme_id != 'complaints'"
+    ).fetchall()
+    assert counts["themes"] == len(others) + 1
+    assert others and all(t[0] and t[1] and t[2] and (t[3] or t[4]) for t in others)
 
 
 def test_export_all_studies_into_one_database_and_identify_is_refused(research, tmp_path):

@@ -76,7 +76,7 @@ create table if not exists assessments (
 create table if not exists themes (
     session integer references sessions(id), study text, organisation text, theme_id text,
     label text, label_id text, label_en text, question_id text, start integer, "end" integer,
-    text text
+    text text, part text, choice text
 );
 create table if not exists events (
     id integer primary key, session integer references sessions(id), study text, seq integer,
@@ -312,6 +312,8 @@ def _theme_rows(session: int, code: str, organisation: str | None, a: dict[str, 
                 src.get("start"),
                 src.get("end"),
                 src.get("text"),
+                None if src.get("part") is None else str(src.get("part")),
+                src.get("choice"),
             )
 
 
