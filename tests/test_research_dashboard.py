@@ -125,6 +125,9 @@ def _login(browser, base: str) -> None:
     browser.find_element(By.NAME, "username").send_keys("researcher")
     browser.find_element(By.NAME, "password").send_keys(SECRET)
     browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    # The click does not wait for the login's redirect: wait for it, or the next page loaded can
+    # be overtaken by the redirect to the home page.
+    _wait(browser, lambda b: b.get_cookie("ds_actor") and not b.current_url.endswith("/-/login"))
 
 
 def _wait(browser, condition, timeout: float = 90):  # vega draws slowly on a loaded machine
