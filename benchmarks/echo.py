@@ -17,19 +17,20 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_echo_application(
-    base_url: str, token: str, concurrent_updates: bool | int = False
+    base_url: str, token: str, concurrent_updates: bool | int = False, transport: str | None = None
 ) -> Application:
     """A PTB `Application` against `base_url` whose one handler echoes every text message.
 
     `concurrent_updates` is passed to the builder (PTB's default is False: one at a time).
+    `transport`: None for the library's own HTTP client, or a client of
+    :func:`bot.telegram.transport.make_request` ("aiohttp", "httpx") with Matang's pool sizes.
     """
-    app = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(base_url)
-        .concurrent_updates(concurrent_updates)
-        .build()
-    )
+    builder = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(concurrent_updates)
+    if transport is not None:
+        from bot.telegram.transport import make_request
+
+        builder = builder.request(make_request(transport, 32)).get_updates_request(make_request(transport, 2))
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     return app
 

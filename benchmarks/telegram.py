@@ -1,21 +1,26 @@
-"""The Telegram bot under load: many respondents answering at once, beside a bare echo bot.
+"""The Telegram bot under load, beside a stock python-telegram-bot echo bot, in the same run.
 
-Both bots run in this process against one fake Bot API server on 127.0.0.1, through
-python-telegram-bot's real HTTP client. For 1, 10, 50 and 100 simulated respondents we measure
-answers per second and the latency from the update to the bot's complete reply (the next
-question), then the same figures for the bare echo bot (the floor) on the same server, with the
-same concurrency. Matang runs without the flood limiter (a local server has none) so the figures
-show what the bot itself can do; one extra row shows the limiter holding it to Telegram's ~30
-messages a second.
+The fake Bot API server and the simulated respondents run in a process of their own
+(:mod:`benchmarks.telegram_load`); the bots run here, one at a time, so the CPU this process uses
+while they answer is the bot's own. For 1, 10, 50 and 100 respondents at once, each answering a
+whole interview (the result and its real chart included), we measure Matang's answers a second,
+the latency from an answer to the bot's next question or, after the last answer, to the result
+(p50/p99; button presses and typed answers apart; the time to the chart apart), the Bot API calls per answer and the bot's CPU per answer; then the same for a stock echo
+bot with the library's default HTTP client (the floor) and for the echo bot on Matang's transport.
+Matang runs without the flood limiter (a local server has none) and logs as `matang run` does
+(into /dev/null). The chart is drawn in Matang's worker process: its CPU is shown apart.
 
     python -m benchmarks telegram [--quick]
 """
 
+
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
+import os
 import re
+import sys
 import tempfile
 import time
 from html import escape
@@ -23,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.echo import build_echo_application, polling
-from benchmarks.load import LoadResult, drive
+from benchmarks.load import drive
 from fakebotapi import BotMessage, FakeBotApi, SimUser
 
 FLOW = "ogmm-social-media"
@@ -85,7 +90,7 @@ def is_reply(message: BotMessage) -> bool:
     return bool(message.buttons) or "<b>" in text
 
 
-async def _start_interviews(api: FakeBotApi, n_users: int, first_id: int) -> None:
+async def start_interviews(api: FakeBotApi, n_users: int, first_id: int) -> None:
     """Every user sends /start and agrees (not timed)."""
     async def begin(user: SimUser, last: BotMessage | None) -> Any:
         if last is None:
@@ -100,114 +105,192 @@ async def _start_interviews(api: FakeBotApi, n_users: int, first_id: int) -> Non
     await drive(api, n_users, 3, begin, until=ready, first_user_id=first_id, timeout=30)
 
 
-async def measure_matang(api: FakeBotApi, n_users: int, turns: int, first_id: int, *,
-                         rate_limit: bool = False) -> tuple[LoadResult, float]:
-    """Matang answering ``n_users`` respondents for ``turns`` answers each; also Bot API calls/s."""
+ROOT = Path(__file__).resolve().parents[1]
+ECHO_TURNS = 40
+_CLOCK = os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s(exclude: int) -> float:
+    """CPU seconds used so far by this process's children but ``exclude`` (the chart worker)."""
+    total, me = 0.0, str(os.getpid())
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or entry.name == str(exclude):
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / _CLOCK
+    return total
+
+
+class Load:
+    """The load process: the fake server and the respondents (:mod:`benchmarks.telegram_load`)."""
+
+    async def __aenter__(self) -> Load:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "benchmarks.telegram_load", cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        hello = await self.read()
+        self.base_url, self.token = hello["base_url"], hello["token"]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b'{"quit": true}\n')
+        await self.proc.stdin.drain()
+        await self.proc.wait()
+
+    async def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the load process ended early")
+        return json.loads(line)
+
+    async def measure(self, **command: Any) -> dict[str, Any]:
+        """Run one command; its figures plus the bot's CPU seconds (``cpu_s``) and the chart
+        worker's (``chart_cpu_s``) during the timed part."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.proc.stdin.drain()
+        assert (await self.read()) == {"timed": "start"}
+        cpu, children = time.process_time(), children_cpu_s(self.proc.pid)
+        figures = await self.read()
+        figures["cpu_s"] = time.process_time() - cpu
+        figures["chart_cpu_s"] = children_cpu_s(self.proc.pid) - children
+        return figures
+
+
+async def measure_matang(load: Load, users: int, first: int) -> dict[str, Any]:
+    """Matang: ``users`` respondents answering whole interviews at once."""
     from bot.settings import Settings
     from bot.store import Store
     from bot.telegram.app import build_application, running
+    from bot.telegram.context import KEY
+    from scoring.assessment import assess
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        settings = Settings(telegram_token=None, telegram_api_url=api.base_url, db=db, flow=FLOW)
+        settings = Settings(telegram_token=None, telegram_api_url=load.base_url, db=db, flow=FLOW, _env_file=None)
         store = Store.open(db)
-        app = build_application(settings, store, token=api.token, rate_limit=rate_limit,
-                                concurrency=CONCURRENCY, chart=lambda a, lang: b"")
+        app = build_application(settings, store, token=load.token, rate_limit=False, concurrency=CONCURRENCY)
         try:
             async with running(app, poll_timeout=10):
-                await _start_interviews(api, n_users, first_id)
-                await api.wait_idle(timeout=30)
-                for i in range(n_users):
-                    api.user(first_id + i).skip()
-                respondent = Respondent()
-                # drive() starts each user from None; hand it the question already on screen.
-                def respond(user: SimUser, last: BotMessage | None) -> Any:
-                    if last is None:
-                        last = next(m for m in reversed(user.messages) if m.buttons)
-                    return respondent(user, last)
-
-                calls_before = _chat_calls(api)
-                result = await drive(api, n_users, turns, respond, until=is_reply, first_user_id=first_id,
-                                     timeout=60)
-                calls = _chat_calls(api) - calls_before
-                await api.wait_idle(timeout=30)
+                # The worker imports matplotlib at start; let it, before the clock runs.
+                empty = assess(app.bot_data[KEY].flow, {}).to_dict()
+                await app.bot_data[KEY].charts.chart("warm-up", empty, "id")
+                return await load.measure(run="matang", users=users, first=first)
         finally:
             store.close()
-    return result, round(calls / result.elapsed, 1) if result.elapsed else 0.0
 
 
-def _chat_calls(api: FakeBotApi) -> int:
-    return sum(1 for c in api.calls if c.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup",
-                                                   "sendPhoto"))
-
-
-async def measure_echo(api: FakeBotApi, n_users: int, turns: int, first_id: int) -> LoadResult:
-    """The bare echo bot on the same server, with the same concurrency."""
-    app = build_echo_application(api.base_url, api.token, CONCURRENCY)
+async def measure_echo(load: Load, users: int, turns: int, first: int, transport: str | None) -> dict[str, Any]:
+    """The echo bot (``transport`` None: the library's default HTTP client), same concurrency."""
+    app = build_echo_application(load.base_url, load.token, CONCURRENCY, transport)
     async with polling(app):
-        await drive(api, 1, 20, first_user_id=first_id + 50_000)  # warm-up
-        return await drive(api, n_users, turns, first_user_id=first_id)
+        return await load.measure(run="echo", users=users, turns=turns, first=first)
+
+
+def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: dict[str, Any]) -> dict[str, Any]:
+    def rate(f: dict[str, Any]) -> float:
+        return round(f["answers"] / f["seconds"], 1) if f["seconds"] else 0.0
+
+    def per_answer(f: dict[str, Any], value: float) -> float:
+        return round(value / f["answers"], 3) if f["answers"] else 0.0
+
+    def api_calls(f: dict[str, Any]) -> int:
+        return sum(n for method, n in f["calls"].items() if method != "getUpdates")
+
+    row = {
+        "users": users,
+        "answers": matang["answers"],
+        "presses": matang["kinds"]["press"]["count"],
+        "typed": matang["kinds"]["typed"]["count"],
+        "errors": matang["errors"] + echo["errors"] + fast_echo["errors"],
+        "first_error": matang["first_error"] or echo["first_error"] or fast_echo["first_error"],
+        "answers_per_s": rate(matang),
+        "echo_per_s": rate(echo),
+        "echo_fast_per_s": rate(fast_echo),
+        "p50_ms": matang["p50_ms"], "p99_ms": matang["p99_ms"],
+        "press_p99_ms": matang["kinds"]["press"]["p99_ms"], "typed_p99_ms": matang["kinds"]["typed"]["p99_ms"],
+        "echo_p50_ms": echo["p50_ms"], "echo_p99_ms": echo["p99_ms"],
+        "echo_fast_p50_ms": fast_echo["p50_ms"], "echo_fast_p99_ms": fast_echo["p99_ms"],
+        "calls_per_answer": per_answer(matang, api_calls(matang)),
+        "polls_per_answer": per_answer(matang, matang["calls"].get("getUpdates", 0)),
+        "echo_calls_per_reply": per_answer(echo, api_calls(echo)),
+        "cpu_ms_per_answer": per_answer(matang, matang["cpu_s"] * 1000),
+        "echo_cpu_ms_per_reply": per_answer(echo, echo["cpu_s"] * 1000),
+        "echo_fast_cpu_ms_per_reply": per_answer(fast_echo, fast_echo["cpu_s"] * 1000),
+        "chart_cpu_ms_per_interview": round(matang["chart_cpu_s"] * 1000 / users, 1),
+        "charts": matang["charts"]["count"],
+        "chart_p50_ms": matang["charts"]["p50_ms"],
+        "chart_max_ms": matang["charts"]["max_ms"],
+        "calls": matang["calls"],
+        # How busy the other side was: near 1.0, the fake server and respondents set the pace.
+        "load_busy": round(matang["load_cpu_s"] / matang["seconds"], 2) if matang["seconds"] else 0.0,
+        "echo_load_busy": round(echo["load_cpu_s"] / echo["seconds"], 2) if echo["seconds"] else 0.0,
+    }
+    row["rate_vs_echo"] = round(row["answers_per_s"] / row["echo_per_s"], 2) if row["echo_per_s"] else 0.0
+    row["p99_vs_echo"] = round(row["p99_ms"] / row["echo_p99_ms"], 2) if row["echo_p99_ms"] else 0.0
+    row["cpu_vs_echo"] = (round(row["cpu_ms_per_answer"] / row["echo_cpu_ms_per_reply"], 2)
+                          if row["echo_cpu_ms_per_reply"] else 0.0)
+    return row
 
 
 async def _run(quick: bool) -> dict[str, Any]:
-    sizes = [(1, 20), (10, 10)] if quick else [(1, 40), (10, 30), (50, 20), (100, 20)]
+    sizes = [1, 10] if quick else [1, 10, 50, 100]
+    turns = 15 if quick else ECHO_TURNS
     rows: list[dict[str, Any]] = []
-    async with FakeBotApi() as api:
-        # Warm-up: imports, the flow, the first connections.
-        await measure_matang(api, 1, 5, 10_000)
+    async with Load() as load:
+        await measure_matang(load, 1, 10_000)  # warm-up: imports, the flow, the first connections
         first = 100_000
-        for n_users, turns in sizes:
-            echo = await measure_echo(api, n_users, turns, first)
-            first += 1000
-            matang, calls = await measure_matang(api, n_users, turns, first)
-            first += 1000
-            rows.append(_row(n_users, matang, echo, calls, limiter=False))
-        if not quick:
-            echo = await measure_echo(api, 20, 5, first)
-            first += 1000
-            matang, calls = await measure_matang(api, 20, 5, first, rate_limit=True)
-            rows.append(_row(20, matang, echo, calls, limiter=True))
+        for users in sizes:
+            echo = await measure_echo(load, users, turns, first, None)
+            fast_echo = await measure_echo(load, users, turns, first + 1000, "aiohttp")
+            matang = await measure_matang(load, users, first + 2000)
+            first += 3000
+            rows.append(_row(users, matang, echo, fast_echo))
     return {"rows": rows}
-
-
-def _row(users: int, matang: LoadResult, echo: LoadResult, calls: float, *, limiter: bool) -> dict[str, Any]:
-    return {
-        "users": users,
-        "rate_limiter": limiter,
-        "answers": matang.count,
-        "errors": matang.errors + echo.errors,
-        "answers_per_s": matang.rate,
-        "echo_per_s": echo.rate,
-        "p50_ms": matang.p50_ms,
-        "echo_p50_ms": echo.p50_ms,
-        "p99_ms": matang.p99_ms,
-        "echo_p99_ms": echo.p99_ms,
-        "bot_api_calls_per_s": calls,
-        "first_error": matang.first_error or echo.first_error,
-    }
 
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Measure, print a table, and return the figures (see the module docstring)."""
-    for name in ("telegram", "httpx", "matang", "transitions", "apscheduler"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    from bot.logs import setup_logging
+    from bot.settings import Settings
+
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
+    setup_logging(Settings(_env_file=None), stream=devnull)  # as `matang run` sets the loggers
     started = time.perf_counter()
-    figures = asyncio.run(_run(quick))
-    print(f"{'users':>5} {'limiter':>7} {'answers':>7} {'ans/s':>8} {'echo/s':>8} "
-          f"{'p50 ms':>7} {'echo':>6} {'p99 ms':>7} {'echo':>6} {'API/s':>7}")
+    try:
+        figures = asyncio.run(_run(quick))
+    finally:
+        devnull.close()
+    print(f"{'users':>5} {'answers':>7} {'ans/s':>7} {'echo/s':>7} {'fast/s':>7} {'×echo':>6} "
+          f"{'p50':>6} {'p99':>7} {'echo99':>7} {'×p99':>5} {'calls':>5} {'cpu ms':>6} {'echo':>5} {'fast':>5} "
+          f"{'chart ms':>8}")
     for r in figures["rows"]:
-        print(f"{r['users']:>5} {'on' if r['rate_limiter'] else 'off':>7} {r['answers']:>7} "
-              f"{r['answers_per_s']:>8.1f} {r['echo_per_s']:>8.1f} {r['p50_ms']:>7.2f} {r['echo_p50_ms']:>6.2f} "
-              f"{r['p99_ms']:>7.2f} {r['echo_p99_ms']:>6.2f} {r['bot_api_calls_per_s']:>7.1f}")
+        print(f"{r['users']:>5} {r['answers']:>7} {r['answers_per_s']:>7.1f} {r['echo_per_s']:>7.1f} "
+              f"{r['echo_fast_per_s']:>7.1f} {r['rate_vs_echo']:>6.2f} {r['p50_ms']:>6.1f} {r['p99_ms']:>7.1f} "
+              f"{r['echo_p99_ms']:>7.1f} {r['p99_vs_echo']:>5.2f} {r['calls_per_answer']:>5.2f} "
+              f"{r['cpu_ms_per_answer']:>6.2f} {r['echo_cpu_ms_per_reply']:>5.2f} "
+              f"{r['echo_fast_cpu_ms_per_reply']:>5.2f} {r['chart_cpu_ms_per_interview']:>8.0f}")
+        print(f"      {r['presses']} presses (p99 {r['press_p99_ms']:.1f} ms), {r['typed']} typed "
+              f"(p99 {r['typed_p99_ms']:.1f} ms); {r['charts']} charts, last answer to chart p50 "
+              f"{r['chart_p50_ms']:.0f} ms, max {r['chart_max_ms']:.0f} ms; load process busy {r['load_busy']:.0%} "
+              f"(echo {r['echo_load_busy']:.0%}); calls: "
+              + ", ".join(f"{m} {n}" for m, n in sorted(r["calls"].items())))
         if r["errors"]:
             print(f"      {r['errors']} error(s): {r['first_error']}")
-    print("ans/s: answers a second through Matang (reply = the next question); echo: the bare echo bot, "
-          "same server, same concurrency; API/s: Matang's sends and edits a second (Telegram allows ~30).")
+    print("ans/s: Matang's answers a second (whole interviews, chart drawn); echo/s: the stock echo bot "
+          "(library's HTTP client); fast/s: the echo bot on Matang's transport; ×echo, ×p99: Matang against the "
+          "stock echo bot; calls: Bot API calls per answer (long polls apart); cpu ms: this process's CPU per "
+          "answer or reply; chart ms: the chart worker's CPU per finished interview.")
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return figures
 
 
 if __name__ == "__main__":
-    import json
-
     print(json.dumps(run(quick=True)))

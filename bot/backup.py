@@ -5,8 +5,11 @@ while the bot keeps writing (WAL lets the writer go on meanwhile). It is written
 destination under a temporary name, checked, made self-contained (no ``-wal`` file needed),
 and renamed into place, readable by its owner only (mode 0600).
 
+The audio of voice answers the copy refers to is copied into the files folder beside it
+(``<name>.files/``, see :mod:`bot.recordings`).
+
 Restore: stop the bot, copy the backup over the database file (and delete any ``-wal`` and
-``-shm`` files beside it), start the bot.
+``-shm`` files beside it) and its files folder over the database's, start the bot.
 """
 
 from __future__ import annotations
@@ -31,11 +34,22 @@ class BackupResult:
     path: Path
     size: int
     rows: dict[str, int] = field(default_factory=dict)
+    audio: int = 0
+    """Audio files of voice answers copied into the files folder beside the copy."""
+    audio_missing: int = 0
+    """Recordings in the copy whose audio was not there to copy (see ``matang health``)."""
 
     def summary(self) -> str:
-        """One line for people: path, size and row counts."""
+        """One line for people: path, size and row counts (and the audio files copied)."""
         counts = ", ".join(f"{name} {n}" for name, n in self.rows.items())
-        return f"wrote {self.path} ({self.size} bytes): {counts or 'no tables'}"
+        line = f"wrote {self.path} ({self.size} bytes): {counts or 'no tables'}"
+        if self.audio or self.audio_missing:
+            from bot.recordings import files_dir_for
+
+            line += f"; {self.audio} audio file(s) copied to {files_dir_for(self.path)}"
+            if self.audio_missing:
+                line += f", {self.audio_missing} missing from the source"
+        return line
 
 
 def default_name(now: datetime | None = None) -> str:
@@ -103,7 +117,27 @@ def backup_database(source: str | Path, dest: str | Path, *, force: bool = False
     except BaseException:
         _remove(tmp)
         raise
-    return BackupResult(path=dest_path, size=dest_path.stat().st_size, rows=rows)
+    audio, missing = _copy_audio(src_path, dest_path)
+    return BackupResult(path=dest_path, size=dest_path.stat().st_size, rows=rows, audio=audio, audio_missing=missing)
+
+
+def _copy_audio(src_path: Path, dest_path: Path) -> tuple[int, int]:
+    """Copy the audio the copy's recordings name into the files folder beside the copy.
+
+    The list comes from the copy, so the audio matches its snapshot; a file erased since (a
+    respondent's /delete) is not brought back. Returns (copied, missing).
+    """
+    from bot.recordings import copy_files, files_dir_for
+
+    conn = sqlite3.connect(dest_path)
+    try:
+        has = conn.execute("select 1 from sqlite_master where type = 'table' and name = 'recordings'").fetchone()
+        names = [r[0] for r in conn.execute("select file from recordings")] if has else []
+    finally:
+        conn.close()
+    if not names:
+        return 0, 0
+    return copy_files(names, files_dir_for(src_path), files_dir_for(dest_path))
 
 
 def _row_counts(conn: sqlite3.Connection) -> dict[str, int]:

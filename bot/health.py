@@ -126,6 +126,7 @@ def check_database(path: str | Path) -> list[Check]:
         checks.append(_check_integrity(conn))
         checks.append(_check_writable(conn, p))
         checks.append(_check_erasure(conn))
+        checks.append(_check_audio(conn, p))
     finally:
         conn.close()
         give_back_sidecars(p)
@@ -157,6 +158,38 @@ def _check_erasure(conn: sqlite3.Connection) -> Check:
                                         "the bot's minute sweep or any `matang` command overwrites them")
     return Check("erasure", "ok", f"an erasure of {row[0]} is being finished on disk (an export or backup was "
                                   "reading; the bot's minute sweep completes it)")
+
+
+def _check_audio(conn: sqlite3.Connection, p: Path) -> Check:
+    """Whether every voice answer still has its audio file in the files folder beside the database.
+
+    A missing file fails (restored without its folder, or removed by hand: the recording is
+    lost); a folder others may read fails too (it holds people's voices). Files no row names
+    (left by a crash between writing the audio and committing its answer) are only counted.
+    """
+    from bot.recordings import files_dir_for
+
+    folder = files_dir_for(p)
+    try:
+        has = conn.execute("select 1 from sqlite_master where type = 'table' and name = 'recordings'").fetchone()
+        rows = conn.execute("select session_id, question_id, file from recordings order by id").fetchall() if has else []
+    except sqlite3.DatabaseError as exc:
+        return Check("audio", "fail", f"cannot read the recordings ({exc})")
+    if not rows:
+        return Check("audio", "ok", "no voice answers recorded")
+    missing = [r for r in rows if not (folder / r[2]).is_file()]
+    if missing:
+        sid, qid, name = missing[0]
+        return Check("audio", "fail", f"{len(missing)} of {len(rows)} voice answer(s) have no audio file in {folder} "
+                                      f"(first: session {sid}, question {qid}, file {name}); restore the folder from "
+                                      "the backup taken with the database")
+    mode = folder.stat().st_mode & 0o777
+    if mode & 0o077:
+        return Check("audio", "fail", f"{folder} may be read by others (mode {mode:o}); `chmod 700 {folder}`")
+    known = {r[2] for r in rows}
+    strays = sum(1 for f in folder.iterdir() if f.is_file() and f.name not in known)
+    extra = f"; {strays} file(s) no answer refers to (a crash before the answer was saved)" if strays else ""
+    return Check("audio", "ok", f"{len(rows)} voice answer(s), every audio file present in {folder}{extra}")
 
 
 def _check_schema(conn: sqlite3.Connection, known: list[str]) -> Check:

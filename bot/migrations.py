@@ -227,6 +227,33 @@ def m004_updates_by_time(db: Database) -> None:
     db["updates"].create_index(["at"])
 
 
+@migrations()
+def m005_recordings(db: Database) -> None:
+    """Voice answers: one row per recording kept in the files folder beside the database.
+
+    ``part`` is the part of the answer the recording gives (1: the answer, 2: the follow-up to a
+    probe). Rows go with their session (``on delete cascade``); the audio files are removed by
+    :mod:`bot.recordings` once the erasure is committed.
+    """
+    db.execute(
+        "create table recordings ("
+        " id integer primary key,"
+        " session_id integer not null references sessions(id) on delete cascade,"
+        " question_id text not null,"
+        " part integer not null default 1,"
+        " file text not null unique,"
+        " mime_type text not null,"
+        " duration integer not null,"
+        " size integer not null,"
+        " sha256 text not null,"
+        " recorded_at text not null,"
+        " source_id text,"
+        " transcript text"
+        ")"
+    )
+    db.execute("create index recordings_by_session on recordings (session_id, question_id, part)")
+
+
 def latest_known() -> list[str]:
     """Names of every migration this code knows, in order."""
     return [m.name for m in migrations._migrations]

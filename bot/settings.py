@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         default=None,
         description="password (user `researcher`) or bearer token that `matang dashboard` requires; at least 12 characters",
     )
+    http_client: Literal["aiohttp", "httpx"] = Field(
+        default="aiohttp",
+        description="HTTP client for Bot API calls: aiohttp (fast), or httpx (the library's default, for HTTP/2 or a SOCKS proxy)",
+    )
+    proxy_url: str | None = Field(
+        default=None,
+        description="HTTP(S) proxy for every Bot API call, e.g. http://proxy.example:3128 (socks5:// needs MATANG_HTTP_CLIENT=httpx)",
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="log lines as text or JSON")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="the lowest log level written"
@@ -51,6 +59,20 @@ class Settings(BaseSettings):
     @classmethod
     def _lang_lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("http_client", mode="before")
+    @classmethod
+    def _client_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("proxy_url", mode="before")
+    @classmethod
+    def _proxy_shape(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and not value.lower().startswith(("http://", "https://", "socks5://", "socks5h://")):
+                raise ValueError("give a proxy URL such as http://proxy.example:3128")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -418,7 +418,8 @@ class Store:
     # -- erasure ---------------------------------------------------------------------------
 
     def delete_respondent(self, respondent_id: int, *, wait: float = 0.0) -> int:
-        """Erase a respondent: answers, events, sessions and the respondent row. Returns sessions erased.
+        """Erase a respondent: answers, recordings (rows and audio files), events, sessions and the
+        respondent row. Returns sessions erased.
 
         The rows are gone from every query once this returns. Their bytes leave the disk too:
         ``secure_delete`` overwrites the pages they were on, and :meth:`scrub` copies the new
@@ -428,10 +429,16 @@ class Store:
         pending (:meth:`scrub_pending`) for the next :meth:`scrub`: the bot's minute sweep, the
         next erasure, or the close of any :class:`Store`.
         """
+        from bot.recordings import files_of_respondent, has_recordings_table, remove_files
+
         ids = self.sessions_of(respondent_id)
+        audio = files_of_respondent(self.db, respondent_id)
+        voiced = has_recordings_table(self.db)  # an old schema (opened without migrating) has none
         self.db.execute("PRAGMA secure_delete = ON")
         with self.db.atomic():
             for sid in ids:
+                if voiced:
+                    self.db.execute("delete from recordings where session_id = ?", [sid])
                 self.db.execute("delete from answers where session_id = ?", [sid])
                 self.db.execute("delete from events where session_id = ?", [sid])
             self.db.execute("delete from sessions where respondent_id = ?", [respondent_id])
@@ -439,6 +446,8 @@ class Store:
             # Committed with the erasure: a crash before the scrub still leaves it owed.
             # "or ignore": the time kept is that of the oldest erasure still owed (health reports its age).
             self.db.execute("insert or ignore into meta (key, value) values (?, ?)", [SCRUB_PENDING, now()])
+        # The audio of voice answers goes once no row names it any more (see bot.recordings).
+        remove_files(self.db, audio)
         deadline = time.monotonic() + wait
         while not self.scrub() and time.monotonic() < deadline:
             time.sleep(SCRUB_RETRY_SECONDS)

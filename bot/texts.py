@@ -175,6 +175,7 @@ TEXTS.update({
             "Cara menjawab:\n"
             "• Ketuk tombol jawaban, atau ketik angka atau teks bila diminta.\n"
             "• Untuk pertanyaan dengan beberapa pilihan, ketuk pilihan-pilihan yang sesuai (✓), lalu ketuk Selesai.\n"
+            "• Pertanyaan terbuka juga dapat dijawab dengan pesan suara 🎙.\n"
             "• Setiap jawaban langsung tersimpan.\n\n"
             "Perintah:\n"
             "/back — kembali ke pertanyaan sebelumnya\n"
@@ -191,6 +192,7 @@ TEXTS.update({
             "How to answer:\n"
             "• Tap an answer button, or type a number or text when asked.\n"
             "• For a question with several options, tap every option that applies (✓), then tap Done.\n"
+            "• Open questions may also be answered with a voice message 🎙.\n"
             "• Every answer is saved at once.\n\n"
             "Commands:\n"
             "/back — go back to the previous question\n"
@@ -209,8 +211,8 @@ TEXTS.update({
         "en": "Sorry, I don't know that command. Send /help to see the commands.",
     },
     "tg_not_text": {
-        "id": "Mohon maaf, Bapak/Ibu, saya hanya dapat membaca pesan teks dan tombol.",
-        "en": "Sorry, I can only read text messages and buttons.",
+        "id": "Mohon maaf, Bapak/Ibu, pesan jenis ini tidak dapat saya baca di sini.",
+        "en": "Sorry, I cannot read this kind of message here.",
     },
     "tg_expect_choice": {
         "id": "Untuk pertanyaan ini, silakan ketuk salah satu tombol jawaban di atas.",
@@ -225,8 +227,36 @@ TEXTS.update({
         "en": "For this question, please type your answer as a number.",
     },
     "tg_expect_text": {
-        "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks.",
-        "en": "For this question, please type your answer as text.",
+        "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks, atau kirim pesan suara.",
+        "en": "For this question, please type your answer as text, or send a voice message.",
+    },
+    "review_voice_only": {"id": "jawaban suara {recordings}", "en": "voice answer {recordings}"},
+    "tg_voice_received": {
+        "id": "🎙 Jawaban suara diterima ({duration}).",
+        "en": "🎙 Voice answer received ({duration}).",
+    },
+    "tg_voice_too_big": {
+        "id": (
+            "Mohon maaf, Bapak/Ibu, rekaman ini terlalu besar untuk saya terima: Telegram hanya mengizinkan bot"
+            " mengambil berkas hingga {limit} MB{size}. Mohon kirim rekaman yang lebih pendek, atau ketik"
+            " jawabannya. Jawaban ini belum tersimpan."
+        ),
+        "en": (
+            "Sorry, this recording is too large for me to receive: Telegram lets a bot fetch files of at most"
+            " {limit} MB{size}. Please send a shorter recording, or type the answer. This answer is not saved yet."
+        ),
+    },
+    "tg_voice_size": {
+        "id": " (rekaman ini {size} MB)",
+        "en": " (this one is {size} MB)",
+    },
+    "tg_voice_failed": {
+        "id": (
+            "Mohon maaf, Bapak/Ibu, rekaman ini tidak dapat saya ambil dari Telegram. Jawaban ini belum"
+            " tersimpan; mohon kirim rekaman itu sekali lagi sebentar lagi."
+        ),
+        "en": "Sorry, I could not fetch this recording from Telegram. The answer is not saved yet; please send it again"
+              " in a moment.",
     },
     "tg_expect_note": {
         "id": "Silakan ketuk tombol Lanjut untuk meneruskan.",

@@ -18,6 +18,7 @@ from .objects import (
     check_formatted,
     check_markup,
     document_object,
+    file_path_for,
     new_file_ids,
     photo_sizes,
     utf16_len,
@@ -317,16 +318,23 @@ class BotApiMethods:
         return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
 
     def api_getFile(self, p: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
-        """getFile: a File with a `file_path` served under `base_file_url`."""
+        """getFile: a File whose `file_path` is served under `base_file_url`, as the Bot API does:
+        a path such as `voice/file_3.oga` (the same on every call), and "file is too big" above
+        the 20 MB a bot may download (`download_limit`)."""
         file_id = str(p.get("file_id"))
         stored = self.files.get(file_id)
         if stored is None:
             raise bad_request("invalid file_id")
+        if len(stored.data) > self.download_limit:
+            raise bad_request("file is too big")
+        if stored.path is None:
+            stored.path = file_path_for(stored, len(self.file_paths))
+            self.file_paths[stored.path] = file_id
         return {
             "file_id": file_id,
-            "file_unique_id": "U" + file_id,
+            "file_unique_id": stored.unique_id or "U" + file_id,
             "file_size": len(stored.data),
-            "file_path": f"files/{file_id}/{stored.filename or 'file'}",
+            "file_path": stored.path,
         }
 
     def _accept(self, p: dict[str, Any], files: dict[str, UploadedFile]) -> Any:

@@ -63,6 +63,23 @@ def new_file_ids() -> tuple[str, str]:
     return f"FAKEFILE{n:08d}", f"U{n:08d}"
 
 
+_FOLDERS = {"audio": "voice", "image": "photos", "video": "videos"}
+
+
+def file_path_for(stored: Any, n: int) -> str:
+    """Where the Bot API serves a file: a folder by kind and `file_<n>` with its extension.
+
+    >>> class F: filename, content_type = "voice.ogg", "audio/ogg"
+    >>> file_path_for(F, 3)
+    'voice/file_3.ogg'
+    """
+    kind = (stored.content_type or "").split("/")[0]
+    folder = _FOLDERS.get(kind, "documents")
+    name = stored.filename or ""
+    ext = name[name.rindex("."):] if "." in name else ""
+    return f"{folder}/file_{n}{ext}"
+
+
 def image_size(data: bytes) -> tuple[int, int]:
     """Width and height of a PNG, GIF or JPEG; (800, 600) for anything else."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:

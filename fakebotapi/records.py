@@ -18,6 +18,8 @@ class UploadedFile:
     data: bytes
     filename: str | None = None
     content_type: str | None = None
+    unique_id: str | None = None
+    path: str | None = None  # set by the first getFile: where the file is served (as Telegram does)
 
 
 @dataclass
@@ -27,7 +29,9 @@ class Call:
     `params` holds the decoded parameters (numbers as int, JSON fields such as `reply_markup` as
     dicts), `files` the multipart uploads by field name, `at` the wall-clock time.
     `status` is the HTTP status answered (None while unanswered, 0 when the connection was
-    dropped), `result` the `result` payload (or the error description).
+    dropped), `result` the `result` payload (or the error description); `content_type` the
+    media type of the request body ("" without one), `headers` the request's headers;
+    `in_webhook_reply` whether it came as the answer to a webhook POST.
     """
 
     method: str
@@ -36,6 +40,10 @@ class Call:
     at: float = field(default_factory=time.time)
     status: int | None = None
     result: Any = None
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    in_webhook_reply: bool = False
+    """Made in the HTTP reply to a webhook delivery, not as a request of its own."""
 
     @property
     def ok(self) -> bool:

@@ -89,6 +89,8 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
         self.quiet = quiet
         self.calls: list[Call] = []
         self.files: dict[str, UploadedFile] = {}
+        self.file_paths: dict[str, str] = {}  # file_path (from getFile) -> file_id
+        self.download_limit = 20 * 1024 * 1024  # the Bot API's getFile limit for bots
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
@@ -196,7 +198,9 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
         else:
             error = None
         entry = self._methods.get(name.lower())
-        call = Call(entry[0] if entry else name, params, files)
+        call = Call(entry[0] if entry else name, params, files,
+                    content_type=request.content_type if request.body_exists else "",
+                    headers=dict(request.headers))
         self.calls.append(call)
         if request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")
@@ -239,8 +243,13 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
     async def _serve_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return web.json_response(ApiError(401, "Unauthorized").payload(), status=401)
-        parts = request.match_info["path"].split("/")
-        stored = self.files.get(parts[1]) if len(parts) > 1 else None
+        # Served by the path getFile gave, as the Bot API does (older tests fetch files/<id>/…).
+        path = request.match_info["path"]
+        file_id = self.file_paths.get(path)
+        if file_id is None:
+            parts = path.split("/")
+            file_id = parts[1] if len(parts) > 1 and parts[0] == "files" else None
+        stored = self.files.get(file_id) if file_id is not None else None
         if stored is None:
             return web.json_response(ApiError(404, "Not Found").payload(), status=404)
         return web.Response(
@@ -333,9 +342,10 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
         data: bytes,
         filename: str | None = None,
         content_type: str | None = None,
+        unique_id: str | None = None,
     ) -> None:
         """Make `data` downloadable as `file_id` (getFile + base_file_url)."""
-        self.files[file_id] = UploadedFile(data, filename, content_type)
+        self.files[file_id] = UploadedFile(data, filename, content_type, unique_id)
 
     def calls_for(self, method: str) -> list[Call]:
         """The recorded calls of one method (case-insensitive), oldest first."""

@@ -156,25 +156,32 @@ class SimUser:
     ) -> dict[str, Any]:
         """Send a photo (its bytes are downloadable through getFile)."""
         fid, uid = new_file_ids()
-        self.server.store_file(fid, data, "photo.png", "image/png")
+        self.server.store_file(fid, data, "photo.png", "image/png", uid)
         content: dict[str, Any] = {"photo": photo_sizes(fid, uid, data)}
         if caption:
             content["caption"] = caption
         return await self._post(self._message(**content))
 
     async def send_voice(
-        self, duration: int = 3, data: bytes = b"OggS fake voice"
+        self,
+        duration: int = 3,
+        data: bytes = b"OggS fake voice",
+        *,
+        mime_type: str | None = "audio/ogg",
+        with_size: bool = True,
     ) -> dict[str, Any]:
-        """Send a voice note."""
+        """Send a voice note; its bytes are downloadable through getFile and the file URL.
+
+        `with_size=False` leaves out `file_size`, which Telegram may do: the bot learns the size
+        only from getFile.
+        """
         fid, uid = new_file_ids()
-        self.server.store_file(fid, data, "voice.ogg", "audio/ogg")
-        voice = {
-            "file_id": fid,
-            "file_unique_id": uid,
-            "duration": duration,
-            "mime_type": "audio/ogg",
-            "file_size": len(data),
-        }
+        self.server.store_file(fid, data, "voice.ogg", mime_type or "audio/ogg", uid)
+        voice: dict[str, Any] = {"file_id": fid, "file_unique_id": uid, "duration": duration}
+        if mime_type:
+            voice["mime_type"] = mime_type
+        if with_size:
+            voice["file_size"] = len(data)
         return await self._post(self._message(voice=voice))
 
     async def send_document(
@@ -186,7 +193,7 @@ class SimUser:
     ) -> dict[str, Any]:
         """Send a document."""
         fid, uid = new_file_ids()
-        self.server.store_file(fid, data, filename, mime_type)
+        self.server.store_file(fid, data, filename, mime_type, uid)
         document = {
             "file_id": fid,
             "file_unique_id": uid,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -11,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from .objects import ApiError, bad_request
-from .records import Pending, Signal, UploadedFile
+from .records import Call, Pending, Signal, UploadedFile
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -44,7 +46,9 @@ class WebhookMixin:
 
     Updates enqueued while a webhook is set are POSTed to it as JSON (with the header
     `X-Telegram-Bot-Api-Secret-Token` when a secret was set), up to `max_connections` at a time,
-    each tried `webhook_attempts` times with a short backoff before it is given up.
+    each tried `webhook_attempts` times with a short backoff before it is given up. A 2xx reply
+    whose JSON body names a `method` is that method called, as Telegram does (its result is not
+    reported to the bot); it is recorded as a `Call` with `in_webhook_reply=True`.
     """
 
     webhook: WebhookConfig | None
@@ -60,8 +64,36 @@ class WebhookMixin:
     _delivering: int
     _closing: bool
 
+    calls: list[Call]
+    _methods: dict[str, tuple[str, Any]]
+
     def _touch(self) -> None:  # defined by the server
         raise NotImplementedError
+
+    async def _reply_call(self, body: bytes) -> None:
+        """Carry out the method call a webhook reply carries, if any (errors are not reported)."""
+        try:
+            data = json.loads(body) if body.strip() else None
+        except ValueError:
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("method"), str):
+            return
+        params = {k: v for k, v in data.items() if k != "method"}
+        entry = self._methods.get(data["method"].lower())
+        call = Call(entry[0] if entry else data["method"], params, content_type="application/json",
+                    in_webhook_reply=True)
+        self.calls.append(call)
+        if entry is None:
+            call.status, call.result = 404, "Not Found"
+            return
+        try:
+            result = entry[1](params, {})
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError as exc:
+            call.status, call.result = exc.code, exc.description
+        else:
+            call.status, call.result = 200, result
 
     async def api_setWebhook(self, p: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         """setWebhook: store url and secret_token and start delivering pending updates."""
@@ -141,12 +173,13 @@ class WebhookMixin:
                 if cfg is None or self._closing:
                     entry.in_delivery = False
                     return
-                status, error = await self._post_json(cfg.url, entry.update, cfg.secret_token)
+                status, error, body = await self._post_json(cfg.url, entry.update, cfg.secret_token)
                 self.deliveries.append(
                     Delivery(entry.update.get("update_id"), attempt, status, error)
                 )
                 if status is not None and 200 <= status < 300:
                     entry.delivered = True
+                    await self._reply_call(body)
                     break
                 cfg.last_error_date = int(time.time())
                 cfg.last_error_message = error or f"Wrong response from the webhook: {status}"
@@ -163,7 +196,7 @@ class WebhookMixin:
 
     async def _post_json(
         self, url: str, update: dict[str, Any], secret_token: str | None, timeout: float = 10
-    ) -> tuple[int | None, str | None]:
+    ) -> tuple[int | None, str | None, bytes]:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token} if secret_token else {}
         if self._session is None:
             raise RuntimeError("the server is not started")
@@ -174,16 +207,15 @@ class WebhookMixin:
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
-                await resp.read()
-                return resp.status, None
+                return resp.status, None, await resp.read()
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return None, f"{type(exc).__name__}: {exc}"
+            return None, f"{type(exc).__name__}: {exc}", b""
 
     async def post_update_to(
         self, url: str, update: dict[str, Any], secret_token: str | None = None, timeout: float = 10
     ) -> int:
         """POST `update` to a webhook `url` like Telegram does; the HTTP status (0 on failure)."""
-        status, _ = await self._post_json(url, update, secret_token, timeout)
+        status, _, _ = await self._post_json(url, update, secret_token, timeout)
         return status or 0
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from interview_flows.checks import Issue, check_flow
 from interview_flows.schema import Flow
+from interview_flows.yaml_text import safe_load
 
 MAX_FLOW_BYTES = 2_000_000
 
@@ -52,7 +53,7 @@ def parse_flow(text: str, source: str = "<flow>", criterion_ids: Iterable[str] |
     if len(text.encode("utf-8", "replace")) > MAX_FLOW_BYTES:
         raise FlowError(source, [Issue("(document)", f"larger than {MAX_FLOW_BYTES} bytes")])
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
@@ -103,7 +104,7 @@ def _packaged_files() -> dict[tuple[str, str], Any]:
         entries += list(archive.iterdir())
     for entry in entries:
         if entry.name.endswith(".yaml"):
-            data = yaml.safe_load(entry.read_text("utf-8"))
+            data = safe_load(entry.read_text("utf-8"))
             files[(str(data["id"]), str(data["version"]))] = entry
     return files
 

@@ -6,10 +6,10 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from interview_flows.texts import Text
+from interview_flows.yaml_text import safe_load
 
 Facet = Literal["C", "O"]
 Dimension = Literal["people", "organisation", "process", "technology", "data", "policy"]
@@ -74,7 +74,7 @@ def parse_model(text: str) -> Model:
     >>> parse_model(resources.files("scoring.data").joinpath("criteria.yaml").read_text()).rule
     'lenient'
     """
-    return Model.model_validate(yaml.safe_load(text))
+    return Model.model_validate(safe_load(text))
 
 
 @cache

@@ -218,6 +218,32 @@ async def test_photo_and_document_uploads_keep_their_bytes(api):
     assert api.calls_for("getFile")[0].ok
 
 
+async def test_getfile_and_the_file_url_behave_like_the_bot_api(api):
+    import aiohttp
+
+    user = api.user(1010)
+    voice = (await user.send_voice(duration=4, data=b"OggS voice"))["message"]["voice"]
+    async with aiohttp.ClientSession() as http:
+        async def call(method: str, **params):
+            async with http.post(f"{api.base_url}{api.token}/{method}", data=params) as r:
+                return r.status, await r.json()
+
+        status, body = await call("getFile", file_id=voice["file_id"])
+        assert status == 200 and body["result"]["file_unique_id"] == voice["file_unique_id"]
+        path = body["result"]["file_path"]
+        assert path.startswith("voice/file_") and path.endswith(".ogg") and body["result"]["file_size"] == 10
+        assert (await call("getFile", file_id=voice["file_id"]))[1]["result"]["file_path"] == path  # stable
+        async with http.get(f"{api.base_file_url}{api.token}/{path}") as r:
+            assert r.status == 200 and await r.read() == b"OggS voice"
+        async with http.get(f"{api.base_file_url}{api.token}/voice/file_999.ogg") as r:
+            assert r.status == 404
+        async with http.get(f"{api.base_file_url}wrong:token/{path}") as r:
+            assert r.status == 401
+        api.download_limit = 5  # as Telegram's 20 MB, scaled down
+        status, body = await call("getFile", file_id=voice["file_id"])
+        assert (status, body["description"]) == (400, "Bad Request: file is too big")
+
+
 async def test_redelivered_update_reaches_the_bot_again(api):
     seen: list[int] = []
 

@@ -169,3 +169,21 @@ def test_json_is_accepted_as_well():
 def test_dont_know_is_no_value_in_conditions():
     doc = edited(lambda d: d["questions"][5].update(relevant="ig_followers == 'dont_know'"))
     assert "questions[5].relevant: 'dont_know' is no value in a condition; use not answered(ig_followers)" in problems(doc)
+
+
+def test_yaml_is_read_with_the_c_parser_when_installed_and_means_the_same():
+    """The packaged flows are read at every start: through libyaml when PyYAML has it."""
+    import yaml
+
+    from interview_flows import yaml_text
+
+    if hasattr(yaml, "CSafeLoader"):
+        assert yaml_text.SafeLoader is yaml.CSafeLoader
+    from importlib import resources
+
+    for entry in resources.files("interview_flows.flows").iterdir():
+        if entry.name.endswith(".yaml"):
+            text = entry.read_text("utf-8")
+            assert yaml_text.safe_load(text) == yaml.safe_load(text), entry.name
+    with pytest.raises(yaml.YAMLError):
+        yaml_text.safe_load("!!python/object:os.system {}")  # still only the safe subset

@@ -108,7 +108,7 @@ def test_csv_text_a_spreadsheet_would_run_gets_a_leading_quote_and_nothing_else_
             if s != r:
                 assert s == neutralised(r) and r[:1] in "=+-@", (s, r)
                 changed.add(r)
-            # (An empty cell, such as an answer without themes, is no formula.)
+            # (An empty cell, such as an answer without themes or recordings, is no formula.)
             assert not s or s[:1] not in "=+-@" or s.lstrip("-").replace(".", "", 1).isdigit(), s
     assert changed == {TYPED[q] for q in RUNS_AS_FORMULA}
     # A plain negative number is a number to a spreadsheet, not a formula: left as it is.

@@ -20,6 +20,7 @@ The default run keeps to a few dozen examples per test; ``-m slow`` runs many mo
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -285,6 +286,8 @@ def test_an_update_the_library_cannot_read_is_skipped_not_retried_forever(live, 
     live.run(go())
     skipped = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
     assert skipped and all("hello" not in m for m in skipped)  # ids only, never contents
+    written = "\n".join(logging.Formatter().format(r) for r in caplog.records)
+    assert "hello" not in written and "yesterday" not in written  # nor in the library's own line
     untouched(live)
 
 

@@ -113,3 +113,35 @@ async def test_a_webhook_body_over_one_mebibyte_is_refused_unread_and_the_bot_go
         user = api.user(SENDER + 2, language_code="en")
         await consent(user, "en")
         assert open_record(store, user.id) is not None
+
+
+async def test_a_press_is_answered_inside_the_webhook_reply_and_its_buttons_still_disappear(api, tmp_path):
+    """The Bot API takes one method call in a webhook's reply: each press's answerCallbackQuery
+    goes there, so a press costs one request less."""
+    from .telegram_helpers import run_interview
+
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db, webhook=webhook_for(free_port())) as (_, store):
+        sari = api.user(SENDER, language_code="id")
+        await consent(sari)
+        await run_interview(sari, store)
+        await api.wait_idle()
+    answers = api.calls_for("answerCallbackQuery")
+    assert answers and all(c.in_webhook_reply and c.ok for c in answers)
+    assert all(q["answered"] for q in api.callback_queries.values())
+    assert len(answers) == len(api.callback_queries)  # each press answered once
+    assert [m for m in sari.messages if m.buttons] == []  # answered questions lost their buttons
+
+
+async def test_a_press_the_bot_answers_late_is_answered_with_a_request_of_its_own(api, tmp_path, monkeypatch):
+    from bot.telegram import webhook
+
+    monkeypatch.setattr(webhook, "REPLY_WAIT", 0.0)  # the reply never waits for the answer
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db, webhook=webhook_for(free_port())) as (_, store):
+        sari = api.user(SENDER, language_code="id")
+        await consent(sari)
+        await api.wait_idle()
+    answers = api.calls_for("answerCallbackQuery")
+    assert answers and not any(c.in_webhook_reply for c in answers)
+    assert all(q["answered"] for q in api.callback_queries.values())

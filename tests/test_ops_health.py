@@ -59,7 +59,7 @@ def test_good_database_without_token_is_healthy(good_db: Path, tmp_path: Path):
     out = matang("health", "--db", str(good_db), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert lines(out.stdout) == {"database": "ok", "schema": "ok", "integrity": "ok", "writable": "ok", "erasure": "ok",
-                                 "bot-api": "skip"}
+                                 "audio": "ok", "bot-api": "skip"}
     assert "MATANG_TELEGRAM_TOKEN is not set" in out.stdout
 
 
@@ -86,8 +86,8 @@ def test_health_does_not_migrate_a_database_that_is_behind(tmp_path: Path):
     before = db.read_bytes()
     out = matang("health", "--db", str(db), cwd=tmp_path)
     assert out.returncode == 1
-    assert ("FAIL schema: 3 pending migration(s) (m002_study_invites, m003_ids_never_reused, m004_updates_by_time)"
-            in out.stdout)
+    assert ("FAIL schema: 4 pending migration(s) (m002_study_invites, m003_ids_never_reused, m004_updates_by_time,"
+            " m005_recordings)" in out.stdout)
     assert db.read_bytes() == before
 
 

@@ -172,3 +172,18 @@ def test_configure_logging_takes_plain_values(capture):
     entry = json.loads(buffer.getvalue())
     assert entry["message"] == "starting with [REDACTED]" and entry["level"] == "INFO"
     assert logs.redact("x=hunter2-hunter2", ["hunter2-hunter2"]) == f"x={logs.REDACTED}"
+
+
+def test_the_state_machine_library_is_quiet_unless_debugging(capture):
+    """transitions logs every event of every interview at INFO: about 1.5 ms an answer under load."""
+    from interview_flows.engine import engine_for
+    from interview_flows.loader import load_named_flow
+
+    engine = engine_for(load_named_flow("ogmm-social-media"))
+    for level, shown in (("INFO", False), ("DEBUG", True)):
+        out = capture(level=level)
+        session = engine.new_session()
+        engine.start(session)
+        engine.skip(session)
+        lines = [line for line in out.getvalue().splitlines() if " transitions" in line]
+        assert bool(lines) == shown, (level, lines)

@@ -132,6 +132,11 @@ def test_an_old_database_upgrades_in_place_keeping_every_row_key_and_index(old_d
     conn = sqlite3.connect(old_database)
     after = schema_facts(conn)
     assert (before.pop("updates indexes"), after.pop("updates indexes")) == ([], [("idx_updates_at", False, ("at",))])
+    # m005 adds the (empty) table of voice recordings, its rows going with their session.
+    assert after.pop("recordings rows") == [] and "recordings rows" not in before
+    assert after.pop("recordings foreign keys") == [("sessions", "session_id", "id", "CASCADE")]
+    assert after.pop("recordings indexes")
+    assert [c[1] for c in after.pop("recordings columns")][:5] == ["id", "session_id", "question_id", "part", "file"]
     assert after == before  # every row, column, foreign key and index, as it was
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

@@ -93,6 +93,8 @@ def test_long_csv_has_one_row_per_answer_with_the_issue_columns(research, tmp_pa
         "times_changed",
         "session_status",
         "themes",
+        "recording_files",
+        "recording_seconds",
     ]
     budi = research.sessions["budi.santoso"]
     mine = [r for r in rows if int(r["session"]) == budi]

@@ -77,6 +77,8 @@ class Erasure:
     answers: int
     events: int
     scrubbed: bool = False
+    recordings: int = 0
+    """Voice answers whose audio files go too (see :mod:`bot.recordings`)."""
     """The erased pages have left the database files (False: a reader still held them; see
     ``Store.delete_respondent``)."""
 
@@ -109,7 +111,10 @@ def describe_respondent(store: Any, row: dict[str, Any]) -> Erasure:
     marks = ",".join("?" * len(ids)) or "null"
     answers = next(store.db.query(f"select count(*) n from answers where session_id in ({marks})", ids))["n"]
     events = next(store.db.query(f"select count(*) n from events where session_id in ({marks})", ids))["n"]
-    return Erasure(row["id"], f"{row['channel']}:{row['external_id']}", len(ids), answers, events)
+    from bot.recordings import files_of_respondent
+
+    return Erasure(row["id"], f"{row['channel']}:{row['external_id']}", len(ids), answers, events,
+                   recordings=len(files_of_respondent(store.db, row["id"])))
 
 
 def erase_respondent(store: Any, ref: str, *, wait: float = 0.0) -> Erasure:
@@ -138,7 +143,8 @@ SCRUB_PENDING_NOTE = (
 @click.option("--wait", type=click.FloatRange(0, 3600), default=10.0, show_default=True, metavar="SECONDS",
               help="How long to wait for an export or backup under way to let go of the erased pages.")
 def delete(ref: str, db: Path | None, yes: bool, wait: float) -> None:
-    """Erase a respondent: answers, events, sessions and the respondent record.
+    """Erase a respondent: answers, voice recordings (and their audio files), events, sessions and
+    the respondent record.
 
     The erased rows are overwritten in the database file and its WAL, not merely unlinked. An
     export or backup under way holds the old pages until it ends: the command waits for it
@@ -156,7 +162,8 @@ def delete(ref: str, db: Path | None, yes: bool, wait: float) -> None:
         except RespondentNotFound as exc:
             fail(str(exc))
         summary = (f"respondent {plan.respondent_id} ({plan.who}): {plan.sessions} session(s), "
-                   f"{plan.answers} answer(s), {plan.events} event(s)")
+                   f"{plan.answers} answer(s), {plan.events} event(s)"
+                   + (f", {plan.recordings} voice recording(s) and their audio files" if plan.recordings else ""))
         if not yes:
             if not sys.stdin.isatty():
                 fail(f"would erase {summary}; add --yes to erase without a question")

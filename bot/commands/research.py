@@ -161,6 +161,13 @@ def status_text(st: Any, lang: str = "en") -> str:
     ]
     if st.first_at:
         lines.append(f"first: {st.first_at[:16]}; last activity: {(st.last_at or '')[:16]}")
+    if getattr(st, "voice_answers", 0):
+        from bot.recordings import clock
+
+        lines.append(f"voice answers: {st.voice_answers} in {st.voice_sessions} session(s)"
+                     f" ({clock(st.voice_seconds)} of recordings)")
+    else:
+        lines.append("voice answers: none")
     if st.organisations:
         lines.append("organisation level so far:")
         for o in st.organisations:

@@ -14,12 +14,14 @@ def read_answers_file(path: Path) -> object:
     """The parsed content of a YAML or JSON answers file; exit 2 naming the file when unreadable."""
     import yaml
 
+    from interview_flows.yaml_text import safe_load
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"{path}: cannot read the answers file ({exc.__class__.__name__}: {exc})")
     try:
-        return yaml.safe_load(text)  # JSON is YAML too
+        return safe_load(text)  # JSON is YAML too
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"

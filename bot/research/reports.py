@@ -94,6 +94,16 @@ W: dict[str, dict[str, str]] = {
     "addresses": {"id": "menjawab {what}; berdasarkan {why}", "en": "addresses {what}; rests on {why}"},
     "notes": {"id": "Catatan", "en": "Notes"},
     "method": {"id": "Metode", "en": "Method"},
+    "m_voice": {
+        "id": "Jawaban suara: {voice} dari {answers} jawaban berupa rekaman ({sessions} wawancara, total {length});"
+              " rekaman tidak ditranskripsi dan disertakan dalam ekspor.",
+        "en": "Voice answers: {voice} of {answers} answers are recordings ({sessions} interviews, {length} in all);"
+              " recordings are not transcribed and come with the exports.",
+    },
+    "m_no_voice": {
+        "id": "Jawaban suara: tidak ada jawaban berupa rekaman.",
+        "en": "Voice answers: no answer is a recording.",
+    },
     "m_flow": {"id": "Alur wawancara: {flow} versi {version}", "en": "Interview flow: {flow} version {version}"},
     "m_model": {
         "id": "Model: Open Government Maturity Model (Lee & Kwak, 2012); aturan tingkat: {rule}.",
@@ -578,6 +588,7 @@ def _study_method(doc: _Doc, study: Study, status: Any, results: list[Any], lang
         )
     )
     doc.bullet(_w("m_combine", lang))
+    doc.bullet(_voice_line(status, lang))
     doc.bullet(f"{_w('generated', lang)}: {datetime.now(UTC).date().isoformat()}")
 
 
@@ -640,6 +651,17 @@ def session_report_check(store: Store, session_id: int) -> None:
         raise ReportError(
             f"session {session_id} was withdrawn by the respondent: no report is made from a withdrawn interview"
         )
+
+
+def _voice_line(status: Any, lang: str) -> str:
+    """How many of the study's answers are recordings (the method section)."""
+    from bot.recordings import clock
+
+    voice = getattr(status, "voice_answers", 0)
+    if not voice:
+        return _w("m_no_voice", lang)
+    return _w("m_voice", lang, voice=voice, answers=max(status.answers, voice), sessions=status.voice_sessions,
+              length=clock(status.voice_seconds))
 
 
 def latest_session_of(store: Store, channel: str, external_id: str) -> int | None:

@@ -273,6 +273,14 @@ class StudyStatus:
     first_at: str | None
     last_at: str | None
     organisations: list[OrganisationResult]
+    voice_answers: int = 0
+    """Answers given (in whole or in part) by a voice recording."""
+    voice_sessions: int = 0
+    """Sessions with at least one voice answer."""
+    voice_seconds: int = 0
+    """The length of every recording, added up."""
+    answers: int = 0
+    """Answers stored in the study's sessions (the whole of which voice answers are a part)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (the organisation assessments in the shared assessment shape)."""
@@ -287,6 +295,10 @@ class StudyStatus:
             "median_minutes": self.median_minutes,
             "first_at": self.first_at,
             "last_at": self.last_at,
+            "voice_answers": self.voice_answers,
+            "voice_sessions": self.voice_sessions,
+            "voice_seconds": self.voice_seconds,
+            "answers": self.answers,
             "organisations": [
                 {"name": o.name, "respondents": o.respondents, "assessment": o.assessment.to_dict()}
                 for o in self.organisations
@@ -307,7 +319,8 @@ def study_status(store: Store, code: str) -> StudyStatus:
 
     *invited*: people who opened the invite link or have a session; *declined*: sessions whose
     consent was refused; *started*: sessions begun after consent, split into *in progress*,
-    *finished* and *withdrawn*. Durations run from start to finish (pauses included).
+    *finished* and *withdrawn*. Durations run from start to finish (pauses included). Voice
+    answers are counted with the length of their recordings.
     """
     study = get_study(store, code)
     invited = next(
@@ -351,7 +364,26 @@ def study_status(store: Store, code: str) -> StudyStatus:
         first_at=first_at,
         last_at=last_at,
         organisations=organisation_results(store, study),
+        **voice_counts(store, code),
     )
+
+
+def voice_counts(store: Store, code: str) -> dict[str, int]:
+    """How many answers of a study are recordings, in how many sessions, their total length, and how
+    many answers the study has in all."""
+    answers = store.db.execute(
+        "select count(*) from answers a join sessions s on s.id = a.session_id where s.study_code = ?", [code]
+    ).fetchone()[0]
+    has = store.db.execute("select 1 from sqlite_master where type = 'table' and name = 'recordings'").fetchone()
+    if not has:
+        return {"voice_answers": 0, "voice_sessions": 0, "voice_seconds": 0, "answers": answers}
+    row = store.db.execute(
+        "select count(distinct r.session_id || ':' || r.question_id || ':' || r.part), count(distinct r.session_id),"
+        " coalesce(sum(r.duration), 0) from recordings r join sessions s on s.id = r.session_id"
+        " where s.study_code = ?",
+        [code],
+    ).fetchone()
+    return {"voice_answers": row[0], "voice_sessions": row[1], "voice_seconds": row[2], "answers": answers}
 
 
 def _minutes(start: str, end: str) -> float:

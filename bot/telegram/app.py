@@ -34,8 +34,15 @@ from bot.logs import update_context
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import handlers as h
+from bot.telegram import voice
 from bot.telegram.context import KEY, BotContext
-from bot.telegram.delivery import DEFAULT_RETRY_DELAYS, ReadableUpdatesRequest, RetryingRequest
+from bot.telegram.delivery import (
+    DEFAULT_RETRY_DELAYS,
+    ReadableUpdatesRequest,
+    RetryingRequest,
+    WebhookReplyRequest,
+    quiet_unreadable_batches,
+)
 from bot.telegram.reminders import start_sweeps, stop_sweeps
 from bot.telegram.webhook import start_webhook
 from bot.texts import t
@@ -128,7 +135,11 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
 
     ``token`` defaults to ``settings.token()`` and the Bot API URL to ``settings.telegram_api_url``.
     ``rate_limit=False`` drops Telegram's flood limits (benchmarks against a local server only).
+    Bot API calls go through ``settings.http_client`` (aiohttp unless ``httpx``) and
+    ``settings.proxy_url``.
     """
+    from bot.telegram.transport import make_request  # aiohttp is imported only by a running bot
+
     token = token or settings.token()
     context = BotContext(
         settings=settings, store=store, interviews=Interviews(store),
@@ -141,9 +152,10 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
         .token(token)
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1) if base.endswith("/bot") else base)
-        .request(RetryingRequest(connection_pool_size=32, retry_delays=retry_delays))
+        .request(WebhookReplyRequest(RetryingRequest(make_request(settings.http_client, 32, settings.proxy_url),
+                                                     retry_delays), context.webhook_replies))
         # An update python-telegram-bot cannot read must not stall every later one (see the class).
-        .get_updates_request(ReadableUpdatesRequest(connection_pool_size=2))
+        .get_updates_request(ReadableUpdatesRequest(make_request(settings.http_client, 2, settings.proxy_url)))
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -151,6 +163,7 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
+    quiet_unreadable_batches()
     application.bot_data[KEY] = context
     add_handlers(application)
     return application
@@ -171,6 +184,7 @@ def add_handlers(application: Application) -> None:
     if _add_research_handlers(application):
         application.bot_data[KEY].extra["menu_extra"] = ("myreport",)
     add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, h.unknown_command), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.VOICE, voice.voice_message), group=MAIN_GROUP)
     add(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                        h.other_message), group=MAIN_GROUP)
     application.add_error_handler(h.on_error)
@@ -212,6 +226,7 @@ async def register_commands(application: Application) -> bool:
 
 async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
+    context.charts.start()  # matplotlib is imported in the worker while the bot starts
     await register_commands(application)
     await h.send_unsent_questions(context, application.bot)
     await h.send_unsent_results(context, application.bot)
@@ -221,6 +236,8 @@ async def _post_init(application: Application) -> None:
 async def _post_stop(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
     await stop_sweeps(context.extra.pop("sweeps", None))
+    await context.finish_background()
+    await context.charts.close()
 
 
 @asynccontextmanager

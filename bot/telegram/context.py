@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.chart_worker import ChartWorker
 from bot.interviews import Interviews
 from bot.settings import Settings
 from bot.store import SessionRecord, Store
+from bot.telegram.delivery import WebhookReplies
 from interview_flows.schema import Flow
 
 CHANNEL = "telegram"
@@ -38,11 +41,37 @@ class BotContext:
     """How often the sweep runs: due reminders, and update ids older than a week."""
     chart: Callable[[Any, str], bytes] | None = None
     """Renders an assessment as PNG (``bot.charts.render_chart`` unless replaced)."""
+    charts: ChartWorker = None  # type: ignore[assignment]
+    """Draws charts off the event loop and keeps them per session (made from ``chart``)."""
+    webhook_replies: WebhookReplies = field(default_factory=WebhookReplies)
+    """Callback answers that go out in a webhook's HTTP reply (webhook mode only)."""
     extra: dict[str, Any] = field(default_factory=dict)
     pre_consent: OrderedDict[int, dict[str, str]] = field(default_factory=OrderedDict)
     """Choices made before consent, by Telegram user id, newest last. Nothing is recorded before
     consent, so they live only here; bounded, unlike python-telegram-bot's ``user_data`` (one dict
     per person who ever wrote, kept for the life of the process)."""
+
+    def __post_init__(self) -> None:
+        if self.charts is None:
+            self.charts = ChartWorker(self.chart)
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` beside the update that started it (kept until done; awaited at stop)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def finish_background(self, timeout: float = 30.0) -> None:
+        """Let background work (charts on their way) finish at stop; cancel what is still left."""
+        tasks = list(self._background)
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     # -- before consent --------------------------------------------------------------------
 

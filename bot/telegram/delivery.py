@@ -1,7 +1,7 @@
 """Talking to the Bot API reliably: retries with back-off on network errors, quiet optional calls.
 
 python-telegram-bot's ``Updater`` already retries ``getUpdates``; every other call goes through
-:class:`RetryingRequest`, which repeats a request whose connection failed or timed out, or that
+:class:`RetryingRequest` (around the HTTP client of :mod:`bot.telegram.transport`), which repeats a request whose connection failed or timed out, or that
 a proxy answered with a 5xx, after 0.5, 1, 2 and 4 seconds by default. Flood limits (429) are left
 to the rate limiter, which pauses every request for the time Telegram asks.
 """
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, RequestData
 
 log = logging.getLogger("bot.telegram")
 T = TypeVar("T")
@@ -31,15 +31,41 @@ def endpoint(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
 
-class RetryingRequest(HTTPXRequest):
-    """An HTTPX request that retries transport failures and 5xx answers with back-off.
+class WrappedRequest(BaseRequest):
+    """A request that adds behaviour around another one (the HTTP client, see
+    :mod:`bot.telegram.transport`), whichever client that is."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The wrapped client's default read timeout."""
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        """Set up the wrapped client."""
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        """Close the wrapped client."""
+        await self.inner.shutdown()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """See :meth:`telegram.request.BaseRequest.do_request`: the wrapped client's answer."""
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)
+
+
+class RetryingRequest(WrappedRequest):
+    """A request that retries transport failures and 5xx answers with back-off.
 
     A request whose answer was lost may have taken effect; repeating it can send a message twice,
     which a respondent shrugs off, while a lost question would stall the interview.
     """
 
-    def __init__(self, *args: Any, retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, inner: BaseRequest, retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS) -> None:
+        super().__init__(inner)
         self.retry_delays = tuple(retry_delays)
 
     async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
@@ -47,7 +73,7 @@ class RetryingRequest(HTTPXRequest):
         """See :meth:`telegram.request.BaseRequest.do_request`; retried as the class says."""
         for attempt, delay in enumerate((*self.retry_delays, None), 1):
             try:
-                code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+                code, payload = await self.inner.do_request(url, method, request_data, *args, **kwargs)
             except (TimedOut, NetworkError) as exc:
                 if delay is None:
                     raise
@@ -62,7 +88,59 @@ class RetryingRequest(HTTPXRequest):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-class ReadableUpdatesRequest(HTTPXRequest):
+class WebhookReplies:
+    """Callback answers waiting to go out inside the HTTP reply to their webhook delivery.
+
+    The Bot API lets a webhook's reply carry one method call. Every button press needs an
+    ``answerCallbackQuery``; sent in the reply, it costs no request of its own. The webhook
+    endpoint expects one for each press (:meth:`expect`) and waits briefly; :class:`WebhookReplyRequest`
+    hands it over instead of sending it. When the endpoint stopped waiting, the call is sent as usual.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    def expect(self, callback_query_id: str) -> asyncio.Future[dict[str, Any]]:
+        """A future the answer's parameters will be set on."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[callback_query_id] = future
+        return future
+
+    def give_up(self, callback_query_id: str) -> None:
+        """The webhook reply went out without the answer: it must now be sent as a request."""
+        self.pending.pop(callback_query_id, None)
+
+    def take(self, callback_query_id: Any, parameters: dict[str, Any]) -> bool:
+        """Hand an answer to the waiting webhook reply; False when none is waiting for it."""
+        future = self.pending.pop(str(callback_query_id), None)
+        if future is None or future.done():
+            return False
+        future.set_result({"method": "answerCallbackQuery", **parameters})
+        return True
+
+
+ANSWERED = b'{"ok":true,"result":true}'
+
+
+class WebhookReplyRequest(WrappedRequest):
+    """Sends an ``answerCallbackQuery`` in the webhook reply its press is waiting for (see
+    :class:`WebhookReplies`); every other call, and every answer nobody waits for, as usual."""
+
+    def __init__(self, inner: BaseRequest, replies: WebhookReplies) -> None:
+        super().__init__(inner)
+        self.replies = replies
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """See :meth:`telegram.request.BaseRequest.do_request`."""
+        if self.replies.pending and request_data is not None and endpoint(url) == "answerCallbackQuery":
+            parameters = request_data.parameters
+            if self.replies.take(parameters.get("callback_query_id"), parameters):
+                return 200, ANSWERED  # what Telegram would answer; the reply carries the call
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)
+
+
+class ReadableUpdatesRequest(WrappedRequest):
     """The ``getUpdates`` request, with every update python-telegram-bot cannot read made harmless.
 
     python-telegram-bot reads a whole batch of updates at once. One update it cannot read (a field
@@ -72,35 +150,88 @@ class ReadableUpdatesRequest(HTTPXRequest):
     ``tests/test_hardening_input.py``). Here such an update is replaced by its bare id, so the batch
     is read and confirmed and the update matches no handler; an update without a numeric id cannot
     be confirmed at all and is left out. Only ids are logged: contents may be personal.
+
+    Reading every update twice (once here, once by the library) cost about a millisecond an answer,
+    so a batch is first left to the library alone, its JSON parsed once (here, through the public
+    ``parse_json_payload``). Only when the library failed it (the next ``getUpdates`` asks again
+    from the same offset after a batch with updates), or when an update's id is not a number (the
+    library reads it, then its polling loop breaks on it), is the batch read update by update.
     """
 
-    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
+    def __init__(self, inner: BaseRequest) -> None:
+        super().__init__(inner)
+        self._last_offset: object = None
+        self._last_had_updates = False
+        self._careful = False
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, *args: Any,
                          **kwargs: Any) -> tuple[int, bytes]:
-        """See :meth:`telegram.request.BaseRequest.do_request`; unreadable updates as the class says."""
-        code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
-        if code != 200 or endpoint(url) != "getUpdates":
-            return code, payload
-        try:
-            body = json.loads(payload)
-        except ValueError:  # not JSON at all: python-telegram-bot reports it as a network error
-            return code, payload
+        """See :meth:`telegram.request.BaseRequest.do_request`; batches read as the class says."""
+        if endpoint(url) == "getUpdates":
+            offset = request_data.parameters.get("offset") if request_data is not None else None
+            # Asked again from where the last batch began: the library could not read that batch.
+            self._careful = self._last_had_updates and offset == self._last_offset
+            self._last_offset, self._last_had_updates = offset, False
+        else:
+            self._careful = False
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)
+
+    def parse_json_payload(self, payload: bytes) -> Any:  # type: ignore[override]
+        """The answer's JSON, parsed once; in a batch the library failed, unreadable updates
+        replaced by their ids (see the class)."""
+        body = BaseRequest.parse_json_payload(payload)
         result = body.get("result") if isinstance(body, dict) else None
         if not isinstance(result, list) or not result:
-            return code, payload
-        probes = json.loads(payload)["result"]  # de_json may keep references into what it reads
-        readable, changed = [], False
-        for item, probe in zip(result, probes, strict=True):
-            update_id, update = read_update(probe, None, "getUpdates")
+            return body
+        self._last_had_updates = True
+        # An id that is not a number is read by the library without complaint, then breaks its
+        # polling loop (it adds 1 to the last id): such a batch is read carefully at once.
+        if not self._careful and all(numeric_update_id(item) is not None for item in result):
+            return body
+        readable = []
+        for item in result:
+            # de_json may keep references into what it reads: probe a copy.
+            update_id, update = read_update(json.loads(json.dumps(item)), None, "getUpdates")
             if update is None:
-                changed = True
                 if update_id is None:
                     continue  # cannot be confirmed: left out
                 item = {"update_id": update_id}
             readable.append(item)
-        if not changed:
-            return code, payload
         body["result"] = readable
-        return code, json.dumps(body).encode()
+        return body
+
+
+class UnreadableBatchLog(logging.Filter):
+    """Keeps the library's own lines about a batch it could not read, without what it read.
+
+    python-telegram-bot logs the whole batch (names, message texts) and a traceback that may quote
+    a value of an update; contents may be personal, so these lines keep the exception's type only.
+    The batch is then read update by update (:class:`ReadableUpdatesRequest`), which logs ids.
+    """
+
+    MARKERS = ("Error while parsing updates", "data received from Telegram")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Strip the data and traceback of those lines; let every other line through unchanged."""
+        text = str(record.msg)
+        if any(marker in text for marker in self.MARKERS):
+            exc = record.exc_info[1] if record.exc_info else None
+            what = f"{type(exc).__name__}; " if exc is not None else ""
+            record.msg = f"python-telegram-bot could not read a batch of updates ({what}contents not logged); " \
+                         "it is read again, update by update"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+UNREADABLE_BATCH_LOGGERS = ("telegram.ext.ExtBot", "telegram.Bot", "telegram.ext.Updater")
+
+
+def quiet_unreadable_batches() -> None:
+    """Install :class:`UnreadableBatchLog` on the library's loggers that report such a batch (once)."""
+    for name in UNREADABLE_BATCH_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, UnreadableBatchLog) for f in logger.filters):
+            logger.addFilter(UnreadableBatchLog())
 
 
 def read_update(data: Any, bot: Any, where: str) -> tuple[int | None, Update | None]:

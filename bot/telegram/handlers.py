@@ -23,6 +23,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.faults import storage_fault, storage_fault_line
 from bot.interviews import Outcome, assess_record, engine_of, flow_of, result_text
+from bot.recordings import review_marks
 from bot.store import SessionRecord, now
 from bot.telegram import keyboards as kb
 from bot.telegram.context import CHANNEL, BotContext, bot_context
@@ -189,19 +190,27 @@ async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRec
     await bot.send_message(chat_id, text)
     if log_delivery:
         bc.store.log(record.id, "delivery", "result")
+    # Not awaited here: while the worker's queue is long (a burst of finished interviews) this
+    # update would hold one of the bot's concurrent-update slots, and every respondent would wait.
+    bc.background(send_chart(bc, bot, chat_id, record, lang))
+
+
+async def send_chart(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str) -> None:
+    """The result chart as a photo, once drawn (a failure is logged: it runs in the background)."""
     png = await render_chart(bc, record, lang)
     if png:
-        await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
+        try:
+            await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
+        except Exception as exc:  # no update to report it on; /result offers the chart again
+            log.warning("session %s: the chart could not be sent (%s)", record.id, type(exc).__name__)
 
 
 async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
-    """The chart as PNG, drawn in a worker thread (matplotlib takes a while); None on failure."""
+    """The chart as PNG, drawn off the event loop and kept per session (:mod:`bot.chart_worker`);
+    None on failure."""
     try:
         assessment = record.assessment or assess_record(record)
-        chart = bc.chart
-        if chart is None:
-            from bot.charts import render_chart as chart
-        return await asyncio.to_thread(chart, assessment, lang)
+        return await bc.charts.chart(record.id, assessment, lang)
     except Exception:
         log.exception("session %s: the chart failed", record.id)
         return None
@@ -509,12 +518,13 @@ async def review(update: Update, context: Context) -> None:
         if record is None:
             await no_interview(bc, context, update, rid)
             return
-    text, markup = review_message(record, 0)
+    text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
     await send_html(context.bot, update.effective_chat.id, text, markup)
 
 
-def review_message(record: SessionRecord, page: int) -> tuple[str, Any]:
-    """The text and buttons of one review page of a session."""
+def review_message(record: SessionRecord, page: int, voices: dict[str, str] | None = None) -> tuple[str, Any]:
+    """The text and buttons of one review page of a session (``voices``: its recordings, as
+    :func:`bot.recordings.review_marks` gives them)."""
     engine = engine_of(record)
     lang = record.session.lang
     editable = record.state == "asking"
@@ -524,7 +534,7 @@ def review_message(record: SessionRecord, page: int) -> tuple[str, Any]:
     elif record.state == "paused":
         hint = t("tg_review_resume_hint", lang)
     items = engine.review(record.session)
-    text, shown, pages = review_page(engine, items, page, lang, hint=hint)
+    text, shown, pages = review_page(engine, items, page, lang, hint=hint, voices=voices)
     if not editable:
         shown = []
     page = max(0, min(page, pages - 1))
@@ -836,7 +846,7 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await resume(bc, context, update, record)
         return
     if cb.kind == kb.PAGE:
-        text, markup = review_message(record, int(cb.arg))
+        text, markup = review_message(record, int(cb.arg), review_marks(bc.store.db, record.id))
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                              quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
                                      "review page"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bot.recordings import is_placeholder, placeholder_clock
 from bot.telegram.keyboards import numbered
 from bot.texts import t
 from interview_flows.answers import describe_answer
@@ -99,6 +100,8 @@ def answered_text(flow: Flow, q: Question, lang: str, value: Any = None, *, skip
     if not q.answerable:
         return head + escape(q.text.get(lang))
     shown = t("skipped", lang) if skipped or value is None else describe_answer(q, value, lang)
+    if not skipped and is_placeholder(value):  # a recording alone: said as the review says it
+        shown = t("review_voice_only", lang, recordings=f"🎙 {placeholder_clock(value)}")
     mark = "⏭" if skipped or value is None else "✅"
     return f"{head}<b>{escape(q.text.get(lang))}</b>\n{mark} {escape(shown)}"
 
@@ -119,8 +122,11 @@ def expected_input(q: Question | None, lang: str) -> str:
 
 
 def review_page(engine: Interview, items: list[ReviewItem], page: int, lang: str, *,
-                hint: str | None = None) -> tuple[str, list[tuple[int, int]], int]:
-    """One page of the review: its text, the ``(number, flow position)`` shown, the page count."""
+                hint: str | None = None, voices: dict[str, str] | None = None) -> tuple[str, list[tuple[int, int]], int]:
+    """One page of the review: its text, the ``(number, flow position)`` shown, the page count.
+
+    ``voices``: by question id, the recordings that answer it (``🎙 0:42``), shown with its text.
+    """
     if not items:
         return escape(t("review_empty", lang)), [], 1
     pages = (len(items) + REVIEW_PAGE - 1) // REVIEW_PAGE
@@ -136,7 +142,10 @@ def review_page(engine: Interview, items: list[ReviewItem], page: int, lang: str
         answer = t("skipped", lang) if item.skipped else describe_answer(q, item.value, lang)
         if len(answer) > REVIEW_ANSWER_CHARS:
             answer = answer[: REVIEW_ANSWER_CHARS - 1].rstrip() + "…"
-        lines.append(f"\n{n}. {escape(text)}\n→ <b>{escape(answer)}</b>")
+        voice = (voices or {}).get(q.id) if not item.skipped else None
+        if voice and is_placeholder(item.value):
+            answer, voice = t("review_voice_only", lang, recordings=voice), None
+        lines.append(f"\n{n}. {escape(text)}\n→ <b>{escape(answer)}</b>" + (f" + {escape(voice)}" if voice else ""))
         shown.append((n, engine.flow.position(q.id)))
     footer = []
     if pages > 1:

@@ -6,7 +6,9 @@ again, and its retries hold back the updates behind it. This endpoint does what 
 with such an update (see :class:`bot.telegram.delivery.ReadableUpdatesRequest`): it logs the
 update's id only, processes nothing, and answers 200 so Telegram moves on. Everything else is as
 python-telegram-bot does it: POST only, JSON only, 403 without the secret token, and each update
-put on the application's update queue.
+put on the application's update queue. One more: a button press is answered (``answerCallbackQuery``)
+inside the HTTP reply, as the Bot API allows, which saves a request per press
+(:class:`bot.telegram.delivery.WebhookReplies`).
 
 Started with python-telegram-bot's public API only (``bot.set_webhook``,
 ``application.update_queue``), the documented way to serve a webhook of one's own.
@@ -14,6 +16,7 @@ Started with python-telegram-bot's public API only (``bot.set_webhook``,
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -26,10 +29,14 @@ from telegram import Update
 from telegram.ext import Application, ExtBot
 from tornado.httpserver import HTTPServer
 
+from bot.telegram.context import KEY
 from bot.telegram.delivery import read_update
 
 log = logging.getLogger("bot.telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+REPLY_WAIT = 1.0
+"""Seconds a press's webhook reply waits for its ``answerCallbackQuery`` (taken within
+milliseconds unless the chat's previous update is still being handled)."""
 MAX_BODY = 1024 * 1024
 """The largest request body read (1 MiB); a larger one is refused before it is read whole."""
 
@@ -45,17 +52,32 @@ class UpdateEndpoint(tornado.web.RequestHandler):
         self.secret_token = secret_token
 
     async def post(self) -> None:
-        """Refuse a request without the secret (403); queue a readable update; 200 otherwise."""
+        """Refuse a request without the secret (403); queue a readable update; 200 otherwise,
+        with the press's ``answerCallbackQuery`` in the reply when the bot gives it in time."""
         media_type = (self.request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if media_type != "application/json" or not self._has_secret():
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         update = self._read()
-        if update is not None:
-            bot = self.telegram_app.bot
-            if isinstance(bot, ExtBot):
-                bot.insert_callback_data(update)
-            await self.telegram_app.update_queue.put(update)
         self.set_status(HTTPStatus.OK)
+        if update is None:
+            return
+        bot = self.telegram_app.bot
+        if isinstance(bot, ExtBot):
+            bot.insert_callback_data(update)
+        query = update.callback_query
+        replies = getattr(self.telegram_app.bot_data.get(KEY), "webhook_replies", None)
+        answer = replies.expect(query.id) if query is not None and replies is not None else None
+        await self.telegram_app.update_queue.put(update)
+        if answer is None:
+            return
+        try:
+            # shield: a timeout must not cancel the future the bot may still be about to set.
+            call = await asyncio.wait_for(asyncio.shield(answer), REPLY_WAIT)
+        except TimeoutError:
+            replies.give_up(query.id)  # the bot sends it as a request of its own
+            return
+        self.set_header("Content-Type", "application/json")
+        self.write(json.dumps(call))
 
     def _has_secret(self) -> bool:
         if self.secret_token is None:

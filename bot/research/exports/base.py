@@ -200,6 +200,8 @@ class Job:
     pseudonyms: Pseudonyms | None = None
     _flows: dict[tuple[str, str], Any] = field(default_factory=dict)
     _views: dict[tuple[str, str], FlowView] = field(default_factory=dict)
+    _has_recordings: bool | None = None
+    _voiced: set[int] | None = None
 
     def __post_init__(self) -> None:
         if self.pseudonyms is None:
@@ -351,6 +353,55 @@ class Job:
             ).fetchone()
             answers = {question: loads(row[0])} if row else {}
         return session_organisation(None, answers, question)
+
+    # -- recordings ------------------------------------------------------------------------
+
+    def recordings(self, session_id: int) -> dict[str, list[Any]]:
+        """The voice answers of a session by question id (:class:`bot.recordings.Recording`)."""
+        from bot.recordings import recordings_by_question
+
+        if self._voiced is None:
+            # Once per export: which sessions have recordings at all. Most have none, and a query
+            # per session would cost every export of a large study for nothing.
+            self._has_recordings = bool(self.conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = 'recordings'").fetchone())
+            self._voiced = {row[0] for row in self.conn.execute(
+                "select distinct r.session_id from recordings r join sessions s on s.id = r.session_id"
+                " where s.study_code = ?", [self.study.code])} if self._has_recordings else set()
+        return recordings_by_question(self.store.db, session_id) if session_id in self._voiced else {}
+
+    def audio_source(self, rec: Any) -> Path:
+        """Where a recording's audio is kept (the files folder beside the database)."""
+        from bot.recordings import files_dir
+
+        return files_dir(self.store.db) / rec.file
+
+    def copy_audio(self, recs: Iterable[Any], folder: Path) -> int:
+        """Copy the audio of ``recs`` into ``folder`` (made owner-only); how many were copied.
+
+        A file erased since the export's snapshot began is left out: the respondent asked for it
+        to go, and ``matang health`` names any file missing for another reason.
+        """
+        copied = 0
+        for rec in recs:
+            try:
+                data = self.audio_source(rec).read_bytes()
+            except FileNotFoundError:
+                continue
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            target = folder / rec.file
+            fd = os.open(target, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            copied += 1
+        return copied
+
+    def audio_bytes(self, rec: Any) -> bytes | None:
+        """A recording's audio (None when its file is gone)."""
+        try:
+            return self.audio_source(rec).read_bytes()
+        except FileNotFoundError:
+            return None
 
     # -- identity --------------------------------------------------------------------------
 
@@ -538,6 +589,55 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+# -- voice answers -----------------------------------------------------------------------------
+
+AUDIO_FOLDER = "audio"
+"""Where archives (transcripts, the audio beside a single-file export) keep the recordings."""
+_VOICE_WORDS = {"id": "[jawaban suara, {duration}, berkas {file}]", "en": "[voice answer, {duration}, file {file}]"}
+_TRANSCRIPT_WORDS = {"id": "Transkrip otomatis: {text}", "en": "Automatic transcript: {text}"}
+
+
+def voice_note(rec: Any, lang: str, prefix: str = AUDIO_FOLDER + "/") -> str:
+    """A recording as a transcript line: ``[jawaban suara, 0:42, berkas audio/….ogg]``."""
+    words = _VOICE_WORDS["en" if lang == "en" else "id"]
+    line = words.format(duration=rec.clock, file=prefix + rec.file)
+    if rec.transcript:
+        line += "\n" + _TRANSCRIPT_WORDS["en" if lang == "en" else "id"].format(text=rec.transcript)
+    return line
+
+
+def audio_beside(out: Path) -> Path:
+    """The folder of audio files written beside a single-file export: ``study.csv`` → ``study-audio``.
+
+    >>> audio_beside(Path("/tmp/study.csv")).name
+    'study-audio'
+    """
+    return out.with_name(out.stem + "-" + AUDIO_FOLDER)
+
+
+def copy_study_audio(job: Job, out: Path, result: ExportResult) -> int:
+    """Write the audio of every voice answer of the study beside a single-file export (in
+    :func:`audio_beside`), adding the folder to ``result.paths``; how many files were written."""
+    from bot.recordings import all_recordings
+
+    if job._has_recordings is False:
+        return 0
+    ids = [row[0] for row in job.conn.execute("select id from sessions where study_code = ?", [job.study.code])]
+    try:
+        recs = all_recordings(job.store.db, ids)
+    except Exception:  # a database from before voice answers: nothing to copy
+        return 0
+    if not recs:
+        return 0
+    folder = audio_beside(out)
+    if folder.exists():
+        shutil.rmtree(folder)  # an older export's audio: the folder must match this export
+    copied = job.copy_audio(recs, folder)
+    if copied:
+        result.paths.append(folder)
+    return copied
 
 
 Writer = Callable[[Job, Path], ExportResult]

@@ -2,8 +2,10 @@
 
 Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, question_id,
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status,
-themes (the ids of the themes found in that answer, ``;``-separated; see scoring/data/themes.yaml);
-identifying exports add the respondent's channel, external id, name and username at the end.
+themes (the ids of the themes found in that answer, ``;``-separated; see scoring/data/themes.yaml),
+recording_files and recording_seconds (a voice answer's audio files, space-separated, written
+beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the
+respondent's channel, external id, name and username at the end.
 Question texts and labels are in one language for the whole file (``--lang``, Indonesian by
 default), whatever language each respondent answered in, so grouping by label works. Text that a
 spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.research.exports.base import ExportResult, Job, atomic_file, csv_writer, value_text
+from bot.research.exports.base import ExportResult, Job, atomic_file, copy_study_audio, csv_writer, value_text
 from bot.research.exports.themes import by_question, joined, session_themes
 
 HEADER = [
@@ -34,6 +36,8 @@ HEADER = [
     "times_changed",
     "session_status",
     "themes",
+    "recording_files",
+    "recording_seconds",
 ]
 
 
@@ -42,7 +46,9 @@ def write(job: Job, out: Path) -> ExportResult:
     if str(out) == "-":
         return write_to(job, sys.stdout, out)
     with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
-        return write_to(job, fh, out)
+        result = write_to(job, fh, out)
+    copy_study_audio(job, out, result)
+    return result
 
 
 def session_rows(job: Job) -> Iterator[list[list[Any]]]:
@@ -55,6 +61,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
         view = job.view(flow)
         coded = by_question(session_themes(flow, {a.question_id: a.value for a in answers}))
         rows = []
+        voices = job.recordings(s.id)
         for a in answers:
             if view is not None:
                 text = view.text(a.question_id, lang)
@@ -62,9 +69,11 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
             else:
                 text, value, label = "", value_text(a.value), value_text(a.value)
             themes = joined(coded.get(a.question_id, ()))
-            rows.append(
-                [*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status, themes, *ident]
-            )
+            recs = voices.get(a.question_id, ())
+            files = " ".join(r.file for r in recs)
+            seconds = " ".join(str(r.duration) for r in recs)
+            rows.append([*head, a.question_id, text, value, label, a.answered_at, a.times_changed, s.status,
+                         themes, files, seconds, *ident])
         yield rows
 
 

@@ -4,7 +4,8 @@ One JSON object per line. Each session starts with a ``session`` line (study, re
 pseudonym, flow id and version, language, organisation, status, times) followed by its ``event``
 lines in the order they happened: ``kind`` (consent, state, answer, change, skip, language,
 command…), ``question_id``, ``old`` and ``new`` values, ``at`` and ``detail``. A finished session
-ends with an ``assessment`` line. Replaying ``answer``/``change`` (set ``new``) and ``skip``
+ends with an ``assessment`` line. Each voice answer adds a ``recording`` line (question, part,
+file and its path beside the export, duration in seconds, MIME type, size, SHA-256). Replaying ``answer``/``change`` (set ``new``) and ``skip``
 (remove) events gives exactly the stored answers (:func:`replay`).
 """
 
@@ -17,7 +18,7 @@ from json.encoder import encode_basestring as encode_string
 from pathlib import Path
 from typing import IO, Any
 
-from bot.research.exports.base import ExportResult, Job, atomic_file
+from bot.research.exports.base import ExportResult, Job, atomic_file, audio_beside, copy_study_audio
 
 
 def write(job: Job, out: Path) -> ExportResult:
@@ -25,7 +26,9 @@ def write(job: Job, out: Path) -> ExportResult:
     if str(out) == "-":
         return write_to(job, sys.stdout, out)
     with atomic_file(out, "w", encoding="utf-8", newline="\n") as fh:
-        return write_to(job, fh, out)
+        result = write_to(job, fh, out)
+    copy_study_audio(job, out, result)
+    return result
 
 
 def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
@@ -64,6 +67,15 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
                 f'{prefix}{n},"at":{text(e.at)},"kind":{text(e.kind)},"question_id":{text(e.question_id)},'
                 f'"old":{e.old_json or "null"},"new":{e.new_json or "null"},"detail":{text(e.detail)}}}'
             )
+        folder = audio_beside(Path(out)).name if str(out) != "-" else None
+        for recs in job.recordings(s.id).values():
+            for r in recs:
+                lines.append(dumps({
+                    "type": "recording", "session": s.id, "question_id": r.question_id, "part": r.part,
+                    "file": r.file, "path": f"{folder}/{r.file}" if folder else None, "duration": r.duration,
+                    "mime_type": r.mime_type, "size": r.size, "sha256": r.sha256, "recorded_at": r.recorded_at,
+                    "transcript": r.transcript,
+                }))
         if s.assessment_json:
             # The stored assessment is JSON already: copy it rather than decode and encode it again.
             lines.append(f'{{"type":"assessment","session":{s.id},"assessment":{s.assessment_json}}}')

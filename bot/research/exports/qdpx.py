@@ -7,6 +7,8 @@ text file per interview). In the project:
   level;
 - each interview is a **text source** (its transcript), and each free-text answer in it is a
   selection **coded** with the criteria of its question;
+- each voice answer is an **audio source** (its file in ``sources/``), the whole recording a
+  selection coded with the criteria of its question;
 - the themes the respondent named (scoring.themes, automatic coding) are codes of their own
   group, "Tema (otomatis)" / "Themes (automatic)", each coded on the exact words that gave it,
   so researchers start from them and can reject them;
@@ -90,7 +92,7 @@ def source_text(job: Job, s: SessionInfo, flow: Any, found: list[Item]) -> tuple
             section = item.section
             add(f"\n[{flow.section(section).title.get(lang)}]\n")
         add(f"\n{n}. {' '.join(item.text.split())}\n({item.at})\n")
-        answer = w["skipped"] if item.skipped else item.label
+        answer = item.answer_block(lang, w["skipped"], prefix="")
         start = pos
         add(answer)
         if item.free_text and not item.skipped:
@@ -169,6 +171,7 @@ def write(job: Job, out: Path) -> ExportResult:
                         )
                     qde.write(after_selections)  # the schema wants variable values after selections
                     qde.write("</TextSource>\n")
+                    _audio_sources(qde, zf, job, s, found, known, user)
                     result.sessions += 1
                 if sources_open:
                     qde.write("</Sources>\n")
@@ -202,6 +205,44 @@ def _source_variables(job: Job, s: SessionInfo, flow: Any) -> str:
         for name, kind in SOURCE_VARIABLES
         if values.get(name) not in (None, "")
     )
+
+
+def _audio_sources(qde: IO[str], zf: zipfile.ZipFile, job: Job, s: SessionInfo, found: list[Item], known: set[str],
+                   user: str) -> None:
+    """One ``AudioSource`` per voice answer, its audio in ``sources/`` and the whole recording an
+    ``AudioSelection`` coded with the criteria of its question (as a typed answer is)."""
+    code = job.study.code
+    lang = job.text_lang(s.lang)
+    for item in found:
+        for rec in item.recordings:
+            data = job.audio_bytes(rec)
+            if data is None:  # erased since the snapshot began: the respondent asked for it to go
+                continue
+            zf.writestr(f"sources/{rec.file}", data, compress_type=zipfile.ZIP_STORED)
+            source = guid("audio", code, s.id, rec.id)
+            about = (f"session-{s.id:06d} · {item.question_id} · {' '.join(item.text.split())} · {rec.clock}"
+                     f" · {rec.mime_type} · {rec.size} bytes · sha256 {rec.sha256}")
+            qde.write(
+                f'<AudioSource guid="{source}" name={_a(f"session-{s.id:06d} {item.question_id} {rec.part}")}'
+                f' path="internal://{rec.file}" creatingUser="{user}" creationDateTime="{_datetime(rec.recorded_at)}">\n'
+                f"<Description>{_t(about)}</Description>\n"
+            )
+            if rec.transcript:
+                qde.write(
+                    f'<Transcript guid="{guid("transcript", code, s.id, rec.id)}" name={_a(f"{rec.file} ({lang})")}>'
+                    f"<PlainTextContent>{_t(rec.transcript)}</PlainTextContent></Transcript>\n"
+                )
+            qde.write(
+                f'<AudioSelection guid="{guid("audio-selection", code, s.id, rec.id)}" name={_a(item.question_id)}'
+                f' begin="0" end="{rec.duration * 1000}" creatingUser="{user}"'
+                f' creationDateTime="{_datetime(rec.recorded_at)}">\n'
+            )
+            for c in (c for c in item.criteria if c in known):
+                qde.write(
+                    f'<Coding guid="{guid("audio-coding", code, s.id, rec.id, c)}" creatingUser="{user}">'
+                    f'<CodeRef targetGUID="{guid("code", c)}"/></Coding>\n'
+                )
+            qde.write("</AudioSelection>\n</AudioSource>\n")
 
 
 def _codebook(qde: IO[str], model: Any, lang: str) -> None:
@@ -307,6 +348,10 @@ def _cases(qde: IO[str], job: Job) -> None:
             )
         for sid in case["sessions"]:
             qde.write(f'<SourceRef targetGUID="{guid("source", code, sid)}"/>\n')
+            for recs in job.recordings(sid).values():
+                for rec in recs:
+                    if job.audio_source(rec).is_file():  # as _audio_sources: only audio the archive holds
+                        qde.write(f'<SourceRef targetGUID="{guid("audio", code, sid, rec.id)}"/>\n')
         qde.write("</Case>\n")
 
     assert job.pseudonyms is not None

@@ -1,6 +1,7 @@
 """``transcripts``: one Markdown file per session — question and answer in the order asked, with
 times, and the assessment at the end. Written to a directory, or to a zip when ``--out`` ends in
-``.zip``. File names carry the session id only (``session-000012.md``), never a name.
+``.zip``. File names carry the session id only (``session-000012.md``), never a name. A voice
+answer is a line ``[jawaban suara, 0:42, berkas audio/….ogg]`` and its audio is in ``audio/``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.research.exports.base import (
+    AUDIO_FOLDER,
     AnswerRow,
     ExportResult,
     Job,
@@ -19,6 +21,7 @@ from bot.research.exports.base import (
     atomic_file,
     label_text,
     question_text,
+    voice_note,
 )
 
 WORDS = {
@@ -56,6 +59,32 @@ class Item:
     skipped: bool
     free_text: bool
     criteria: tuple[str, ...]
+    recordings: tuple[Any, ...] = ()
+    """The voice answers given to this question (:class:`bot.recordings.Recording`), oldest first."""
+
+    def answer_lines(self, lang: str, skipped: str, prefix: str = "audio/") -> list[str]:
+        """The answer as transcripts show it: the typed text (not a recording's placeholder), then
+        one ``[jawaban suara, 0:42, berkas …]`` line per recording."""
+        from bot.recordings import is_placeholder
+
+        if self.skipped:
+            return [skipped]
+        lines = [] if self.recordings and is_placeholder(self.value) else self.label.splitlines()
+        for rec in self.recordings:
+            lines += voice_note(rec, lang, prefix).splitlines()
+        return lines
+
+    def answer_block(self, lang: str, skipped: str, prefix: str = "audio/") -> str:
+        """The answer as one text: the typed text exactly as :attr:`label` has it (so offsets into
+        it still hold), then one line per recording."""
+        from bot.recordings import is_placeholder
+
+        if self.skipped:
+            return skipped
+        notes = [voice_note(rec, lang, prefix) for rec in self.recordings]
+        if self.recordings and is_placeholder(self.value):
+            return "\n".join(notes)
+        return "\n".join([self.label, *notes])
 
 
 def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list[Item]:
@@ -87,6 +116,7 @@ def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list
 
         engine = engine_for(flow)
     values = {a.question_id: a.value for a in answers}
+    voices = job.recordings(s.id)
     for qid, first_at in order.items():
         q = flow.question(qid) if flow is not None and qid in flow._index else None
         a = by_id.get(qid)
@@ -104,6 +134,7 @@ def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list
                 skipped=a is None,
                 free_text=bool(q is not None and q.type == "text"),
                 criteria=tuple(sorted(q.evidenced_criteria())) if q is not None else (),
+                recordings=tuple(voices.get(qid, ())) if a is not None else (),
             )
         )
     return out
@@ -147,8 +178,7 @@ def markdown(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> s
         if item.times_changed:
             when += f" · {w['changed'].format(n=item.times_changed)}"
         lines.append(when + "  ")
-        answer = w["skipped"] if item.skipped else item.label
-        lines += [f"> {line}" if line else ">" for line in answer.splitlines() or [""]]
+        lines += [f"> {line}" if line else ">" for line in item.answer_lines(lang, w["skipped"]) or [""]]
     lines += ["", f"## {w['assessment']}", "", assessment_text(s, flow, answers, lang), ""]
     return "\n".join(lines)
 
@@ -163,18 +193,25 @@ def file_name(s: SessionInfo) -> str:
 
 
 def write(job: Job, out: Path) -> ExportResult:
-    """Write one Markdown file per session into the directory ``out`` (or a zip, for ``*.zip``)."""
+    """Write one Markdown file per session into the directory ``out`` (or a zip, for ``*.zip``),
+    with the audio of voice answers under ``audio/``."""
     result = ExportResult("transcripts", [out], identify=job.identify, unit="answer")
     if out.suffix.lower() == ".zip":
         with atomic_file(out, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for s, flow, answers in job.sessions_with_answers():
                 zf.writestr(file_name(s), markdown(job, s, flow, answers))
+                for recs in job.recordings(s.id).values():
+                    for rec in recs:
+                        data = job.audio_bytes(rec)
+                        if data is not None:  # audio is compressed already: stored as it is
+                            zf.writestr(f"{AUDIO_FOLDER}/{rec.file}", data, compress_type=zipfile.ZIP_STORED)
                 result.sessions += 1
                 result.rows += len(answers)
         return result
     with atomic_dir(out) as tmp:
         for s, flow, answers in job.sessions_with_answers():
             (tmp / file_name(s)).write_text(markdown(job, s, flow, answers), encoding="utf-8")
+            job.copy_audio([r for recs in job.recordings(s.id).values() for r in recs], tmp / AUDIO_FOLDER)
             result.sessions += 1
             result.rows += len(answers)
     return result

@@ -17,6 +17,7 @@ from bot.research.exports.base import (
     ExportResult,
     Job,
     atomic_file,
+    copy_study_audio,
 )
 
 MAX_ROWS = 1_048_576
@@ -167,6 +168,7 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
 
     with atomic_file(out, "wb") as fh:
         wb.save(fh)
+    copy_study_audio(job, out, result)
     return result
 
 

@@ -1,0 +1,176 @@
+"""Voice answers in Telegram: a voice note answers the open question being asked.
+
+The recording is fetched through python-telegram-bot's public API (``Voice.get_file()``, then
+``File.download_as_bytearray()``), so it works over whatever HTTP transport the bot was built
+with. Telegram lets a bot fetch files of at most 20 MB: a larger one is refused with the limit,
+and nothing is recorded. The bytes go to the files folder beside the database
+(:mod:`bot.recordings`); the recording's row, the answer and the update id commit in one
+transaction before the bot replies "🎙 Jawaban suara diterima (0:42)" and asks the next question.
+
+A voice note to a closed question (buttons, a number) gets the same hint as a photo would: tap a
+button. No transcription is made unless an engine is plugged in (:mod:`bot.transcription`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update, Voice
+from telegram.error import BadRequest, TelegramError
+
+from bot import recordings
+from bot.store import SessionRecord, now
+from bot.telegram import handlers as h
+from bot.telegram.context import BotContext, bot_context
+from bot.telegram.delivery import quietly
+from bot.texts import t
+from bot.transcription import NO_TRANSCRIBER, Transcriber
+from interview_flows.answers import AnswerError
+from interview_flows.schema import Question
+
+log = logging.getLogger("bot.telegram")
+DOWNLOAD_SECONDS = 60.0
+"""How long fetching one recording may take (20 MB over a slow link) before it is given up."""
+DOWNLOADS_AT_ONCE = 4
+"""Recordings fetched at the same time. Each is held in memory until written (up to 20 MB): 64
+chats sending long notes at once must not take a gigabyte; the others wait their turn."""
+
+
+def takes_voice(q: Question | None) -> bool:
+    """Whether a question may be answered by a voice note: an open (free-text) question."""
+    return q is not None and q.type == "text"
+
+
+def answer_part(record: SessionRecord, q: Question) -> int:
+    """Which part of the answer a recording gives: 1, the answer itself.
+
+    A probe's follow-up (asked after a thin answer) is part 2 of the same answer; this is where
+    a session waiting for that follow-up says so.
+    """
+    return 1
+
+
+def seconds_of(voice: Voice) -> int:
+    """The voice note's duration in whole seconds (python-telegram-bot gives an int or a timedelta)."""
+    with warnings.catch_warnings():
+        # Reading it as an int is deprecated in favour of timedelta; either way we want seconds.
+        warnings.simplefilter("ignore")
+        duration: Any = voice.duration
+    if isinstance(duration, timedelta):
+        return int(round(duration.total_seconds()))
+    return int(duration or 0)
+
+
+def transcriber_of(bc: BotContext) -> Transcriber:
+    """The speech-to-text engine plugged in, or the one that transcribes nothing."""
+    return bc.extra.get("transcriber") or NO_TRANSCRIBER
+
+
+@h.replies
+async def voice_message(update: Update, context: Any) -> None:
+    """A voice note: the answer to the open question asked, or a hint to tap a button."""
+    bc = bot_context(context)
+    rid, record = h._session_for(bc, update)
+    q = h.engine_of(record).current(record.session) if record is not None and record.state == "asking" else None
+    if record is None or not takes_voice(q):
+        await h.other_message.__wrapped__(update, context)  # the hint a photo or sticker gets
+        return
+    assert q is not None
+    if h.typed_before_question(update, record):  # as for typed text: it answered an earlier question
+        log.info("session %s: a voice note sent before the current question is not its answer", record.id)
+        return
+    lang = record.session.lang
+    voice = update.effective_message.voice
+    assert voice is not None
+    limit = recordings.TELEGRAM_DOWNLOAD_LIMIT
+    if voice.file_size is not None and voice.file_size > limit:
+        await too_big(update, lang, voice.file_size)
+        return
+    try:
+        async with downloads(bc):
+            tg_file = await voice.get_file()
+            if tg_file.file_size is not None and tg_file.file_size > limit:
+                await too_big(update, lang, tg_file.file_size)
+                return
+            fetch = tg_file.download_as_bytearray(read_timeout=DOWNLOAD_SECONDS)
+            data = bytes(await asyncio.wait_for(fetch, DOWNLOAD_SECONDS))
+    except BadRequest as exc:
+        if "too big" in str(exc).lower():  # the Bot API's own refusal above 20 MB
+            await too_big(update, lang, voice.file_size)
+            return
+        log.warning("session %s: the voice note could not be fetched: %s", record.id, exc)
+        await update.effective_message.reply_text(t("tg_voice_failed", lang))
+        return
+    except (TelegramError, TimeoutError) as exc:
+        log.warning("session %s: the voice note could not be fetched: %s", record.id, exc)
+        await update.effective_message.reply_text(t("tg_voice_failed", lang))
+        return
+    if len(data) > limit:
+        await too_big(update, lang, len(data))
+        return
+    await keep_voice_answer(bc, context, update, record.id, q, voice, data)
+
+
+def downloads(bc: BotContext) -> asyncio.Semaphore:
+    """The bot's limit on recordings fetched at once (:data:`DOWNLOADS_AT_ONCE`)."""
+    gate = bc.extra.get("voice_downloads")
+    if gate is None:
+        gate = bc.extra["voice_downloads"] = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
+    return gate
+
+
+async def too_big(update: Update, lang: str, size: int | None) -> None:
+    """Refuse a recording above Telegram's download limit, saying the limit (and its size)."""
+    shown = t("tg_voice_size", lang, size=recordings.megabytes(size)) if size else ""
+    limit = recordings.megabytes(recordings.TELEGRAM_DOWNLOAD_LIMIT)
+    await update.effective_message.reply_text(t("tg_voice_too_big", lang, limit=limit, size=shown))
+
+
+async def keep_voice_answer(bc: BotContext, context: Any, update: Update, session_id: int, q: Question,
+                            voice: Voice, data: bytes) -> None:
+    """Store the recording and the answer in one transaction, confirm, and ask the next step."""
+    # Fetching took a while: the session may have moved (a reminder sweep wrote it); work on a
+    # fresh copy and only if the same question is still asked.
+    record = bc.store.load(session_id)
+    engine = h.engine_of(record) if record is not None else None
+    if record is None or engine is None or record.state != "asking" or engine.current(record.session) != q:
+        log.info("session %s: the question changed while its voice note was fetched; not applied", session_id)
+        return
+    lang = record.session.lang
+    mime = voice.mime_type or "audio/ogg"
+    duration = seconds_of(voice)
+    transcript = transcriber_of(bc).transcribe(data, mime, lang)
+    current = record.session.answers.get(q.id)
+    # Text plus recording: a typed answer stays the answer's text; alone, a recording has a placeholder.
+    typed = isinstance(current, str) and not recordings.is_placeholder(current)
+    value = current if typed else recordings.placeholder(duration, lang)
+    path = recordings.keep_audio(bc.store.db, data, mime)
+    chat_id = update.effective_chat.id
+    target = record.question_message_id
+    bc.schedule_reminder(record)
+    record.question_message_id = None  # as in handlers.advance: "the next question is not sent yet"
+    try:
+        with bc.store.db.atomic():
+            recordings.add_recording(bc.store.db, record.id, q.id, path, data, mime_type=mime, duration=duration,
+                                     recorded_at=now(), part=answer_part(record, q),
+                                     source_id=voice.file_unique_id, transcript=transcript)
+            outcome = bc.interviews.act(record, "answer", value, command="voice", update_id=update.update_id)
+    except AnswerError as err:
+        recordings.discard_audio(path)
+        await update.effective_message.reply_text(h.sendable(err.text(lang)))
+        return
+    except BaseException:
+        recordings.discard_audio(path)
+        raise
+    log.info("session %s: voice answer to %s kept (%ss, %d bytes)", record.id, q.id, duration, len(data))
+    tasks = [update.effective_message.reply_text(t("tg_voice_received", lang, duration=recordings.clock(duration)))]
+    if target:
+        tasks.append(h.show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, "answer"))
+    # The confirmation first, then the next question: the person reads them in that order.
+    await tasks[0]
+    await asyncio.gather(*(quietly(task, "show answer") for task in tasks[1:]),
+                         h.next_step(bc, context.bot, chat_id, outcome))
