@@ -372,3 +372,29 @@ def test_disagreeing_organisations_page_lists_an_organisation_whose_respondents_
     # every canned query runs on the database as built, and has something to show here
     for name, query in canned_queries("id").items():
         assert conn.execute(query["sql"], {"session": research.sessions["budi.santoso"]}).fetchall(), name
+
+
+def test_a_voice_answer_is_marked_as_such_in_the_answers_table(research, tmp_path):
+    import shutil
+
+    from bot.recordings import add_recording, keep_audio
+    from bot.research.analysis import write_analysis_db
+    from bot.store import Store, now
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(research.db, copy)
+    store = Store.open(copy)
+    try:
+        sid = research.sessions["budi.santoso"]
+        data = b"OggS" + b"\0" * 100
+        path = keep_audio(store.db, data, "audio/ogg")
+        add_recording(store.db, sid, "unit", path, data, mime_type="audio/ogg", duration=7, recorded_at=now())
+        write_analysis_db(store, [research.code], tmp_path / "analysis.db")
+    finally:
+        store.close()
+    kinds = dict(
+        sqlite3.connect(tmp_path / "analysis.db").execute(
+            "select question_id, answer_kind from answers where session = ?", [sid]
+        )
+    )
+    assert kinds["unit"] == "voice" and {k for q, k in kinds.items() if q != "unit"} == {"text"}

@@ -32,7 +32,9 @@ from bot.store import Store, now
 
 SCHEMA_VERSION = 1
 ANSWER_KIND_TEXT = "text"
-"""``answers.answer_kind`` of an answer typed or tapped; other kinds (a voice answer) add their own."""
+"""``answers.answer_kind`` of an answer typed or tapped."""
+ANSWER_KIND_VOICE = "voice"
+"""``answers.answer_kind`` of an answer given (wholly or partly) as a voice recording."""
 
 SCHEMA = """
 create table if not exists studies (
@@ -186,6 +188,7 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
                 ],
             )
             rows = []
+            voiced = job.recordings(s.id)  # question id -> recordings; empty for typed interviews
             for n, ans in enumerate(answers, 1):
                 q = view.questions.get(ans.question_id) if view is not None else None
                 if view is not None:
@@ -207,7 +210,7 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
                         q.section if q else None,
                         ans.question_id,
                         q.type if q else None,
-                        ANSWER_KIND_TEXT,
+                        ANSWER_KIND_VOICE if ans.question_id in voiced else ANSWER_KIND_TEXT,
                         view.text(ans.question_id, lang) if view else "",
                         view.text(ans.question_id, "id") if view else "",
                         view.text(ans.question_id, "en") if view else "",
