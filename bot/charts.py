@@ -13,6 +13,8 @@ from typing import Any
 from scoring.criteria import Model, load_model
 
 WIDTH_PX = 1080
+MAX_HEIGHT_PX = 1350
+"""4:5, the tallest picture a phone shows whole in a chat: nothing to zoom into or scroll."""
 DPI = 100
 COLOURS = {"N": "#d73027", "P": "#f28e2b", "L": "#8cc152", "F": "#1a9850", None: "#bdbdbd"}
 LEVEL_BAR = "#4a5a6a"
@@ -21,14 +23,21 @@ THRESHOLDS = (0.50, 0.85)
 _W = {
     "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
     "level": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
-    "yours": {"id": "tingkat Anda", "en": "your level"},
+    "yours": {"id": "tingkat unit ini", "en": "your level"},
     "theirs": {"id": "tingkat instansi", "en": "organisation's level"},
     "unknown": {"id": "tidak ada bukti", "en": "no evidence"},
     "subtitle": {
         "id": "Pemenuhan tiap kriteria (0–100%). Garis: 50% dan 85%.",
         "en": "Fulfilment of each criterion (0–100%). Lines: 50% and 85%.",
     },
-    "tick": {"id": "✓ = semua kriteria tingkat itu ≥ L", "en": "✓ = all criteria of that level ≥ L"},
+    "bands": {
+        "id": "Warna: merah belum · jingga sebagian · hijau muda sebagian besar · hijau penuh",
+        "en": "Colours: red not yet · orange partly · light green largely · green fully",
+    },
+    "more": {
+        "id": "Kriteria tingkat lainnya ada di penjelasan lengkap dan laporan PDF.",
+        "en": "The criteria of the other levels are in the full explanation and the PDF report.",
+    },
     "respondents": {"id": "{n} responden", "en": "{n} respondents"},
 }
 
@@ -38,6 +47,7 @@ def render_chart(
     lang: str = "id",
     model: Model | None = None,
     *,
+    phone: bool = True,
     fmt: str = "png",
     dpi: float = DPI,
     row_height_in: float = 0.78,
@@ -47,6 +57,10 @@ def render_chart(
     ``fmt`` ``"svg"`` draws it as vector graphics; ``dpi`` above 100 gives a sharper PNG of the
     same layout, and a smaller ``row_height_in`` a shorter one (reports print it on A4 with
     :data:`PRINT_DPI` and :data:`PRINT_ROW_HEIGHT_IN`, so labels stay at 8 pt or more).
+
+    ``phone``: at most 1080×1350 (4:5), so a chat shows it whole and legible; when every
+    criterion would not fit, only those of the unit's level and the next are drawn. A report
+    page (``phone=False``) gets every criterion, as tall as they need.
 
     Horizontal bars grouped by level: each level's mean fulfilment, then its criteria coloured by
     rating; dashed lines at the 50 % and 85 % thresholds; the agency's level highlighted.
@@ -62,8 +76,16 @@ def render_chart(
     data = assessment if isinstance(assessment, Mapping) else assessment.to_dict()
     model = model or load_model()
     rows = _rows(data, model, lang)
-
     top_in, bottom_in = 1.55, 0.75
+    room = MAX_HEIGHT_PX / DPI - top_in - bottom_in
+    trimmed = False
+    if phone and row_height_in * sum(r["units"] for r in rows) > room:
+        # Too tall for a phone: every level's bar, and the criteria only of the unit's own level
+        # and the next one (what to work on); the rest is in the full text and the PDF.
+        level = int(data["level"])
+        rows = _only_criteria_of(rows, {level, level + 1})
+        trimmed = True
+        row_height_in = min(row_height_in, room / sum(r["units"] for r in rows))
     height_in = top_in + bottom_in + row_height_in * sum(r["units"] for r in rows)
     fig = Figure(figsize=(WIDTH_PX / DPI, height_in), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
@@ -76,7 +98,9 @@ def render_chart(
     if data.get("respondents"):
         subtitle = _W["respondents"][lang].format(n=data["respondents"]) + " · " + subtitle
     fig.text(0.04, 1 - 1.05 / height_in, subtitle, fontsize=17, color="#444444", va="center")
-    fig.text(0.04, 0.3 / height_in, _legend(rows, lang), fontsize=15, color="#444444", va="center")
+    fig.text(0.04, 0.45 / height_in, _W["bands"][lang], fontsize=15, color="#444444", va="center")
+    if trimmed:
+        fig.text(0.04, 0.17 / height_in, _W["more"][lang], fontsize=15, color="#444444", va="center")
 
     y = 0.0
     for row in rows:
@@ -120,16 +144,6 @@ def render_chart(
 PRINT_DPI = 300
 PRINT_ROW_HEIGHT_IN = 0.55
 """Rows for print: the whole chart fits an A4 page at 174 mm wide, where 15 pt becomes 9.5 pt."""
-_BANDS = {"N": "N ≤15%", "P": "P ≤50%", "L": "L ≤85%", "F": "F >85%"}
-
-
-def _legend(rows: list[dict[str, Any]], lang: str) -> str:
-    """The legend of what is drawn: the rating bands shown, the tick only when a level has one."""
-    shown = {r["rating"] for r in rows if r["kind"] == "criterion" and r["fulfilment"] is not None}
-    parts = [" · ".join(text for letter, text in _BANDS.items() if letter in shown)]
-    if any(r["kind"] == "level" and r["achieved"] for r in rows):
-        parts.append(_W["tick"][lang])
-    return "   ".join(p for p in parts if p)
 
 
 def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, Any]]:
@@ -173,6 +187,24 @@ def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, An
             span = row["units"] + sum(r["units"] for r in _group(rows, i))
             row["span"] = span
     return rows
+
+
+def _only_criteria_of(rows: list[dict[str, Any]], levels: set[int]) -> list[dict[str, Any]]:
+    """The rows with the criteria of other levels left out (their level bars stay)."""
+    kept: list[dict[str, Any]] = []
+    keep = True
+    for row in rows:
+        if row["kind"] == "level":
+            keep = row["level"] in levels
+            kept.append(dict(row))
+        elif keep:
+            kept.append(row)
+    for i, row in enumerate(kept):
+        if row["kind"] == "level":
+            own = _group(kept, i)
+            row["units"] = 1.25 if own or row["fulfilment"] is not None else 0.9
+            row["span"] = row["units"] + sum(r["units"] for r in own)
+    return kept
 
 
 def _group(rows: list[dict[str, Any]], i: int) -> list[dict[str, Any]]:
@@ -244,7 +276,7 @@ def _criterion_row(ax: Any, row: Mapping[str, Any], centre: float, lang: str) ->
     ax.barh(
         bar_y, max(value, 0.004), height=0.36, color=COLOURS.get(rating, COLOURS[None]), zorder=2
     )
-    _value_label(ax, value, bar_y, f"{round(value * 100)}% {rating}")
+    _value_label(ax, value, bar_y, f"{round(value * 100)}%")
 
 
 def _value_label(ax: Any, value: float, y: float, text: str, bold: bool = False) -> None:

@@ -16,6 +16,8 @@ from interview_flows.loader import load_flow, register_flow
 from interview_flows.schema import Flow
 
 EVENTS = ("answer", "skip", "back", "edit", "pause", "resume", "finish", "withdraw")
+FIXED_VARIABLE = "organisation"
+"""A study that names its organisation answers the flow's organisation question itself."""
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Interviews:
         engine = engine_for(flow)
         session = engine.new_session(lang)
         opening = engine.start(session) if consent else engine.withdraw(session)
+        if consent:
+            opening += pass_fixed(session, organisation, engine, "start")
         return self.store.create_session(
             respondent_id,
             session,
@@ -101,8 +105,16 @@ class Interviews:
             raise ValueError(f"unknown event {event!r}")
         engine = engine_of(record)
         was_open = record.session.state != "finished"
+        if event == "edit" and record.organisation and _fixed(engine, value):
+            raise AnswerError("fixed_by_study")
+        before = record.session.snapshot()
         method = getattr(engine, event)
         changes = method(record.session, value) if event in ("answer", "edit") else method(record.session)
+        try:
+            changes += pass_fixed(record.session, record.organisation, engine, event)
+        except AnswerError:
+            record.session.restore(before)
+            raise
         finished = was_open and record.session.state == "finished"
         if event in ("answer", "skip", "edit", "back"):
             record.draft = []
@@ -116,6 +128,28 @@ class Interviews:
         """Change the interview language (answers are kept: they are values, not texts)."""
         record.session.lang = lang
         self.store.save(record, [Change("language", new=lang)])
+
+
+def pass_fixed(session: Any, organisation: str | None, engine: Interview, event: str) -> list[Change]:
+    """Pass over the question a study answers itself: answered with the study's organisation on
+    the way forward, stepped over on the way back; the respondent is never asked it."""
+    changes: list[Change] = []
+    if not organisation:
+        return changes
+    while session.state == "asking":
+        q = engine.current(session)
+        if q is None or q.variable != FIXED_VARIABLE:
+            break
+        if event == "back" and engine.previous(session) is not None:
+            changes += engine.back(session)
+        else:
+            changes += engine.answer(session, organisation[: q.max_length])
+    return changes
+
+
+def _fixed(engine: Interview, question_id: Any) -> bool:
+    q = engine.flow._index.get(str(question_id))
+    return q is not None and q[1].variable == FIXED_VARIABLE
 
 
 def assessment_of(record: SessionRecord) -> Any:

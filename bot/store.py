@@ -477,3 +477,23 @@ class Store:
     def scrub_pending(self) -> str | None:
         """When the oldest erasure still waiting for :meth:`scrub` was made (None: none waits)."""
         return self.meta(SCRUB_PENDING)
+
+
+async def in_worker_thread(store: Store, work: Any, *args: Any) -> Any:
+    """Run ``work(store, *args)`` in a worker thread on its own connection to the same database
+    (SQLite connections belong to one thread), so the bot keeps answering meanwhile; an
+    in-memory database exists on this connection only and is used here."""
+    import asyncio
+
+    path = next((file for _seq, name, file in store.db.conn.execute("PRAGMA database_list") if name == "main"), None)
+    if not path:
+        return work(store, *args)
+
+    def run() -> Any:
+        own = Store.open(path)
+        try:
+            return work(own, *args)
+        finally:
+            own.close()
+
+    return await asyncio.to_thread(run)

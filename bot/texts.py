@@ -29,9 +29,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "skipped": {"id": "(dilewati)", "en": "(skipped)"},
     "continue": {"id": "Lanjut", "en": "Continue"},
     "finished": {
-        "id": "Terima kasih, wawancara selesai. Berikut ringkasan jawaban Bapak/Ibu.",
-        "en": "Thank you, the interview is complete. Here is a summary of your answers.",
+        "id": "Terima kasih, wawancara selesai. Berikut hasil penilaian dari jawaban Bapak/Ibu.",
+        "en": "Thank you, the interview is complete. Here is the assessment of your answers.",
     },
+    "section_of": {"id": "Bagian {number} dari {count}: {title}", "en": "Part {number} of {count}: {title}"},
     "review_title": {"id": "Jawaban Bapak/Ibu sejauh ini:", "en": "Your answers so far:"},
     "review_empty": {"id": "Belum ada jawaban.", "en": "No answers yet."},
     "nothing_open": {
@@ -45,18 +46,59 @@ TEXTS: dict[str, dict[str, str]] = {
     # Terminal only.
     "terminal_help": {
         "id": (
-            "Jawab dengan nomor pilihan, nilai, atau teks. Beberapa pilihan dipisahkan koma (1,3).\n"
+            "Jawab dengan nomor pilihan, teks pilihannya, atau jawaban Bapak/Ibu sendiri. Beberapa pilihan dipisahkan koma (1,3).\n"
             "Perintah: kembali (back), lewati (skip), tinjau (review), ubah N (edit N), "
             "jeda (pause), bantuan (help). Baris kosong = lewati bila boleh."
         ),
         "en": (
-            "Answer with the choice number, its value, or text. Separate several choices with commas (1,3).\n"
+            "Answer with the choice number, its wording, or your own text. Separate several choices with commas (1,3).\n"
             "Commands: back, skip, review, edit N, pause, help. An empty line skips where allowed."
         ),
     },
     "multi_hint": {
-        "id": "(boleh lebih dari satu; pisahkan dengan koma, misalnya 1,3)",
-        "en": "(more than one allowed; separate with commas, for example 1,3)",
+        "id": "(ketik nomornya; beberapa nomor dipisahkan koma, misalnya 1,3)",
+        "en": "(type the numbers; separate several with commas, for example 1,3)",
+    },
+    "terminal_dont_know_words": {
+        "id": "(Bila tidak tahu, ketik: {words})",
+        "en": "(If you do not know, type: {words})",
+    },
+    "terminal_current_answer": {
+        "id": "Jawaban saat ini: {answer} (Enter = tetap)",
+        "en": "Current answer: {answer} (Enter = keep it)",
+    },
+    "terminal_commands_note": {
+        "id": (
+            "Untuk berhenti sejenak, ketik jeda; jawaban tersimpan dan dapat dilanjutkan nanti. "
+            "Untuk menghapus seluruh jawaban, mintalah pengelola aplikasi ini menjalankan "
+            "matang delete --respondent {respondent}."
+        ),
+        "en": (
+            "To take a break, type pause; your answers are saved and you can continue later. "
+            "To erase all your answers, ask whoever runs this program to run "
+            "matang delete --respondent {respondent}."
+        ),
+    },
+    "terminal_report_hint": {
+        "id": "Laporan PDF hasil ini: matang report --session {session} --out hasil.pdf",
+        "en": "A PDF report of this result: matang report --session {session} --out result.pdf",
+    },
+    "terminal_end_prompt": {
+        "id": "Tekan Enter untuk keluar, atau ketik tinjau untuk melihat jawaban Bapak/Ibu.",
+        "en": "Press Enter to leave, or type review to see your answers.",
+    },
+    "terminal_study_org": {
+        "id": "Instansi (ditetapkan oleh studi): {organisation}",
+        "en": "Agency (set by the study): {organisation}",
+    },
+    "terminal_recap_title": {"id": "Jawaban Bapak/Ibu:", "en": "Your answers:"},
+    "terminal_finished_before": {
+        "id": "Wawancara Bapak/Ibu sudah selesai. Berikut hasilnya.",
+        "en": "Your interview is finished. Here is its result.",
+    },
+    "terminal_new_interview": {
+        "id": "Mulai wawancara baru? Ketik ya untuk mulai, atau tekan Enter untuk keluar (tinjau = lihat jawaban).",
+        "en": "Start a new interview? Type yes to begin, or press Enter to leave (review = see the answers).",
     },
     "terminal_prompt": {"id": "> ", "en": "> "},
     "terminal_consent_hint": {"id": "Ketik ya atau tidak.", "en": "Type yes or no."},
@@ -338,6 +380,32 @@ TEXTS.update({
     "tg_no_result": {
         "id": "Belum ada hasil. Hasil penilaian tersedia setelah wawancara selesai.",
         "en": "There is no result yet. The assessment is available once an interview is finished.",
+    },
+    "tg_result_full": {"id": "📖 Penjelasan lengkap", "en": "📖 Full explanation"},
+    "tg_result_tips": {"id": "💡 Semua saran", "en": "💡 All suggestions"},
+    "tg_result_pdf": {"id": "📄 Laporan PDF", "en": "📄 PDF report"},
+    "tg_report_caption": {"id": "Laporan penilaian Bapak/Ibu", "en": "Your assessment report"},
+    "tg_split_text": {
+        "id": (
+            "Pesan Bapak/Ibu lebih panjang dari 4.096 karakter, sehingga Telegram memecahnya menjadi "
+            "beberapa pesan. Jawaban ini belum disimpan. Mohon kirim ringkasannya dalam satu pesan, "
+            "paling banyak {limit} karakter."
+        ),
+        "en": (
+            "Your message is longer than 4,096 characters, so Telegram split it into several messages. "
+            "This answer has not been saved. Please send a summary in one message, at most {limit} "
+            "characters."
+        ),
+    },
+    "tg_chart_failed": {
+        "id": (
+            "Grafik hasil belum dapat dikirim saat ini. Hasil dan jawaban Bapak/Ibu sudah tersimpan; "
+            "ketik /result kapan saja untuk melihat hasil beserta grafiknya lagi."
+        ),
+        "en": (
+            "The result chart could not be sent just now. Your result and answers are saved; "
+            "send /result at any time to see the result and its chart again."
+        ),
     },
     "tg_chart_caption": {
         "id": "Grafik pemenuhan kriteria per tingkat. Ketik /result untuk melihat hasil ini lagi.",

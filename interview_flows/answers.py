@@ -17,7 +17,8 @@ from interview_flows.schema import DONT_KNOW, Question
 
 Answer = str | int | float | list[str]
 
-DONT_KNOW_WORDS = {"dont_know", "tidak tahu", "tdk tahu", "gak tahu", "don't know", "dont know", "?"}
+DONT_KNOW_WORDS = {"dont_know", "tidak tahu", "tdk tahu", "gak tahu", "nggak tahu", "don't know", "don\u2019t know",
+                   "dont know", "?"}
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,13 @@ def parse_text_answer(question: Question, text: str, lang: str = "id") -> Answer
         return validate_answer(question, _choice_value(question, raw))
     if question.type == "multiple_choice":
         parts = [p for p in re.split(r"[,;]", raw) if p.strip()]
-        return validate_answer(question, [_choice_value(question, p.strip()) for p in parts])
+        values = [_choice_value(question, p.strip()) for p in parts]
+        if question.dont_know and DONT_KNOW in values:
+            # "Don't know" (its number or its words) is an answer on its own, never one of several.
+            if all(v == DONT_KNOW for v in values):
+                return DONT_KNOW
+            raise AnswerError("exclusive_choice", {"label_id": "Tidak tahu", "label_en": "Don't know"})
+        return validate_answer(question, values)
     if question.type == "scale" and question.dont_know and raw == str(len(question.scale_points()) + 1):
         return DONT_KNOW
     return validate_answer(question, raw)
@@ -191,7 +198,7 @@ def parse_text_answer(question: Question, text: str, lang: str = "id") -> Answer
 
 def _choice_value(question: Question, token: str) -> str:
     options = list(question.choices)
-    if question.dont_know and token == str(len(options) + 1):
+    if question.dont_know and (token == str(len(options) + 1) or token.casefold() in DONT_KNOW_WORDS):
         return DONT_KNOW
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if token.isdecimal() and 1 <= int(token) <= len(options):

@@ -18,6 +18,7 @@ The engine does no I/O.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,18 +83,26 @@ class Change:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an interview is: ``done`` of ``expected`` answerable questions (skip logic applied)."""
+    """Where an interview stands, as shown to the respondent: question ``position`` of ``total``.
 
-    done: int
-    expected: int
+    ``total`` is the longest path through the flow (every answerable question that some answers
+    would ask), fixed for the flow, so it never grows. ``position`` is counted back from the end
+    along the longest path still open: ``total`` minus the questions that may still come after
+    this one. Each step forward leaves at least one question behind, so the position never goes
+    back on a forward step; skip logic that rules questions out makes it jump ahead, and the last
+    question is always ``total/total``.
+    """
+
+    position: int
+    total: int
 
     @property
-    def position(self) -> int:
-        """The number of the question being asked (``done + 1``, at most ``expected``)."""
-        return min(self.done + 1, max(self.expected, 1))
+    def percent(self) -> int:
+        """How far along, in whole per cent (100 only once nothing is left)."""
+        return round(100 * (self.position - 1) / max(self.total, 1))
 
     def __str__(self) -> str:
-        return f"{self.position}/{self.expected}"
+        return f"{self.position}/{self.total}"
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,11 @@ class Interview:
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
         self._conditions: dict[str, Expression] = {q.id: parse(q.relevant) for q in flow.questions if q.relevant}
+        self._telling: dict[str, list[Any]] = {}
+        self._may_cache: dict[tuple[str, tuple[str, ...], str], bool] = {}
+        everything = {q.id for q in flow.questions}
+        # The longest path: every answerable question some answers would ask.
+        self._longest = max(1, sum(1 for q in flow.questions if q.answerable and self._may_apply(q.id, {}, everything)))
         self.machine = Machine(
             model=None,
             states=STATES,
@@ -205,19 +219,83 @@ class Interview:
         return out
 
     def progress(self, session: Session) -> Progress:
-        """Answered-or-skipped of expected answerable questions, with skip logic applied."""
-        known = _known(session.answers)
-        done = expected = 0
-        for q in self.flow.questions:
-            if not q.answerable:
-                continue
-            cond = self._conditions.get(q.id)
-            if cond is not None and not cond.evaluate(known):
-                continue
-            expected += 1
-            if q.id in session.answers or q.id in session.skipped:
-                done += 1
-        return Progress(done, expected)
+        """The position shown for the current question (see :class:`Progress`).
+
+        Questions that may still come are those after the cursor whose condition could hold for
+        some answers to the questions from the cursor on (their answers may still be given or
+        changed; those before it are taken as they are). Answered ones count too, so going back
+        shows a smaller number. With no question being asked (finished), the position is the total.
+        """
+        total = self._longest
+        if session.cursor is None:
+            return Progress(total, total)
+        start = self.flow.position(session.cursor)
+        # Answers from the cursor on may still change (back keeps them until then): they are open.
+        open_ids = {q.id for q in self.flow.questions[start:]}
+        known = {k: v for k, v in _known(session.answers).items() if k not in open_ids}
+        ahead = sum(
+            1
+            for q in self.flow.questions[start + 1:]
+            if q.answerable and self._may_apply(q.id, known, open_ids)
+        )
+        return Progress(max(1, total - ahead), total)
+
+    def _may_apply(self, question_id: str, known: Mapping[str, Any], open_ids: set[str]) -> bool:
+        """Whether a question's condition could hold, given the known answers, for some answers
+        to the open questions it names (tried over each one's telling values)."""
+        cond = self._conditions.get(question_id)
+        if cond is None:
+            return True
+        # A name neither known nor open is a question passed over: it has no value, and keeps none.
+        free = [n for n in sorted(cond.names) if n in open_ids]
+        # The answer depends only on the named questions: remembered per flow (a few hundred keys).
+        key = (question_id, tuple(free), repr([known.get(n) for n in sorted(cond.names) if n not in open_ids]))
+        cached = self._may_cache.get(key)
+        if cached is None:
+            if len(self._may_cache) > 4096:  # numbers or texts in conditions: keep it bounded
+                self._may_cache.clear()
+            cached = self._may_cache[key] = self._satisfiable(cond, known, free)
+        return cached
+
+    def _satisfiable(self, cond: Expression, known: Mapping[str, Any], free: list[str]) -> bool:
+        if not free:
+            return cond.evaluate(known)
+        trial = dict(known)
+        for values in itertools.product(*(self._telling_values(n) for n in free)):
+            for name, value in zip(free, values, strict=True):
+                if value is None:
+                    trial.pop(name, None)
+                else:
+                    trial[name] = value
+            if cond.evaluate(trial):
+                return True
+        return False
+
+    def _telling_values(self, question_id: str) -> list[Any]:
+        """Answers that can change how conditions on a question come out: no answer, each
+        choice, all choices together, and each literal conditions compare it with (±1)."""
+        cached = self._telling.get(question_id)
+        if cached is not None:
+            return cached
+        values: list[Any] = [None]
+        entry = self.flow._index.get(question_id)
+        q = entry[1] if entry else None
+        if q is not None and q.choices:
+            single = [c.value for c in q.choices]
+            if q.type == "multiple_choice":
+                values += [[v] for v in single] + [[c.value for c in q.choices if not c.exclusive]]
+            else:
+                values += single
+        for cond in self._conditions.values():
+            for node_name, literal in cond.compared_values():
+                if node_name == question_id and literal not in values:
+                    values.append(literal)
+        for number in sorted({lit for cond in self._conditions.values() if question_id in cond.names
+                              for lit in cond.literals if isinstance(lit, int | float)
+                              and not isinstance(lit, bool)}):
+            values += [number - 1, number, number + 1]
+        self._telling[question_id] = values
+        return values
 
     def review(self, session: Session) -> list[ReviewItem]:
         """The answers so far (relevant questions only), in flow order, each one editable."""

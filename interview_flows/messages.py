@@ -77,6 +77,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Wawancara belum dimulai.",
         "en": "The interview has not started yet.",
     },
+    "fixed_by_study": {
+        "id": "Jawaban ini ditetapkan oleh studi dan hanya dapat diubah oleh peneliti.",
+        "en": "This answer is set by the study and only the researcher can change it.",
+    },
     "not_relevant": {
         "id": "Pertanyaan itu tidak berlaku berdasarkan jawaban Bapak/Ibu sebelumnya.",
         "en": "That question does not apply given your earlier answers.",

@@ -102,6 +102,48 @@ def render_text(assessment: Assessment, lang: str = "id", flow: Flow | None = No
     return text
 
 
+SHORT_SUGGESTIONS = 3
+"""How many suggestions the short result (the message a phone shows first) carries."""
+
+_S = {
+    "top": Text(id="Saran utama", en="Main suggestions"),
+    "all": Text(id="Semua saran", en="All suggestions"),
+    "none": Text(id="Tidak ada saran tambahan.", en="There are no further suggestions."),
+}
+
+
+def render_short(assessment: Assessment, lang: str = "id", flow: Flow | None = None, model: Model | None = None,
+                 *, suggestions: int = SHORT_SUGGESTIONS) -> str:
+    """The result in brief, for a phone: the level, one sentence why, the first suggestions.
+
+    The full explanation is :func:`render_text`; every suggestion with its first step is
+    :func:`render_suggestions`.
+    """
+    lang = "en" if lang == "en" else "id"
+    model = model or load_model()
+    head = _head(assessment, lang, flow)
+    why = [_why_sentences(assessment, lang, model)[0]]
+    tips = []
+    if assessment.suggestions:
+        tips = [_S["top"].get(lang)]
+        tips += [f"{i}. {s.text.get(lang)}" for i, s in enumerate(assessment.suggestions[:suggestions], 1)]
+    return _join([head, why, tips])
+
+
+def render_suggestions(assessment: Assessment, lang: str = "id") -> str:
+    """Every suggestion of an assessment with its first step, under :data:`MAX_CHARS`."""
+    lang = "en" if lang == "en" else "id"
+    lines = _suggestions(assessment, lang)
+    if not lines:
+        return _S["none"].get(lang)
+    lines[0] = _S["all"].get(lang)
+    text = "\n".join(lines)
+    while len(text) > MAX_CHARS and len(lines) > 3:
+        lines = lines[: _last_item_start(lines)]
+        text = "\n".join(lines)
+    return text
+
+
 def rating_words(rating: str | None, lang: str, letter: bool = False) -> str:
     """A rating in words; with ``letter`` (researcher outputs only) also its letter.
 
@@ -124,6 +166,10 @@ def _head(a: Assessment, lang: str, flow: Flow | None) -> list[str]:
 
 
 def _why(a: Assessment, lang: str, model: Model) -> list[str]:
+    return [" ".join(_why_sentences(a, lang, model))]
+
+
+def _why_sentences(a: Assessment, lang: str, model: Model) -> list[str]:
     sentences: list[str] = []
     if a.level == 1:
         sentences.append(_W["floor"].get(lang).format(name=model.level(2).name.get(lang)))
@@ -142,7 +188,7 @@ def _why(a: Assessment, lang: str, model: Model) -> list[str]:
         key = "missing_unknown" if unknown else "missing"
         what = "1 criterion still needs" if k == 1 else f"{k} criteria still need"  # English only
         sentences.append(_W[key].get(lang).format(n=nxt.level, name=nxt.name.get(lang), k=k, u=unknown, what=what))
-    return [" ".join(sentences)]
+    return sentences
 
 
 def _blocks(a: Assessment, lang: str) -> list[str]:
@@ -158,7 +204,8 @@ def _blocks(a: Assessment, lang: str) -> list[str]:
 
 
 def _blocker_words(b: Blocker, lang: str) -> str:
-    words = rating_words(b.rating, lang)
+    # Words only: the rating letters (N/P/L/F) are the model's keys, not the respondent's words.
+    words = RATING_WORDS[b.rating].get(lang)
     if b.reason == "below_F":
         words += f", {_W['needs_f'].get(lang)}"
     return words

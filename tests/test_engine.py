@@ -25,8 +25,8 @@ def started(engine: Interview, lang: str = "id") -> Session:
 def test_start_asks_the_first_question_and_counts_only_answerable_ones(engine):
     s = started(engine)
     assert (s.state, s.cursor) == ("asking", "intro")
-    # team_size and ig_followers depend on answers not given yet.
-    assert (engine.progress(s).done, engine.progress(s).expected) == (0, 4)
+    # team_size and ig_followers depend on answers not given yet: the total counts the longest path.
+    assert (engine.progress(s).position, engine.progress(s).total) == (1, 6)
 
 
 def test_a_note_is_passed_with_skip_and_cannot_be_answered(engine):
@@ -67,7 +67,8 @@ def test_back_and_change_re_evaluates_later_conditions(engine):
     engine.answer(s, "no")
     # The team size stays on record but no longer applies.
     assert "team_size" in s.answers and "team_size" not in engine.effective_answers(s)
-    assert engine.progress(s).expected == 4
+    # The next open question is satisfaction; no Instagram, so only the example may follow.
+    assert s.cursor == "satisfaction" and str(engine.progress(s)) == "5/6"
 
 
 def test_invalid_answers_are_refused_and_change_nothing(engine):
@@ -217,7 +218,7 @@ def invariants(engine: Interview, s: Session) -> None:
         if value != DONT_KNOW:
             parse_text_answer(q, ",".join(value) if isinstance(value, list) else str(value))
     p = engine.progress(s)
-    assert 0 <= p.done <= p.expected
+    assert 1 <= p.position <= p.total
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -271,7 +272,7 @@ def test_answering_everything_always_finishes(small_flow, picks):
         else:
             engine.skip(s)
     assert s.state == "finished"
-    assert engine.progress(s).done == engine.progress(s).expected
+    assert engine.progress(s).position == engine.progress(s).total
 
 
 def test_odd_digits_and_huge_numbers_are_refused_cleanly(small_flow):
@@ -282,3 +283,21 @@ def test_odd_digits_and_huge_numbers_are_refused_cleanly(small_flow):
     with pytest.raises(AnswerError) as err:
         parse_text_answer(team_size, "9" * 400)
     assert err.value.code == "number_out_of_range"
+
+
+@pytest.mark.parametrize("typed", ["8", "Tidak tahu", "tidak tahu", "Don't know", "don’t know"])
+def test_dont_know_is_taken_by_its_number_or_its_words_in_a_multiple_choice(typed):
+    from interview_flows.loader import load_flow
+
+    q = load_flow("ogmm-social-media").question("regulations")
+    assert len(q.choices) == 7 and q.dont_know
+    assert parse_text_answer(q, typed, "id") == DONT_KNOW
+
+
+def test_dont_know_with_other_choices_is_refused_in_words():
+    from interview_flows.loader import load_flow
+
+    q = load_flow("ogmm-social-media").question("regulations")
+    with pytest.raises(AnswerError) as err:
+        parse_text_answer(q, "1, 8", "id")
+    assert err.value.text("id") == '"Tidak tahu" tidak dapat digabungkan dengan pilihan lain.'

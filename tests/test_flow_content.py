@@ -232,7 +232,10 @@ def test_indonesian_addresses_the_respondent_politely(flow: Flow) -> None:
 
 def test_opening_note_explains_the_interview(flow: Flow) -> None:
     note = flow.questions[0].text
-    assert "/pause" in note.id and "/pause" in note.en
+    # Pausing is explained without a channel's command word: each channel shows its own.
+    assert "berhenti sejenak" in note.id and "take a break" in note.en
+    for text in (note, flow.consent):
+        assert "/" not in text.id.replace("Bapak/Ibu", "") and "/" not in text.en
     assert str(flow.estimated_minutes) in note.id and str(flow.estimated_minutes) in note.en
 
 

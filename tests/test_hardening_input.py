@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
 from bot.telegram import keyboards as kb
+from bot.telegram.split_text import full_length
 from bot.texts import t
 from interview_flows.answers import AnswerError, clean_text, parse_text_answer
 from interview_flows.engine import engine_for
@@ -340,12 +341,17 @@ def typed_answer_is_stored_as_read(live: LiveBot, text: str) -> None:
     assert q is not None
     lang = record.session.lang
     before = dict(record.session.answers)
-    try:
-        expected: Any = parse_text_answer(q, text, lang) if q.answerable else None
-        refusal = None
-    except AnswerError as err:
-        # A lone surrogate cannot travel in UTF-8: the quoted text shows U+FFFD in its place.
-        expected, refusal = None, re.sub("[\ud800-\udfff]", "\ufffd", err.text(lang))
+    expected: Any = None
+    if q.type == "text" and full_length(text):
+        # As long as Telegram lets a message be: the first piece of a split text, never an answer.
+        refusal: str | None = re.sub("[\ud800-\udfff]", "\ufffd", t("tg_split_text", lang, limit=q.max_length))
+    else:
+        try:
+            expected = parse_text_answer(q, text, lang) if q.answerable else None
+            refusal = None
+        except AnswerError as err:
+            # A lone surrogate cannot travel in UTF-8: the quoted text shows U+FFFD in its place.
+            refusal = re.sub("[\ud800-\udfff]", "\ufffd", err.text(lang))
     attacker.skip()
     sent = live.run(attacker.send(text))
     live.run(live.idle())

@@ -216,7 +216,7 @@ def test_terminal_interview_joins_a_study_and_status_shows_it(tmp_path):
     # The study fixed the organisation: that is the organisation, whatever was typed.
     assert [o["name"] for o in data["organisations"]] == [ORG_B]
     text = matang(["study", "status", "terminal1"], db).stdout
-    assert f"{ORG_B}: level" in text and "finished 1" in text
+    assert f"{ORG_B}: tingkat" in text and "selesai 1" in text
     closed = matang(["study", "close", "terminal1"], db)
     assert closed.returncode == 0 and "closed" in closed.stdout
     again = matang(["interview", "--study", "terminal1", "--user", "someone"], db, stdin="ya\n")
@@ -229,5 +229,42 @@ def test_researcher_ids_come_from_the_study(research):
     store = research.store()
     try:
         assert get_study(store, research.code).researchers == (RESEARCHER,)
+    finally:
+        store.close()
+
+
+def test_a_study_with_its_organisation_never_asks_for_it_and_the_respondent_cannot_change_it(tmp_path):
+    from bot.interviews import Interviews
+    from bot.store import Store
+    from interview_flows.answers import AnswerError
+    from interview_flows.engine import engine_for
+    from interview_flows.loader import load_flow
+    from tests.telegram_helpers import default_answer
+
+    flow = load_flow("ogmm-social-media")
+    engine = engine_for(flow)
+    store = Store.open(tmp_path / "m.db")
+    try:
+        interviews = Interviews(store)
+        record = interviews.begin(store.respondent("terminal", "ani"), flow, "id", "terminal",
+                                  organisation=ORG_B)
+        asked = []
+        while record.state == "asking" and len(asked) < 4:
+            q = engine.current(record.session)
+            asked.append(q.id)
+            if q.answerable:
+                interviews.act(record, "answer", default_answer(q))
+            else:
+                interviews.act(record, "skip")
+        assert "organisation" not in asked and record.session.answers["organisation"] == ORG_B
+        # Back from the question after it steps over it, and an edit of it is refused.
+        while engine.current(record.session).id != "unit":
+            interviews.act(record, "back")
+        interviews.act(record, "back")
+        assert engine.current(record.session).id != "organisation"
+        with pytest.raises(AnswerError) as err:
+            interviews.act(record, "edit", "organisation")
+        assert err.value.code == "fixed_by_study"
+        assert store.load(record.id).session.answers["organisation"] == ORG_B
     finally:
         store.close()

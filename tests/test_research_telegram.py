@@ -59,10 +59,20 @@ async def bot(research, tmp_path):
     store.close()
 
 
-async def ask(api, user_id: int, text: str, timeout: float = 30):
-    user = api.user(user_id)
+async def ask(api, user_id: int, text: str, timeout: float = 30, language_code: str = "en"):
+    user = api.user(user_id, language_code=language_code)
     await user.send(text)
     return await user.next_message(timeout=timeout)
+
+
+async def test_an_indonesian_researcher_is_answered_in_indonesian(bot):
+    reply = await ask(bot.api, GLOBAL_RESEARCHER, "/status", language_code="id")
+    assert reply.text == "Cara pakai: /status KODE"
+    status = await ask(bot.api, GLOBAL_RESEARCHER, f"/status {bot.research.code}", language_code="id")
+    assert "tingkat instansi sejauh ini" in status.text and "selesai 4" in status.text
+    assert "Ubiquitous" not in status.text and "level so far" not in status.text
+    export = await ask(bot.api, GLOBAL_RESEARCHER, f"/export {bot.research.code} csv", language_code="id")
+    assert "tanpa identitas" in export.caption
 
 
 async def test_a_global_researcher_gets_the_export_as_a_document(bot):
@@ -132,7 +142,7 @@ async def test_a_respondent_gets_their_own_pdf(bot):
     assert reply.kind == "document" and reply.document.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(reply.document)).pages)
     assert "Tingkat kematangan" in " ".join(text.split())
-    nobody = await ask(bot.api, STRANGER, "/laporan")
+    nobody = await ask(bot.api, STRANGER, "/laporan", language_code="id")
     assert "Belum ada wawancara yang selesai" in nobody.text
 
 
@@ -195,7 +205,7 @@ async def test_through_the_real_channel_interview_export_refusal_report_and_dele
                     assert secret.encode() not in export.document, secret
 
                 # An outsider's researcher commands get the channel's unknown-command reply, exactly.
-                baseline = await ask(api, STRANGER, "/nosuchcommand")
+                baseline = await ask(api, STRANGER, "/nosuchcommand", language_code="id")
                 assert "tidak dikenal" in baseline.text
                 for command in (
                     f"/export {research.code} csv",
@@ -204,7 +214,7 @@ async def test_through_the_real_channel_interview_export_refusal_report_and_dele
                     f"/report {research.code}",
                     "/status nosuchstudy",
                 ):
-                    reply = await ask(api, STRANGER, command)
+                    reply = await ask(api, STRANGER, command, language_code="id")
                     assert (reply.kind, reply.text, reply.reply_markup) == (
                         baseline.kind,
                         baseline.text,
@@ -229,3 +239,14 @@ async def test_through_the_real_channel_interview_export_refusal_report_and_dele
                 assert len(heads) == len(research.sessions)
     finally:
         store.close()
+
+
+async def test_an_export_of_a_code_ending_in_a_dash_has_no_double_dash(bot):
+    from bot.research.studies import create_study, get_study_or_none
+
+    if get_study_or_none(bot.store, "T72VU5nZp-") is None:
+        create_study(bot.store, "Kode berakhiran tanda hubung", code="T72VU5nZp-",
+                     researchers=[GLOBAL_RESEARCHER])
+    reply = await ask(bot.api, GLOBAL_RESEARCHER, "/export T72VU5nZp- csv")
+    assert reply.kind == "document", reply
+    assert reply.filename == "matang-T72VU5nZp-csv.csv"

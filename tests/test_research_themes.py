@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.texts import TEXTS
 from interview_flows.loader import load_flow
 
 from .telegram_helpers import load_case, matang_bot, run_interview
@@ -240,6 +241,11 @@ async def test_telegram_says_the_same_suggestions_for_the_same_answers(api, tmp_
         assert record.state == "finished"
         assert record.assessment["themes"] == interview["stored"]["themes"]
         assert record.assessment["suggestions"] == interview["stored"]["suggestions"]
+        # The short result names the first suggestions; its "All suggestions" button sends them all.
+        short = next(m for m in user.messages if m.kind == "text" and m.buttons)
+        user.skip()
+        await user.press_button(TEXTS["tg_result_tips"]["id"], short)
+        await user.next_event(lambda e: e.kind == "sent" and "Semua saran" in (e.message.text or ""), timeout=10)
         said = "\n".join(m.content for m in user.messages if m.kind == "text")
     for s in interview["stored"]["suggestions"]:
         assert s["why"]["id"] in said and s["text"]["id"] in said

@@ -30,8 +30,10 @@ def test_chart_is_a_phone_width_png_from_object_or_dict(lang: str) -> None:
     a = assess(FLOW, answers_for(ratings))
     png = render_chart(a, lang)
     width, height = _png_size(png)
-    assert width == WIDTH_PX and height > width
+    # A phone shows at most 4:5 whole in a chat; a report page takes every criterion, taller.
+    assert width == WIDTH_PX and width < height <= width * 5 // 4
     assert _png_size(render_chart(a.to_dict(), lang)) == (width, height)
+    assert _png_size(render_chart(a, lang, phone=False))[1] > height
 
 
 def test_chart_of_level_one_and_of_an_organisation() -> None:

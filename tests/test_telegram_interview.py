@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.interviews import result_text
+from bot.telegram.results import short_result_text
 from bot.texts import t
 from interview_flows.loader import load_flow
 
@@ -55,8 +55,13 @@ async def test_a_whole_interview_from_start_to_result_and_chart(api, tmp_path, l
         assert photo.message.caption == t("tg_chart_caption", lang)
         record = store.latest_session(open_record_id(store, 1001))
         assert record.state == "finished" and record.assessment["level"] in (1, 2, 3, 4, 5)
-        texts = [m.content for m in sari.messages if m.kind == "text"]
-        assert texts[-1] == flow.thanks.get(lang) + "\n\n" + result_text(record, lang)
+        texts = [m for m in sari.messages if m.kind == "text"]
+        # The short result, with buttons for the full explanation, all suggestions and the PDF.
+        assert texts[-1].content == short_result_text(record, lang, thanks=True)
+        assert len(texts[-1].content) < 1200
+        assert [b.text for row in texts[-1].buttons for b in row] == [
+            t("tg_result_full", lang), t("tg_result_tips", lang), t("tg_result_pdf", lang)]
+        result_message = texts[-1]
     stored = answers_in(db)
     for qid, value in given.items():
         if qid in stored:
@@ -68,7 +73,7 @@ async def test_a_whole_interview_from_start_to_result_and_chart(api, tmp_path, l
     # The progress line and no stale buttons: every answered question lost its buttons.
     questions = [m for m in sari.messages if m.kind == "text" and "✅" in m.content and "Matang —" not in m.content]
     assert len(questions) == len(stored)
-    assert [m for m in sari.messages if m.buttons] == []
+    assert [m for m in sari.messages if m.buttons] == [result_message]
 
 
 def open_record_id(store, user_id):
@@ -83,14 +88,14 @@ async def test_each_question_shows_progress_and_buttons_per_type(api, tmp_path):
         assert note.buttons == [[("Lanjut", note.buttons[0][0].data)]]
         await answer(budi, store)  # the note
         yes_no = budi.last_message
-        assert yes_no.plain_text.startswith("1/4 · Bagian A")
+        assert yes_no.plain_text.startswith("1/6 · Bagian A")
         assert [b.text for b in yes_no.buttons[0]] == ["Ya", "Tidak"]
         await answer(budi, store, "yes")
         # The answered question shows the answer and has no buttons left.
         answered = budi.server.chat_log(1002).messages[yes_no.message_id]
         assert answered.buttons == [] and "✅ Ya" in answered.plain_text
         number = budi.last_message
-        assert number.plain_text.startswith("2/5") and "angka dari 1 sampai 200" in number.plain_text
+        assert number.plain_text.startswith("2/6") and "angka dari 1 sampai 200" in number.plain_text
         await answer(budi, store, 4)
         multi = budi.last_message
         assert [row[0].text for row in multi.buttons][-1] == "Selesai"
@@ -197,7 +202,8 @@ async def test_review_lists_answers_and_changes_one(api, tmp_path):
         assert "Berapa pengikut Instagram?" in nxt.plain_text
         record = open_record(store, 1005)
         assert record.session.answers["has_team"] == "no"
-        assert nxt.plain_text.startswith("3/5 ·")  # team size no longer counts
+        # The position counts on the longest path still open: back where it was before the edit.
+        assert nxt.plain_text.startswith("4/6 ·")
 
 
 async def test_pause_then_any_message_offers_to_resume(api, tmp_path):
@@ -221,7 +227,7 @@ async def test_pause_then_any_message_offers_to_resume(api, tmp_path):
         assert "sedang dijeda" in (await user.next_message()).text
         await user.press_button("Lanjutkan wawancara", offer)
         again = await user.next_message()
-        assert again.plain_text.startswith("Melanjutkan wawancara yang belum selesai (pertanyaan 2/5).")
+        assert again.plain_text.startswith("Melanjutkan wawancara yang belum selesai (pertanyaan 2/6).")
         assert "Berapa orang anggota tim?" in again.plain_text
         await user.send("7")
         await user.next_message()

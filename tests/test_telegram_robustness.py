@@ -70,14 +70,41 @@ async def test_a_redelivered_update_whose_reply_never_went_out_asks_again(api, t
         press = await user.press(f"a:{record.id}:1:0", record.question_message_id)
         question = await user.next_message()
         await asked(user, store)
-        # As if the bot died after committing the answer but before its reply went out.
+        # As if the bot died after committing the answer but before its reply went out: the
+        # commit leaves "not sent yet" (the answered question's message id, negated) and the
+        # answered question with its buttons.
+        answered = record.question_message_id
         store.db.execute("update updates set replied = 0 where update_id = ?", [press["update_id"]])
+        store.db.execute("update sessions set question_message_id = ? where id = ?", [-answered, record.id])
         user.skip()
         await api.redeliver(press)
         again = await user.next_message()
         assert again.plain_text == question.plain_text and again.buttons == question.buttons
-        assert not user.server.chat_log(2002).messages[question.message_id].buttons
         await api.wait_idle()
+        # The resend took the buttons off the answered question and off nothing else.
+        retired = [c for c in api.calls_for("editMessageReplyMarkup")
+                   if str(c.params.get("message_id")) == str(answered)]
+        assert retired
+        assert store.update_seen(press["update_id"])["replied"] == 1
+    assert answers_in(db) == {"has_team": "yes"}
+
+
+async def test_a_redelivered_update_whose_question_went_out_sends_no_copy(api, tmp_path):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(2012)
+        await consent(user)
+        await answer(user, store)
+        record = await asked(user, store)
+        press = await user.press(f"a:{record.id}:1:0", record.question_message_id)
+        await user.next_message()
+        await asked(user, store)
+        # The bot died after the next question went out, before the update was marked replied.
+        store.db.execute("update updates set replied = 0 where update_id = ?", [press["update_id"]])
+        sent_before = len(api.calls_for("sendMessage"))
+        await api.redeliver(press)
+        await api.wait_idle()
+        assert len(api.calls_for("sendMessage")) == sent_before  # no second copy of the question
         assert store.update_seen(press["update_id"])["replied"] == 1
     assert answers_in(db) == {"has_team": "yes"}
 
@@ -337,7 +364,7 @@ async def test_one_reminder_for_an_unfinished_interview(api, tmp_path):
         await paused.send("/pause")
         await paused.next_message()
         reminder = await user.next_message(timeout=10)
-        assert reminder.text.startswith("Your Matang interview is not finished yet (question 1/4).")
+        assert reminder.text.startswith("Your Matang interview is not finished yet (question 1/6).")
         record = open_record(store, 2013)
         assert record.reminded_at is not None and record.remind_at is None
         await user.press_button("Resume the interview", reminder)

@@ -71,8 +71,8 @@ def test_english_interview_and_progress_line(tmp_path):
         tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert "[1/4] Is there a dedicated team?" in done.stdout
-    assert "[3/4] How satisfied are the leaders?" in done.stdout
+    assert "[1/6] Is there a dedicated team?" in done.stdout
+    assert "[5/6] How satisfied are the leaders?" in done.stdout
     assert "Thank you, the interview is complete" in done.stdout
     assert answers(tmp_path / "matang.db")["satisfaction"] == '"dont_know"'
 
@@ -100,8 +100,8 @@ def test_pause_then_resume_at_the_same_question_and_new_starts_another(tmp_path)
     db = tmp_path / "matang.db"
     assert rows(db, "select state, cursor from sessions") == [("paused", "team_size")]
     second = matang(["interview", "--flow", SMALL, "--user", "sari"], ["7"], tmp_path)
-    assert "Melanjutkan wawancara yang belum selesai (pertanyaan 2/5)" in second.stdout
-    assert "[2/5] Berapa orang anggota tim?" in second.stdout
+    assert "Melanjutkan wawancara yang belum selesai (pertanyaan 2/6)" in second.stdout
+    assert "[2/6] Berapa orang anggota tim?" in second.stdout
     assert answers(db) == {"has_team": '"yes"', "team_size": "7"}
     # End of input pauses too; --new starts a second interview and leaves the first as it was.
     third = matang(["interview", "--flow", SMALL, "--user", "sari", "--new"], ["ya", "", "tidak"], tmp_path)
@@ -196,3 +196,29 @@ def test_sigkill_between_answers_loses_nothing_and_resumes_at_the_same_question(
     assert rows(db, "select state from sessions") == [("finished",)]
     # Every answer exactly once.
     assert rows(db, "select count(*), count(distinct question_id) from answers") == [(6, 6)]
+
+
+def test_enter_on_a_question_shown_again_keeps_its_answer(tmp_path):
+    # has_team yes, team_size 4, then back: team size is shown with its answer; Enter keeps it.
+    lines = ["ya", "", "ya", "4", "kembali", "", "pause"]
+    done = matang(["interview", "--flow", SMALL, "--user", "sari"], lines, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Jawaban saat ini: 4 (Enter = tetap)" in done.stdout
+    assert "wajib dijawab" not in done.stdout
+    db = tmp_path / "matang.db"
+    assert answers(db) == {"has_team": '"yes"', "team_size": "4"}
+    assert rows(db, "select state, cursor from sessions") == [("paused", "platforms")]
+    # Back shows a smaller number than the question it left.
+    out = done.stdout
+    assert out.index("[3/6] Platform apa saja?") < out.rindex("[2/6] Berapa orang anggota tim?")
+
+
+def test_dont_know_by_its_number_or_words_and_no_internal_key_shown(tmp_path):
+    # ig_followers has two choices: "3" is "Tidak tahu"; the scale offers 6 for it.
+    lines = ["ya", "", "tidak", "1", "3", "tidak tahu", ""]
+    done = matang(["interview", "--flow", SMALL, "--user", "sari"], lines, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "   3. Tidak tahu" in done.stdout and "6 = Tidak tahu" in done.stdout
+    assert "dont_know" not in done.stdout
+    stored = answers(tmp_path / "matang.db")
+    assert stored["ig_followers"] == stored["satisfaction"] == '"dont_know"'

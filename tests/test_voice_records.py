@@ -133,6 +133,8 @@ def test_study_status_and_report_count_the_voice_answers(voiced, tmp_path):
     db, _ = voiced
     out = matang("study", "status", "voice01", "--db", str(db), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    assert "jawaban suara: 1 dalam 1 sesi (0:42 rekaman)" in out.stdout  # the default language
+    out = matang("study", "status", "voice01", "--lang", "en", "--db", str(db), cwd=tmp_path)
     assert "voice answers: 1 in 1 session(s) (0:42 of recordings)" in out.stdout
     data = json.loads(matang("study", "status", "voice01", "--json", "--db", str(db), cwd=tmp_path).stdout)
     assert (data["voice_answers"], data["voice_sessions"], data["voice_seconds"]) == (1, 1, 42)

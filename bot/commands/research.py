@@ -149,35 +149,73 @@ def status(code: str, as_json: bool, lang: str | None, db: Path | None) -> None:
     click.echo(status_text(st, conf.lang))
 
 
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "open": {"id": "terbuka", "en": "open"},
+    "closed": {"id": "ditutup", "en": "closed"},
+    "flow": {"id": "alur: {flow}; instansi: {org}", "en": "flow: {flow}; organisation: {org}"},
+    "each": {"id": "diisi tiap responden", "en": "given by each respondent"},
+    "counts": {
+        "id": "diundang: {invited}; menolak: {declined}; mulai: {started} "
+        "(berjalan {in_progress}, selesai {finished}, mundur {withdrawn})",
+        "en": "invited: {invited}; declined: {declined}; started: {started} "
+        "(in progress {in_progress}, finished {finished}, withdrawn {withdrawn})",
+    },
+    "median": {"id": "durasi median: {minutes}", "en": "median duration: {minutes}"},
+    "min": {"id": "{n} menit", "en": "{n} min"},
+    "times": {"id": "pertama: {first}; aktivitas terakhir: {last}", "en": "first: {first}; last activity: {last}"},
+    "level_so_far": {"id": "tingkat instansi sejauh ini:", "en": "organisation level so far:"},
+    "org_line": {
+        "id": "  {name}: tingkat {level} ({level_name}), {n} responden",
+        "en": "  {name}: level {level} ({level_name}), {n} respondent(s)",
+    },
+    "disagreement": {"id": "; perbedaan pendapat pada ", "en": "; disagreement on "},
+    "voice": {
+        "id": "jawaban suara: {n} dalam {sessions} sesi ({length} rekaman)",
+        "en": "voice answers: {n} in {sessions} session(s) ({length} of recordings)",
+    },
+    "no_voice": {"id": "jawaban suara: tidak ada", "en": "voice answers: none"},
+    "none_yet": {
+        "id": "tingkat instansi sejauh ini: belum ada wawancara yang selesai",
+        "en": "organisation level so far: no finished interview yet",
+    },
+}
+
+
 def status_text(st: Any, lang: str = "en") -> str:
-    """A study's status as lines for people (the CLI and the Telegram ``/status`` reply)."""
+    """A study's status as lines for people (the CLI and the Telegram ``/status`` reply), in
+    ``lang`` ("id" or "en")."""
+    lang = "id" if lang == "id" else "en"
+
+    def w(key: str, **params: Any) -> str:
+        return STATUS_WORDS[key][lang].format(**params)
+
     s = st.study
+    minutes = "—" if st.median_minutes is None else w("min", n=st.median_minutes)
     lines = [
-        f"{s.code} — {s.name} ({'closed' if s.closed else 'open'})",
-        f"flow: {s.flow_id} {s.flow_version}; organisation: {s.organisation or 'given by each respondent'}",
-        f"invited: {st.invited}; declined: {st.declined}; started: {st.started} "
-        f"(in progress {st.in_progress}, finished {st.finished}, withdrawn {st.withdrawn})",
-        "median duration: " + ("—" if st.median_minutes is None else f"{st.median_minutes} min"),
+        f"{s.code} — {s.name} ({w('closed' if s.closed else 'open')})",
+        w("flow", flow=f"{s.flow_id} {s.flow_version}", org=s.organisation or w("each")),
+        w("counts", invited=st.invited, declined=st.declined, started=st.started, in_progress=st.in_progress,
+          finished=st.finished, withdrawn=st.withdrawn),
+        w("median", minutes=minutes),
     ]
     if st.first_at:
-        lines.append(f"first: {st.first_at[:16]}; last activity: {(st.last_at or '')[:16]}")
+        lines.append(w("times", first=st.first_at[:16], last=(st.last_at or "")[:16]))
     if getattr(st, "voice_answers", 0):
         from bot.recordings import clock
 
-        lines.append(f"voice answers: {st.voice_answers} in {st.voice_sessions} session(s)"
-                     f" ({clock(st.voice_seconds)} of recordings)")
+        lines.append(w("voice", n=st.voice_answers, sessions=st.voice_sessions, length=clock(st.voice_seconds)))
     else:
-        lines.append("voice answers: none")
+        lines.append(w("no_voice"))
     if st.organisations:
-        lines.append("organisation level so far:")
+        lines.append(w("level_so_far"))
         for o in st.organisations:
             a = o.assessment
-            line = f"  {o.name}: level {a.level} ({a.level_name.get(lang)}), {o.respondents} respondent(s)"
+            line = w("org_line", name=o.name, level=a.level, level_name=a.level_name.get(lang), n=o.respondents)
             if a.disagreements:
-                line += "; disagreement on " + ", ".join(a.disagreements)
+                line += w("disagreement") + ", ".join(a.disagreements)
             lines.append(line)
     else:
-        lines.append("organisation level so far: no finished interview yet")
+        lines.append(w("none_yet"))
     return "\n".join(lines)
 
 
@@ -505,7 +543,7 @@ def chart(
 
     shown_lang = lang or (data.get("lang") if isinstance(data, dict) else None) or conf.lang
     try:
-        write_report(render_chart(data, shown_lang, fmt=fmt, dpi=PRINT_DPI), out)
+        write_report(render_chart(data, shown_lang, phone=False, fmt=fmt, dpi=PRINT_DPI), out)
     except OSError as exc:
         fail(f"{out}: cannot write the chart ({exc.strerror or exc})")
     click.echo(f"wrote {out} ({what})")

@@ -334,7 +334,7 @@ def _chart(doc: _Doc, assessment: Any, lang: str) -> None:
         return
     from bot.charts import PRINT_DPI, PRINT_ROW_HEIGHT_IN
 
-    doc.image(render_chart(assessment, lang, dpi=PRINT_DPI, row_height_in=PRINT_ROW_HEIGHT_IN))
+    doc.image(render_chart(assessment, lang, phone=False, dpi=PRINT_DPI, row_height_in=PRINT_ROW_HEIGHT_IN))
 
 
 def _section(doc: _Doc, section: Section, lang: str) -> None:

@@ -22,10 +22,11 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.faults import storage_fault, storage_fault_line
-from bot.interviews import Outcome, assess_record, engine_of, flow_of, result_text
+from bot.interviews import Outcome, assess_record, engine_of
 from bot.recordings import review_marks
 from bot.store import SessionRecord, now
 from bot.telegram import keyboards as kb
+from bot.telegram import results, split_text
 from bot.telegram.context import CHANNEL, BotContext, bot_context
 from bot.telegram.delivery import quietly
 from bot.telegram.render import answered_text, consent_text, expected_input, question_text, review_page
@@ -141,7 +142,12 @@ def latest_session_id(bc: BotContext, respondent_id: int | None) -> int:
 
 async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, *,
                         note: str | None = None, retire_previous: bool = False) -> None:
-    """Send the current question with its buttons and remember its message (and the reminder)."""
+    """Send the current question with its buttons and remember its message (and the reminder).
+
+    ``retire_previous``: take the buttons off the message that asked before, also when it is the
+    answered question of an answer whose next question never went out (a negative
+    ``question_message_id``: a crash came between the Bot API calls of that answer).
+    """
     engine = engine_of(record)
     q = engine.current(record.session)
     if q is None:
@@ -171,38 +177,22 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
         if target.remind_at is None and target.reminded_at is None and target.state == "asking":
             bc.schedule_reminder(target)
     bc.store.save(fresh)
-    if retire_previous and previous and previous != message.message_id:
-        await quietly(bot.edit_message_reply_markup(chat_id, previous, reply_markup=None), "retire question")
+    if retire_previous and previous and abs(previous) != message.message_id:
+        await quietly(bot.edit_message_reply_markup(chat_id, abs(previous), reply_markup=None), "retire question")
 
 
 async def send_result(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str, *,
                       thanks: bool = False, log_delivery: bool = False) -> None:
-    """The assessment as text, then the chart as a photo. ``log_delivery``: record the result as
-    delivered once its text went out (the chart is a bonus, drawn slowly; /result shows it again)."""
-    flow = flow_of(record)
-    try:
-        text = result_text(record, lang)
-    except Exception:  # a scoring failure must not lose the chat: the answers are saved
-        log.exception("session %s: the assessment text failed", record.id)
-        text = t("tg_result_unavailable", lang)
-    if thanks:
-        text = flow.thanks.get(lang) + "\n\n" + text
-    await bot.send_message(chat_id, text)
+    """The short result with its buttons, then the chart as a photo. ``log_delivery``: record the
+    result as delivered once its text went out (the chart is a bonus, drawn slowly; /result shows
+    it again)."""
+    await results.send_short_result(bot, chat_id, record, lang, thanks=thanks)
     if log_delivery:
         bc.store.log(record.id, "delivery", "result")
     # Not awaited here: while the worker's queue is long (a burst of finished interviews) this
     # update would hold one of the bot's concurrent-update slots, and every respondent would wait.
-    bc.background(send_chart(bc, bot, chat_id, record, lang))
-
-
-async def send_chart(bc: BotContext, bot: Bot, chat_id: int, record: SessionRecord, lang: str) -> None:
-    """The result chart as a photo, once drawn (a failure is logged: it runs in the background)."""
-    png = await render_chart(bc, record, lang)
-    if png:
-        try:
-            await bot.send_photo(chat_id, png, caption=t("tg_chart_caption", lang))
-        except Exception as exc:  # no update to report it on; /result offers the chart again
-            log.warning("session %s: the chart could not be sent (%s)", record.id, type(exc).__name__)
+    # A chart that cannot be drawn or sent is logged and the person told /result shows it again.
+    bc.background(results.send_chart(bot, chat_id, record, lang, lambda r, lng: render_chart(bc, r, lng)))
 
 
 async def render_chart(bc: BotContext, record: SessionRecord, lang: str) -> bytes | None:
@@ -222,7 +212,7 @@ async def show_state(bc: BotContext, bot: Bot, chat_id: int, user_id: int) -> No
     record = bc.open_record(rid)
     if record is not None:
         lang = record.session.lang
-        if record.state == "asking":
+        if record.state == "asking" and not delivered(record):
             await send_question(bc, bot, chat_id, record, retire_previous=True)
         elif record.state == "paused":
             await send_html(bot, chat_id, _escape(t("tg_paused", lang)), kb.resume_keyboard(record.id, lang))
@@ -255,10 +245,11 @@ async def send_unsent_questions(bc: BotContext, bot: Bot) -> int:
     """At start-up: ask again every question whose message never went out (the bot died between
     committing an answer and sending the next question). Returns how many were sent."""
     rows = list(bc.store.db.query(
-        "select id from sessions where channel = ? and state = 'asking' and question_message_id is null"
+        "select id from sessions where channel = ? and state = 'asking'"
+        " and (question_message_id is null or question_message_id < 0)"
         " and chat_id is not null", [CHANNEL],
     ))
-    return await _send_again(bc, bot, rows, send_question, "question")
+    return await _send_again(bc, bot, rows, functools.partial(send_question, retire_previous=True), "question")
 
 
 async def _send_again(bc: BotContext, bot: Bot, rows: list[dict[str, Any]],
@@ -314,9 +305,10 @@ async def advance(bc: BotContext, context: Context, update: Update, record: Sess
     lang = record.session.lang
     target = query.message.message_id if query and query.message else record.question_message_id
     bc.schedule_reminder(record)
-    # Committed with the answer: "the current question is not sent yet". Should the bot die before
-    # it goes out, the start-up check finds the session and asks again.
-    record.question_message_id = None
+    # Committed with the answer: "the current question is not sent yet" (the old message's id,
+    # negated, so a resend can take its buttons off). Should the bot die before it goes out, the
+    # start-up check finds the session and asks again.
+    record.question_message_id = -target if target else None
     try:
         outcome = bc.interviews.act(record, event, value, command=command, update_id=update.update_id)
     except AnswerError as err:
@@ -364,6 +356,11 @@ async def refuse(update: Update, query: CallbackQuery | None, text: str) -> None
         await quietly(query.answer(short, show_alert=True), "answerCallbackQuery")
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
+
+
+def delivered(record: SessionRecord) -> bool:
+    """Whether the question at the cursor went out (its message id is saved once it is sent)."""
+    return record.question_message_id is not None and record.question_message_id > 0
 
 
 def typed_before_question(update: Update, record: SessionRecord) -> bool:
@@ -555,7 +552,7 @@ async def pause(update: Update, context: Context) -> None:
     lang = record.session.lang
     chat_id = update.effective_chat.id
     if record.question_message_id:
-        await quietly(context.bot.edit_message_reply_markup(chat_id, record.question_message_id, reply_markup=None),
+        await quietly(context.bot.edit_message_reply_markup(chat_id, abs(record.question_message_id), reply_markup=None),
                       "retire question")
     await send_html(context.bot, chat_id, _escape(t("tg_paused", lang)), kb.resume_keyboard(record.id, lang))
 
@@ -658,6 +655,15 @@ async def text_message(update: Update, context: Context) -> None:
         return
     q = engine_of(record).current(record.session)
     assert q is not None
+    # A text over 4,096 characters that Telegram cut into messages: no piece is an answer. (Only
+    # free text could take a piece as one; a choice or a number refuses it in its own words.)
+    piece = split_text.split_piece(bc.store, record, update.effective_message) if q.type == "text" else None
+    if piece is not None:
+        if piece == "first":
+            reply = await update.effective_message.reply_text(
+                t("tg_split_text", record.session.lang, limit=q.max_length))
+            split_text.replied(bc.store, record, update.effective_message, reply)
+        return
     if not q.answerable:
         await advance(bc, context, update, record, "skip")
         return
@@ -730,8 +736,8 @@ async def consent(bc: BotContext, context: Context, update: Update, query: Callb
         # A session was started (or refused) since this prompt: a double tap or an old prompt.
         await stale(query, lang)
         record = bc.open_record(rid)
-        if record is not None and record.state == "asking" and record.question_message_id is None:
-            await send_question(bc, context.bot, chat_id, record)
+        if record is not None and record.state == "asking" and not delivered(record):
+            await send_question(bc, context.bot, chat_id, record, retire_previous=True)
         return
     rid = bc.ensure_respondent(user.id, lang)
     bc.forget_before_consent(user.id)  # the language is kept on the respondent from now on
@@ -827,7 +833,7 @@ async def confirm(bc: BotContext, context: Context, update: Update, query: Callb
     await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                          quietly(query.edit_message_reply_markup(reply_markup=None), "restart"))
     if record.question_message_id:
-        await quietly(context.bot.edit_message_reply_markup(chat_id, record.question_message_id, reply_markup=None),
+        await quietly(context.bot.edit_message_reply_markup(chat_id, abs(record.question_message_id), reply_markup=None),
                       "retire question")
     await show_consent(bc, context, chat_id, user, code, rid)
 
@@ -844,6 +850,12 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                              quietly(query.edit_message_reply_markup(reply_markup=None), "resume"))
         await resume(bc, context, update, record)
+        return
+    if cb.kind == kb.RESULT:
+        if record.state != "finished":
+            await stale(query, lang)
+            return
+        await results.result_part(context.bot, query, chat_id, record, cb.arg, bc.store)
         return
     if cb.kind == kb.PAGE:
         text, markup = review_message(record, int(cb.arg), review_marks(bc.store.db, record.id))

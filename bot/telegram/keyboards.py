@@ -28,9 +28,11 @@ LABEL_CHARS = 32
 """Longer choice labels are listed in the message and shortened on their buttons."""
 
 ANSWER, TOGGLE, DONE, SKIP, NOTE = "a", "t", "m", "s", "n"
-EDIT, PAGE, RESUME = "e", "v", "r"
+EDIT, PAGE, RESUME, RESULT = "e", "v", "r", "h"
 CONSENT, CONFIRM, LANGUAGE = "c", "x", "l"
-SESSION_KINDS = (ANSWER, TOGGLE, DONE, SKIP, NOTE, EDIT, PAGE, RESUME)
+SESSION_KINDS = (ANSWER, TOGGLE, DONE, SKIP, NOTE, EDIT, PAGE, RESUME, RESULT)
+RESULT_PARTS = ("f", "s", "p")
+"""Under a short result: the full explanation, all suggestions, the PDF report."""
 DONT_KNOW_ARG = "d"
 
 
@@ -73,6 +75,9 @@ def parse(data: str | None) -> Callback | None:
         if kind == RESUME:
             (sid,) = parts
             return Callback(kind, int(sid), None, "")
+        if kind == RESULT:
+            sid, part = parts
+            return Callback(kind, int(sid), None, part) if part in RESULT_PARTS else None
         if kind == CONSENT:
             answer, last, code = parts
             return Callback(kind, None, None, f"{answer}:{int(last)}:{code}") if answer in ("y", "n") else None
@@ -215,3 +220,12 @@ def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pa
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def result_keyboard(session_id: int, lang: str) -> InlineKeyboardMarkup:
+    """The buttons under a short result: the full explanation, every suggestion, the PDF."""
+    return InlineKeyboardMarkup([
+        [button(t("tg_result_full", lang), encode(RESULT, session_id, "f"))],
+        [button(t("tg_result_tips", lang), encode(RESULT, session_id, "s")),
+         button(t("tg_result_pdf", lang), encode(RESULT, session_id, "p"))],
+    ])

@@ -19,7 +19,6 @@ connections belong to one thread), so the bot keeps answering interviews meanwhi
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import tempfile
@@ -38,20 +37,80 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the Bot API's upload limit for bots
 RESEARCHER_COMMANDS = ("studies", "status", "export", "report")
 MY_REPORT_COMMANDS = ("myreport", "laporan")
 
-TEXTS = {
-    "usage_status": "Usage: /status CODE",
-    "usage_export": "Usage: /export CODE FORMAT — formats: {formats}",
-    "usage_report": "Usage: /report CODE [id|en]",
-    "unknown_study": "Unknown study {code}. /studies lists the studies you can see.",
-    "unknown_format": "Unknown format {fmt}. Formats: {formats}",
-    "no_studies": "No studies yet. Create one with: matang study create --name NAME",
-    "too_big": "The {fmt} export is {mb} MB, above Telegram's 50 MB limit for bots. Use on the server: "
-    "matang export --study {code} --format {fmt}",
-    "no_finished": "Study {code} has no finished interviews yet.",
-    "working": "Preparing {what} for {code}…",
-    "export_caption": "{code} · {fmt} · {sessions} session(s), pseudonymous",
-    "report_caption": "{code} · study report",
+TEXTS: dict[str, dict[str, str]] = {
+    "usage_status": {"id": "Cara pakai: /status KODE", "en": "Usage: /status CODE"},
+    "usage_export": {
+        "id": "Cara pakai: /export KODE FORMAT — format: {formats}",
+        "en": "Usage: /export CODE FORMAT — formats: {formats}",
+    },
+    "usage_report": {"id": "Cara pakai: /report KODE [id|en]", "en": "Usage: /report CODE [id|en]"},
+    "unknown_study": {
+        "id": "Studi {code} tidak dikenal. /studies menampilkan studi yang dapat Bapak/Ibu lihat.",
+        "en": "Unknown study {code}. /studies lists the studies you can see.",
+    },
+    "unknown_format": {
+        "id": "Format {fmt} tidak dikenal. Format: {formats}",
+        "en": "Unknown format {fmt}. Formats: {formats}",
+    },
+    "no_studies": {
+        "id": "Belum ada studi. Buat studi dengan: matang study create --name NAMA",
+        "en": "No studies yet. Create one with: matang study create --name NAME",
+    },
+    "too_big": {
+        "id": "Ekspor {fmt} berukuran {mb} MB, melebihi batas 50 MB Telegram untuk bot. Di server, jalankan: "
+        "matang export --study {code} --format {fmt}",
+        "en": "The {fmt} export is {mb} MB, above Telegram's 50 MB limit for bots. Use on the server: "
+        "matang export --study {code} --format {fmt}",
+    },
+    "no_finished": {
+        "id": "Studi {code} belum memiliki wawancara yang selesai.",
+        "en": "Study {code} has no finished interviews yet.",
+    },
+    "export_caption": {
+        "id": "{code} · {fmt} · {sessions} sesi, tanpa identitas (pseudonim)",
+        "en": "{code} · {fmt} · {sessions} session(s), pseudonymous",
+    },
+    "report_caption": {"id": "{code} · laporan studi", "en": "{code} · study report"},
+    "study_line": {
+        "id": "{code} — {name} ({state}): {n} sesi, {done} selesai",
+        "en": "{code} — {name} ({state}): {n} session(s), {done} finished",
+    },
+    "open": {"id": "terbuka", "en": "open"},
+    "closed": {"id": "ditutup", "en": "closed"},
 }
+"""Researcher replies, in the researcher's language (the one they chose, else Telegram's)."""
+
+
+def _t(key: str, lang: str, **params: Any) -> str:
+    return TEXTS[key]["en" if lang == "en" else "id"].format(**params)
+
+
+def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The language to answer this researcher in: the one they chose in the bot, else Telegram's."""
+    from interview_flows.texts import normalise_lang
+
+    ctx = _ctx(context)
+    user = update.effective_user
+    if ctx is not None and user is not None and hasattr(ctx, "stored_lang"):
+        stored = ctx.stored_lang(ctx.respondent_id(user.id))
+        if stored:
+            return str(stored)
+    code = getattr(user, "language_code", None)
+    if code:
+        return normalise_lang(code)
+    return str(getattr(getattr(ctx, "settings", None), "lang", "id"))
+
+
+def file_stem(code: str, *parts: str) -> str:
+    """A file name without its suffix: "matang", the study code and the parts, joined by single
+    dashes (a code may begin or end with "-" or "_": "matang-T72VU5nZp--csv" read as a typo).
+
+    >>> file_stem("T72VU5nZp-", "csv")
+    'matang-T72VU5nZp-csv'
+    """
+    return "-".join(["matang", code.strip("-_") or "study", *parts])
+
+
 MY_TEXTS = {
     "none": {
         "id": "Belum ada wawancara yang selesai. Laporan PDF tersedia setelah wawancara selesai.",
@@ -167,7 +226,7 @@ async def studies_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     everything = user_id in _researcher_ids(ctx)
     studies = list_studies(ctx.store, researcher_id=None if everything else user_id)
     if not studies:
-        await _reply(update, TEXTS["no_studies"])
+        await _reply(update, _t("no_studies", _lang(update, context)))
         return
     counts = {
         r["study_code"]: (r["n"], r["done"] or 0)
@@ -176,10 +235,12 @@ async def studies_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             " where study_code is not null group by study_code"
         )
     }
+    lang = _lang(update, context)
     lines = []
     for s in studies[:50]:
         n, done = counts.get(s.code, (0, 0))
-        lines.append(f"{s.code} — {s.name} ({'closed' if s.closed else 'open'}): {n} session(s), {done} finished")
+        state = _t("closed" if s.closed else "open", lang)
+        lines.append(_t("study_line", lang, code=s.code, name=s.name, state=state, n=n, done=done))
     await _reply(update, "\n".join(lines))
 
 
@@ -190,7 +251,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     args = _args(update)
     if not args:
-        await _reply(update, TEXTS["usage_status"])
+        await _reply(update, _t("usage_status", _lang(update, context)))
         return
     from bot.commands.research import status_text
     from bot.research.studies import StudyError, study_status
@@ -199,9 +260,9 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     try:
         st = study_status(ctx.store, args[0])
     except StudyError:
-        await _reply(update, TEXTS["unknown_study"].format(code=args[0]))
+        await _reply(update, _t("unknown_study", _lang(update, context), code=args[0]))
         return
-    await _reply(update, status_text(st, "en"))
+    await _reply(update, status_text(st, _lang(update, context)))
 
 
 @_replies
@@ -214,26 +275,27 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     args = _args(update)
     formats = ", ".join(FORMATS)
     if len(args) < 2:
-        await _reply(update, TEXTS["usage_export"].format(formats=formats))
+        await _reply(update, _t("usage_export", _lang(update, context), formats=formats))
         return
     code, fmt = args[0], args[1].lower()
     ctx = _ctx(context)
+    lang = _lang(update, context)
     if get_study_or_none(ctx.store, code) is None:
-        await _reply(update, TEXTS["unknown_study"].format(code=code))
+        await _reply(update, _t("unknown_study", lang, code=code))
         return
     if fmt not in FORMATS:
-        await _reply(update, TEXTS["unknown_format"].format(fmt=fmt, formats=formats))
+        await _reply(update, _t("unknown_format", lang, fmt=fmt, formats=formats))
         return
     name, data, sessions, size = await _in_thread(ctx.store, _export_bytes, code, fmt)
     if data is None:
-        await _reply(update, TEXTS["too_big"].format(fmt=fmt, mb=size // (1024 * 1024), code=code))
+        await _reply(update, _t("too_big", lang, fmt=fmt, mb=size // (1024 * 1024), code=code))
         return
     message = update.effective_message
     assert message is not None
     await message.reply_document(
         document=io.BytesIO(data),
         filename=name,
-        caption=TEXTS["export_caption"].format(code=code, fmt=fmt, sessions=sessions),
+        caption=_t("export_caption", lang, code=code, fmt=fmt, sessions=sessions),
     )
 
 
@@ -244,28 +306,29 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     args = _args(update)
     if not args:
-        await _reply(update, TEXTS["usage_report"])
+        await _reply(update, _t("usage_report", _lang(update, context)))
         return
     code = args[0]
     lang = args[1].lower() if len(args) > 1 and args[1].lower() in ("id", "en") else None
     ctx = _ctx(context)
+    speaks = _lang(update, context)
     if get_study_or_none(ctx.store, code) is None:
-        await _reply(update, TEXTS["unknown_study"].format(code=code))
+        await _reply(update, _t("unknown_study", speaks, code=code))
         return
     from bot.research.reports import ReportError
 
-    lang = lang or getattr(getattr(ctx, "settings", None), "lang", "id")
+    lang = lang or speaks
     try:
         data = await _in_thread(ctx.store, _study_pdf, code, lang)
     except ReportError:
-        await _reply(update, TEXTS["no_finished"].format(code=code))
+        await _reply(update, _t("no_finished", speaks, code=code))
         return
     message = update.effective_message
     assert message is not None
     await message.reply_document(
         document=io.BytesIO(data),
-        filename=f"matang-{code}-report.pdf",
-        caption=TEXTS["report_caption"].format(code=code),
+        filename=file_stem(code, "report") + ".pdf",
+        caption=_t("report_caption", speaks, code=code),
     )
 
 
@@ -299,29 +362,11 @@ async def my_report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 # -- work off the event loop -------------------------------------------------------------------
 
 
-def _database_file(store: Any) -> str | None:
-    for _seq, name, file in store.db.conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return file or None
-    return None
-
-
 async def _in_thread(store: Any, work: Any, *args: Any) -> Any:
     """Run ``work(store, *args)`` in a worker thread on its own connection to the same database."""
-    path = _database_file(store)
-    if path is None:  # an in-memory database exists on this connection only
-        return work(store, *args)
+    from bot.store import in_worker_thread
 
-    def run() -> Any:
-        from bot.store import Store
-
-        own = Store.open(path)
-        try:
-            return work(own, *args)
-        finally:
-            own.close()
-
-    return await asyncio.to_thread(run)
+    return await in_worker_thread(store, work, *args)
 
 
 def _export_bytes(store: Any, code: str, fmt: str) -> tuple[str, bytes | None, int, int]:
@@ -330,10 +375,10 @@ def _export_bytes(store: Any, code: str, fmt: str) -> tuple[str, bytes | None, i
 
     with tempfile.TemporaryDirectory(prefix="matang-export-") as tmp:
         suffix = SUFFIXES[fmt]
-        out = Path(tmp) / f"matang-{code}-{fmt}{suffix}"
+        out = Path(tmp) / f"{file_stem(code, fmt)}{suffix}"
         result = export_study(store, code, fmt, out)
         if len(result.paths) > 1:  # csv-wide: the data and its codebook, in one zip
-            bundle = Path(tmp) / f"matang-{code}-{fmt}.zip"
+            bundle = Path(tmp) / f"{file_stem(code, fmt)}.zip"
             with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as zf:
                 for p in result.paths:
                     zf.write(p, p.name)
