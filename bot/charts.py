@@ -24,6 +24,7 @@ _W = {
     "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
     "level": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
     "yours": {"id": "tingkat unit ini", "en": "your level"},
+    "theirs": {"id": "tingkat instansi", "en": "organisation's level"},
     "unknown": {"id": "tidak ada bukti", "en": "no evidence"},
     "subtitle": {
         "id": "Pemenuhan tiap kriteria (0–100%). Garis: 50% dan 85%.",
@@ -41,8 +42,21 @@ _W = {
 }
 
 
-def render_chart(assessment: Any, lang: str = "id", model: Model | None = None, *, phone: bool = True) -> bytes:
+def render_chart(
+    assessment: Any,
+    lang: str = "id",
+    model: Model | None = None,
+    *,
+    phone: bool = True,
+    fmt: str = "png",
+    dpi: float = DPI,
+    row_height_in: float = 0.78,
+) -> bytes:
     """Draw an assessment (an ``Assessment``, or its ``to_dict()``) as a PNG 1080 px wide.
+
+    ``fmt`` ``"svg"`` draws it as vector graphics; ``dpi`` above 100 gives a sharper PNG of the
+    same layout, and a smaller ``row_height_in`` a shorter one (reports print it on A4 with
+    :data:`PRINT_DPI` and :data:`PRINT_ROW_HEIGHT_IN`, so labels stay at 8 pt or more).
 
     ``phone``: at most 1080×1350 (4:5), so a chat shows it whole and legible; when every
     criterion would not fit, only those of the unit's level and the next are drawn. A report
@@ -63,7 +77,6 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None, 
     model = model or load_model()
     rows = _rows(data, model, lang)
     top_in, bottom_in = 1.55, 0.75
-    row_height_in = 0.78
     room = MAX_HEIGHT_PX / DPI - top_in - bottom_in
     trimmed = False
     if phone and row_height_in * sum(r["units"] for r in rows) > room:
@@ -101,7 +114,7 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None, 
                 ax.text(
                     0.995,
                     centre if alone else centre + 0.2,
-                    _W["yours"][lang],
+                    _W["theirs" if data.get("respondents") else "yours"][lang],
                     ha="right",
                     va="center" if alone else "bottom",
                     fontsize=18,
@@ -124,8 +137,13 @@ def render_chart(assessment: Any, lang: str = "id", model: Model | None = None, 
     ax.axis("off")
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+PRINT_DPI = 300
+PRINT_ROW_HEIGHT_IN = 0.55
+"""Rows for print: the whole chart fits an A4 page at 174 mm wide, where 15 pt becomes 9.5 pt."""
 
 
 def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, Any]]:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default="",
         description="the bot's @username, for invite links printed by `matang study create` (found with getMe when unset and a token is given)",
     )
+    dashboard_secret: SecretStr | None = Field(
+        default=None,
+        description="password (user `researcher`) or bearer token that `matang dashboard` requires; at least 12 characters",
+    )
     http_client: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp",
         description="HTTP client for Bot API calls: aiohttp (fast), or httpx (the library's default, for HTTP/2 or a SOCKS proxy)",

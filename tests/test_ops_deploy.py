@@ -178,6 +178,17 @@ def test_compose_commands_exist():
         assert out.returncode == 0, f"{name}: {out.stderr}"
 
 
+@needs_run
+def test_compose_dashboard_is_optional_and_local():
+    """The dashboard service starts only on request, listens on the host's loopback, needs the secret."""
+    svc = compose("compose.yaml")["services"]["dashboard"]
+    assert svc["profiles"] == ["dashboard"]
+    assert all(str(p).startswith("127.0.0.1:") for p in svc["ports"])
+    assert svc["environment"]["MATANG_DASHBOARD_SECRET"].startswith("${MATANG_DASHBOARD_SECRET:?")
+    out = run([*[str(a) for a in svc["command"]], "--help"])
+    assert out.returncode == 0, out.stderr
+
+
 def test_webhook_pieces_agree():
     """The bot listens where Caddy and nginx forward, on the path the webhook URL names."""
     cmd = [str(a) for a in compose("compose.webhook.yaml")["services"]["matang"]["command"]]

@@ -137,7 +137,7 @@ def test_wide_csv_has_one_row_per_session_and_a_codebook_beside_it(research, tmp
     budi = by_session[research.sessions["budi.santoso"]]
     for qid, value in research.expected["budi.santoso"].items():
         expected = " ".join(value) if isinstance(value, list) else str(value)
-        assert budi[qid] == expected, qid
+        assert budi[qid if qid != "organisation" else "organisation__answer"] == expected, qid
     assert budi["organisation"] == ORG_A and budi["session_status"] == "finished" and budi["level"]
     for choice in research.expected["budi.santoso"]["platforms"]:
         assert budi[f"platforms__{choice}"] == "1"
@@ -283,9 +283,21 @@ def test_qdpx_validates_against_the_refi_qda_schema(research, tmp_path):
     cases = data["Cases"]["Case"]
     assert len(cases) == len(research.sessions)  # one respondent per session here
     variables = {v["@guid"]: v["@name"] for v in data["Variables"]["Variable"]}
-    assert set(variables.values()) == {"organisation", "role", "level"}
+    assert set(variables.values()) == {"respondent", "organisation", "role", "level", "session_status"}
     seen = {variables[vv["VariableRef"]["@targetGUID"]]: vv for c in cases for vv in c.get("VariableValue", [])}
     assert seen["organisation"]["TextValue"] in (ORG_A, ORG_B) and "IntegerValue" in seen["level"]
+    # Every interview carries its respondent's pseudonym and organisation itself, for readers
+    # (QualCoder's importer) that ignore Case/SourceRef.
+    case_names = {c["@name"] for c in cases}
+    by_source = {}
+    for source in data["Sources"]["TextSource"]:
+        values = {variables[v["VariableRef"]["@targetGUID"]]: v.get("TextValue", v.get("IntegerValue"))
+                  for v in source.get("VariableValue", [])}
+        by_source[source["@name"]] = values
+        assert values["respondent"] in case_names and values["session_status"]
+    budi = by_source[f"session-{research.sessions['budi.santoso']:06d}"]
+    assert budi["organisation"] == ORG_A and budi["level"] and budi["session_status"] == "finished"
+    assert "level" not in by_source[f"session-{research.sessions['rina.wulandari']:06d}"]
     codes = {c["@guid"]: c["@name"] for group in data["CodeBook"]["Codes"]["Code"] for c in group.get("Code", [])}
     assert any(name.startswith("L3.respond") for name in codes.values())
 

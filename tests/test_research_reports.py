@@ -124,7 +124,7 @@ def test_unfinished_session_report_is_marked_provisional(research):
             session_report(store, 99999)
     finally:
         store.close()
-    assert "Provisional: this interview is not finished (status: partial)" in text
+    assert "Provisional: this interview is not finished yet; the result may change." in text
 
 
 def test_report_command_writes_a_pdf_and_refuses_ambiguity(research, tmp_path):

@@ -15,7 +15,7 @@ import click
 
 from bot.commands.common import db_option, fail, lang_option, open_store, settings
 
-EXPORT_FORMATS = ["csv", "csv-wide", "xlsx", "jsonl", "transcripts", "qdpx"]
+EXPORT_FORMATS = ["csv", "csv-wide", "xlsx", "jsonl", "transcripts", "qdpx", "sqlite"]
 
 
 def _bot_username(conf: Any) -> str:
@@ -254,7 +254,8 @@ def reopen(code: str, db: Path | None) -> None:
 
 
 @click.command()
-@click.option("--study", "code", required=True, help="The study's code.")
+@click.option("--study", "code", default=None, help="The study's code.")
+@click.option("--all", "all_studies", is_flag=True, help="sqlite only: every study in one analysis database.")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="The export format.")
 @click.option(
     "--out",
@@ -279,7 +280,16 @@ def reopen(code: str, db: Path | None) -> None:
     " (for R, pandas, SPSS); by default such text gets a leading '.",
 )
 @db_option
-def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | None, raw: bool, db: Path | None) -> None:
+def export(
+    code: str | None,
+    all_studies: bool,
+    fmt: str,
+    out: Path | None,
+    identify: bool,
+    lang: str | None,
+    raw: bool,
+    db: Path | None,
+) -> None:
     """Export a study's interviews for analysis: pseudonymous unless --identify.
 
     \b
@@ -289,14 +299,27 @@ def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | No
     jsonl        every event of every session, in order
     transcripts  one Markdown file per session, in a directory (or a .zip)
     qdpx         REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder
+    sqlite       pseudonymised analysis database (--study CODE or --all), what
+                 `matang dashboard` serves
 
-    Texts are in each interview's language unless --lang is given. In csv and csv-wide a
+    Texts are in each interview's language unless --lang is given; choice labels in
+    csv-wide and xlsx's wide sheet are in --lang (Indonesian by default). In csv and csv-wide a
     text starting with = + - @ (a formula to Excel or LibreOffice) gets a leading ' unless --raw.
     """
     from bot.research.exports import SUFFIXES, ExportError, export_study
     from bot.research.studies import StudyError
 
     conf = settings(db=db)
+    if all_studies and fmt != "sqlite":
+        fail(f"--all: only the sqlite analysis database holds several studies, not {fmt}; give --study CODE")
+    if all_studies and code:
+        fail("give either --study CODE or --all, not both")
+    if not all_studies and not code:
+        fail("give --study CODE (or --all with --format sqlite)")
+    if fmt == "sqlite":
+        _export_sqlite(conf, code, out, identify, lang)
+        return
+    assert code is not None
     if out is None:
         out = Path(f"{code}-{fmt}{'' if fmt == 'transcripts' else SUFFIXES[fmt]}")
     if str(out) == "-" and fmt not in ("csv", "jsonl"):
@@ -322,6 +345,27 @@ def export(code: str, fmt: str, out: Path | None, identify: bool, lang: str | No
             err=True,
         )
     click.echo(result.summary(), err=str(out) == "-")
+
+
+def _export_sqlite(conf: Any, code: str | None, out: Path | None, identify: bool, lang: str | None) -> None:
+    """``matang export --format sqlite``: the analysis database of one study or of all."""
+    from bot.research.analysis import all_study_codes
+    from bot.research.exports import ExportError
+    from bot.research.exports.sqlite import write_studies
+    from bot.research.studies import StudyError, get_study
+
+    out = out or Path(f"{code or 'all-studies'}-analysis.db")
+    if str(out) == "-":
+        fail("--out -: the sqlite analysis database is a file, not a stream")
+    with open_store(conf.db) as store:
+        try:
+            codes = [get_study(store, code).code] if code else all_study_codes(store)
+            result = write_studies(store, codes, out, lang or conf.lang, identify=identify)
+        except (StudyError, ExportError) as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"{exc.filename or out}: cannot write the export ({exc.strerror or exc})")
+    click.echo(result.summary())
 
 
 def _quiet_stdout() -> None:
@@ -367,3 +411,139 @@ def report(session_id: int | None, code: str | None, out: Path | None, lang: str
     except OSError as exc:
         fail(f"{out}: cannot write the report ({exc.strerror or exc})")
     click.echo(f"wrote {out} ({len(data) // 1024} KiB)")
+
+
+@click.command()
+@click.option("--study", "codes", multiple=True, help="Show this study (repeatable) [default: every study].")
+@lang_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--refresh",
+    "refresh_seconds",
+    default=60,
+    show_default=True,
+    type=click.IntRange(5, 60),
+    help="Seconds between rebuilds of the analysis database (at most 60).",
+)
+@click.option(
+    "--analysis-db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to keep the analysis database it serves [default: a private temporary file].",
+)
+@db_option
+def dashboard(
+    codes: tuple[str, ...],
+    lang: str | None,
+    host: str,
+    port: int,
+    refresh_seconds: int,
+    analysis_db: Path | None,
+    db: Path | None,
+) -> None:
+    """Serve the research dashboard (Datasette) on the pseudonymised analysis database.
+
+    \b
+    $ MATANG_DASHBOARD_SECRET='a long password' matang dashboard --lang en
+    dashboard: http://localhost:8001/-/dashboards/study (user researcher, password $MATANG_DASHBOARD_SECRET); data refreshed every 60 s
+
+    Read-only; rebuilt from the live database every --refresh seconds; every page needs the
+    secret (log in at /-/login, or send `Authorization: Bearer SECRET`).
+    """
+    import shutil
+    import tempfile
+
+    from bot.research.analysis import all_study_codes, live_fingerprint, mark_checked, write_analysis_db
+    from bot.research.dashboard import DashboardError, check_secret, serve
+    from bot.research.studies import StudyError, get_study
+
+    conf = settings(db=db, lang=lang)
+    try:
+        secret = check_secret(conf.dashboard_secret.get_secret_value() if conf.dashboard_secret else None)
+    except DashboardError as exc:
+        fail(str(exc))
+    with open_store(conf.db) as store:
+        try:
+            for code in codes:
+                get_study(store, code)
+        except StudyError as exc:
+            fail(str(exc))
+
+    last: list[Any] = [None]
+
+    def build(path: Path) -> None:
+        with open_store(conf.db) as store:
+            # Rebuilt only when the live database changed: a quiet study costs one query a minute.
+            seen = live_fingerprint(store)
+            if seen == last[0] and path.exists():
+                mark_checked(path)
+                return
+            write_analysis_db(store, list(codes) or all_study_codes(store), path, conf.lang)
+            last[0] = seen
+
+    scratch = None
+    if analysis_db is None:
+        scratch = Path(tempfile.mkdtemp(prefix="matang-dashboard-"))  # 0700: only its owner reads it
+        analysis_db = scratch / "analysis.db"
+    elif analysis_db.stem != "analysis":
+        fail(f"--analysis-db {analysis_db}: name the file analysis.db (its name is the database's name in the pages)")
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    click.echo(
+        f"dashboard: http://{shown}:{port}/-/dashboards/study (user researcher, password $MATANG_DASHBOARD_SECRET);"
+        f" data refreshed every {refresh_seconds} s",
+        err=True,
+    )
+    try:
+        serve(build, analysis_db, lang=conf.lang, secret=secret, host=host, port=port, refresh_seconds=refresh_seconds)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+@click.command()
+@click.option("--session", "session_id", type=int, default=None, help="One session's chart.")
+@click.option("--study", "code", default=None, help="A study's chart: all its finished interviews combined.")
+@click.option("--org", "organisation", default=None, help="With --study: one organisation only.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The chart file: .png (300 dpi, for print) or .svg (vector).",
+)
+@lang_option
+@db_option
+def chart(
+    session_id: int | None, code: str | None, organisation: str | None, out: Path, lang: str | None, db: Path | None
+) -> None:
+    """Draw the profile chart of a session, a study or one organisation of a study.
+
+    \b
+    $ matang chart --study humas2025 --org "Diskominfo Sleman" --out sleman.svg
+    wrote sleman.svg (Diskominfo Sleman: level 3, 4 respondent(s))
+    """
+    from bot.research.reports import ReportError, chart_data
+    from bot.research.studies import StudyError
+
+    if (session_id is None) == (code is None):
+        fail("give exactly one of --session ID or --study CODE")
+    if organisation and code is None:
+        fail("--org goes with --study CODE")
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        fail(f"--out {out}: the chart is written as .png or .svg")
+    conf = settings(db=db, lang=lang)
+    with open_store(conf.db) as store:
+        try:
+            data, what = chart_data(store, session_id=session_id, code=code, organisation=organisation, lang=lang)
+        except (StudyError, ReportError) as exc:
+            fail(str(exc))
+    from bot.charts import PRINT_DPI, render_chart
+    from bot.research.reports import write_report
+
+    shown_lang = lang or (data.get("lang") if isinstance(data, dict) else None) or conf.lang
+    try:
+        write_report(render_chart(data, shown_lang, phone=False, fmt=fmt, dpi=PRINT_DPI), out)
+    except OSError as exc:
+        fail(f"{out}: cannot write the chart ({exc.strerror or exc})")
+    click.echo(f"wrote {out} ({what})")

@@ -51,8 +51,8 @@ W: dict[str, dict[str, str]] = {
     "generated": {"id": "Dibuat", "en": "Generated"},
     "level": {"id": "Tingkat kematangan: {n} dari 5 — {name}", "en": "Maturity level: {n} of 5 — {name}"},
     "provisional": {
-        "id": "Sementara: wawancara ini belum selesai (status: {status}); hasil dapat berubah.",
-        "en": "Provisional: this interview is not finished (status: {status}); the result may change.",
+        "id": "Sementara: wawancara ini belum selesai; hasil dapat berubah.",
+        "en": "Provisional: this interview is not finished yet; the result may change.",
     },
     "profile": {
         "id": "Profil: kapabilitas tingkat {c}, hasil (outcome) tingkat {o}. Kelengkapan bukti: {pct}%.",
@@ -130,6 +130,27 @@ W: dict[str, dict[str, str]] = {
         "en": "Assessment from one respondent's answers; indicative only.",
     },
     "chart_missing": {"id": "(Grafik tidak tersedia.)", "en": "(Chart not available.)"},
+    "page": {"id": "Halaman {n} dari {nb}", "en": "Page {n} of {nb}"},
+    "version": {"id": "versi", "en": "version"},
+    "comparison": {"id": "Perbandingan antarinstansi", "en": "Comparison across organisations"},
+    "comparison_ratings": {
+        "id": "Nilai per kriteria dan instansi",
+        "en": "Rating per criterion and organisation",
+    },
+    "level_short": {"id": "Tingkat", "en": "Level"},
+    "respondents_short": {"id": "Responden", "en": "Respondents"},
+    "disagreement_col": {"id": "Tidak sepakat pada", "en": "Disagreement on"},
+    "none": {"id": "tidak ada", "en": "none"},
+    "unfinished_orgs": {
+        "id": "Instansi yang baru memiliki wawancara belum selesai",
+        "en": "Organisations with unfinished interviews only",
+    },
+    "unfinished_org": {"id": "{name}: {n} wawancara belum selesai", "en": "{name}: {n} unfinished interview(s)"},
+    "st_partial": {"id": "belum selesai", "en": "not finished"},
+    "st_withdrawn": {"id": "mengundurkan diri", "en": "withdrawn"},
+    "rule_lenient": {"id": "longgar", "en": "lenient"},
+    "rule_strict": {"id": "ketat", "en": "strict"},
+    "less_than_minute": {"id": "kurang dari 1", "en": "less than 1"},
     "organisations": {"id": "Instansi dalam studi ini", "en": "Organisations in this study"},
     "not_given": {"id": "(instansi tidak disebutkan)", "en": "(organisation not given)"},
 }
@@ -167,13 +188,25 @@ def _date(value: str | None) -> str:
 class _Doc:
     """A4 pages in DejaVu Sans, with the few kinds of block a report needs."""
 
-    def __init__(self, title: str, lang: str) -> None:
+    def __init__(self, title: str, lang: str, footer: str = "") -> None:
         from fpdf import FPDF
 
         self.lang = lang
-        pdf = FPDF(format="A4", unit="mm")
+        page_words = W["page"]["en" if lang == "en" else "id"]
+
+        class _Paged(FPDF):
+            def footer(self) -> None:
+                # Every page: what the report is about (study, date, flow version) and its number.
+                self.set_y(-11)
+                self.set_font(FONT, "", 8)
+                self.set_text_color(90, 90, 90)
+                self.cell(self.epw * 0.75, 5, footer, align="L")
+                self.cell(self.epw * 0.25, 5, page_words.format(n=self.page_no(), nb="{nb}"), align="R")
+                self.set_text_color(0, 0, 0)
+
+        pdf = _Paged(format="A4", unit="mm")
         pdf.set_margins(18, 16, 18)
-        pdf.set_auto_page_break(True, margin=16)
+        pdf.set_auto_page_break(True, margin=18)
         pdf.add_font(FONT, "", str(_font_path("DejaVuSans.ttf")))
         pdf.add_font(FONT, "B", str(_font_path("DejaVuSans-Bold.ttf")))
         pdf.set_title(title)
@@ -223,7 +256,7 @@ class _Doc:
         # The chart is tall (a bar per criterion): shrink it into what is left of the page when
         # that is most of a page, rather than leave the first page nearly empty.
         left = self.pdf.page_break_trigger - self.pdf.get_y() - 1
-        if h > left and left < 150:
+        if h > left:  # a chart shrunk into a page's end would print its labels too small
             self.pdf.add_page()
             left = self.pdf.page_break_trigger - self.pdf.get_y() - 1
         if h > left:
@@ -301,7 +334,9 @@ def _chart(doc: _Doc, assessment: Any, lang: str) -> None:
     except ImportError:  # charts are a separate module; a report without one still says everything
         doc.para(_w("chart_missing", lang), size=9, colour=(90, 90, 90))
         return
-    doc.image(render_chart(assessment, lang, phone=False))
+    from bot.charts import PRINT_DPI, PRINT_ROW_HEIGHT_IN
+
+    doc.image(render_chart(assessment, lang, phone=False, dpi=PRINT_DPI, row_height_in=PRINT_ROW_HEIGHT_IN))
 
 
 def _section(doc: _Doc, section: Section, lang: str) -> None:
@@ -312,7 +347,7 @@ def _section(doc: _Doc, section: Section, lang: str) -> None:
         doc.heading(section.title, size=15, space=4)
     doc.para(_w("level", lang, n=a.level, name=a.level_name.get(lang)), size=14, bold=True)
     if section.provisional_status:
-        doc.para(_w("provisional", lang, status=section.provisional_status), size=10, colour=(160, 60, 0))
+        doc.para(_w("provisional", lang), size=10, colour=(160, 60, 0))
     if getattr(a, "respondents", 0) and len(section.individual) > 1:
         doc.para(_w("respondents_combined", lang, n=a.respondents))
     doc.para(_w("profile", lang, c=a.profile.capability, o=a.profile.outcome, pct=round(a.confidence * 100)))
@@ -377,9 +412,8 @@ def session_report(store: Store, session_id: int, lang: str | None = None) -> by
     from interview_flows.loader import load_flow
     from scoring.assessment import assess
 
-    row = next(store.db.query("select * from sessions where id = ?", [session_id]), None)
-    if row is None:
-        raise ReportError(f"unknown session {session_id}")
+    session_report_check(store, session_id)
+    row = next(store.db.query("select * from sessions where id = ?", [session_id]))
     lang = "en" if (lang or row["lang"]) == "en" else "id"
     try:
         flow = load_flow(row["flow_id"], row["flow_version"])
@@ -395,7 +429,17 @@ def session_report(store: Store, session_id: int, lang: str | None = None) -> by
         answers,
         flow.variables().get("organisation"),
     )
-    doc = _Doc(_w("title_session", lang), lang)
+    when = _date(row["finished_at"] or row["updated_at"])
+    footer = " · ".join(
+        p
+        for p in (
+            f"{study.name} ({study.code})" if study else "",
+            when,
+            f"{flow.id} {_w('version', lang)} {flow.version}",
+        )
+        if p
+    )
+    doc = _Doc(_w("title_session", lang), lang, footer)
     doc.heading(_w("title_session", lang), size=17, space=0)
     meta = [flow.title.get(lang)]
     if study:
@@ -404,11 +448,11 @@ def session_report(store: Store, session_id: int, lang: str | None = None) -> by
         meta.append(f"{_w('organisation', lang)}: {organisation}")
     meta.append(f"{_w('session', lang)} {session_id} · {_date(row['finished_at'] or row['updated_at'])}")
     doc.para("\n".join(meta), size=10, colour=(60, 60, 60))
-    provisional = None if row["state"] == "finished" else {"withdrawn": "withdrawn"}.get(row["state"], "partial")
+    provisional = None if row["state"] == "finished" else _w("st_partial", lang)
     _section(doc, Section(None, assessment, [assessment], provisional), lang)
     doc.heading(_w("method", lang), size=12)
     doc.bullet(_w("m_flow", lang, flow=flow.id, version=flow.version))
-    doc.bullet(_w("m_model", lang, rule=assessment.rule))
+    doc.bullet(_w("m_model", lang, rule=_rule(assessment.rule, lang)))
     doc.bullet(_w("m_respondents", lang, n=1))
     doc.bullet(_w("m_dates", lang, first=_date(row["started_at"]), last=_date(row["finished_at"] or row["updated_at"])))
     doc.bullet(_w("m_one", lang))
@@ -428,17 +472,19 @@ def study_report(store: Store, code: str, lang: str = "id") -> bytes:
     results = status.organisations or organisation_results(store, study)
     if not results:
         raise ReportError(f"study {code!r} has no finished interviews yet")
-    doc = _Doc(_w("title_study", lang), lang)
+    footer = (
+        f"{study.name} ({study.code}) · {datetime.now(UTC).date().isoformat()} · "
+        f"{study.flow_id} {_w('version', lang)} {study.flow_version}"
+    )
+    doc = _Doc(_w("title_study", lang), lang, footer)
     doc.heading(_w("title_study", lang), size=17, space=0)
     doc.para(f"{_w('study', lang)}: {study.name} ({study.code})", size=11, bold=True)
-    if len(results) > 1:
-        doc.heading(_w("organisations", lang), size=12)
-        for r in results:
-            a = r.assessment
-            doc.bullet(
-                f"{_org_name(r.name, lang)}: {_w('level', lang, n=a.level, name=a.level_name.get(lang))}"
-                f" · {_w('m_respondents', lang, n=r.respondents)}"
-            )
+    _comparison(doc, results, lang)
+    unfinished = _unfinished_organisations(store, study, results)
+    if unfinished:
+        doc.heading(_w("unfinished_orgs", lang), size=12)
+        for name, n in unfinished:
+            doc.bullet(_w("unfinished_org", lang, name=_org_name(name, lang), n=n))
     for n, r in enumerate(results):
         if n:
             doc.pdf.add_page()
@@ -446,6 +492,85 @@ def study_report(store: Store, code: str, lang: str = "id") -> bytes:
         _section(doc, Section(title, r.assessment, r.individual), lang)
     _study_method(doc, study, status, results, lang)
     return doc.output()
+
+
+def _comparison(doc: _Doc, results: list[Any], lang: str) -> None:
+    """Every organisation side by side: level, respondents, disagreement; then ratings per criterion."""
+    doc.heading(_w("comparison", lang), size=12)
+    rows = [
+        [
+            _org_name(r.name, lang),
+            f"{r.assessment.level} — {r.assessment.level_name.get(lang)}",
+            str(r.respondents),
+            ", ".join(getattr(r.assessment, "disagreements", ())) or _w("none", lang),
+        ]
+        for r in results
+    ]
+    header = [
+        _w("organisation", lang),
+        _w("level_short", lang),
+        _w("respondents_short", lang),
+        _w("disagreement_col", lang),
+    ]
+    doc.table(header, rows, [60.0, 45.0, 22.0, 47.0])
+    criteria = [c.id for c in results[0].assessment.criteria if c.level >= 2]
+    per_table = 6  # organisations per table, so the columns stay readable on A4
+    for start in range(0, len(results), per_table):
+        chunk = results[start : start + per_table]
+        doc.heading(_w("comparison_ratings", lang), size=10, space=1)
+        head = [_w("criterion", lang)] + [_org_name(r.name, lang) for r in chunk]
+        body = []
+        for cid in criteria:
+            body.append([cid] + [r.assessment.criterion(cid).rating or "–" for r in chunk])
+        first = 34.0
+        doc.table(head, body, [first] + [(doc.width - first) / len(chunk)] * len(chunk))
+
+
+def _unfinished_organisations(store: Store, study: Study, results: list[Any]) -> list[tuple[str, int]]:
+    """Organisations that have sessions in progress but no finished interview, with how many."""
+    from bot.research.studies import UNKNOWN_ORGANISATION, declined_sql, organisation_key
+    from interview_flows.loader import load_flow
+
+    done = {organisation_key(r.name) for r in results}
+    found: dict[str, tuple[str, int]] = {}
+    for row in store.db.query(
+        f"select s.id, s.organisation, s.flow_id, s.flow_version from sessions s where s.study_code = ?"
+        f" and s.state in ('new', 'asking', 'paused') and not {declined_sql()}",
+        [study.code],
+    ):
+        try:
+            flow = load_flow(row["flow_id"], row["flow_version"])
+        except KeyError:
+            continue
+        name = session_organisation(
+            row["organisation"] or study.organisation,
+            session_answers(store, row["id"]),
+            flow.variables().get("organisation"),
+        )
+        key = organisation_key(name)
+        if key in done:
+            continue
+        shown, n = found.get(key, (name or UNKNOWN_ORGANISATION, 0))
+        found[key] = (shown, n + 1)
+    return sorted(found.values(), key=lambda item: item[0].casefold())
+
+
+def _rule(rule: str, lang: str) -> str:
+    return _w(f"rule_{rule}", lang) if f"rule_{rule}" in W else rule
+
+
+def _minutes_text(minutes: float | None, lang: str) -> str:
+    """A duration in minutes as people write it (a decimal comma in Indonesian).
+
+    >>> _minutes_text(12.5, "id"), _minutes_text(12.5, "en"), _minutes_text(0.0, "id"), _minutes_text(None, "en")
+    ('12,5', '12.5', 'kurang dari 1', '–')
+    """
+    if minutes is None:
+        return "–"
+    if minutes < 1:
+        return _w("less_than_minute", lang)
+    text = f"{minutes:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if lang != "en" else text
 
 
 def _org_name(name: str, lang: str) -> str:
@@ -458,7 +583,7 @@ def _study_method(doc: _Doc, study: Study, status: Any, results: list[Any], lang
     doc.heading(_w("method", lang), size=12)
     doc.bullet(_w("m_flow", lang, flow=study.flow_id, version=study.flow_version))
     rule = results[0].assessment.rule if results else "lenient"
-    doc.bullet(_w("m_model", lang, rule=rule))
+    doc.bullet(_w("m_model", lang, rule=_rule(rule, lang)))
     doc.bullet(_w("m_respondents", lang, n=sum(r.respondents for r in results)))
     doc.bullet(_w("m_dates", lang, first=_date(status.first_at), last=_date(status.last_at)))
     doc.bullet(
@@ -470,12 +595,73 @@ def _study_method(doc: _Doc, study: Study, status: Any, results: list[Any], lang
             finished=status.finished,
             withdrawn=status.withdrawn,
             in_progress=status.in_progress,
-            median="–" if status.median_minutes is None else status.median_minutes,
+            median=_minutes_text(status.median_minutes, lang),
         )
     )
     doc.bullet(_w("m_combine", lang))
     doc.bullet(_voice_line(status, lang))
     doc.bullet(f"{_w('generated', lang)}: {datetime.now(UTC).date().isoformat()}")
+
+
+def chart_data(
+    store: Store,
+    *,
+    session_id: int | None = None,
+    code: str | None = None,
+    organisation: str | None = None,
+    lang: str | None = None,
+) -> tuple[Any, str]:
+    """What ``matang chart`` draws, and one line saying what it is.
+
+    A session's assessment from its answers (refused, like its report, when declined or
+    withdrawn); a study's finished interviews combined, or one organisation's with
+    ``organisation``. Raises :class:`ReportError` or :class:`~bot.research.studies.StudyError`.
+    """
+    from interview_flows.engine import engine_for
+    from interview_flows.loader import load_flow
+    from scoring.assessment import assess
+    from scoring.organisation import combine
+
+    if session_id is not None:
+        session_report_check(store, session_id)
+        row = next(store.db.query("select * from sessions where id = ?", [session_id]))
+        flow = load_flow(row["flow_id"], row["flow_version"])
+        a = assess(flow, engine_for(flow).effective_answers(session_answers(store, session_id)))
+        return a, f"session {session_id}: level {a.level}"
+    study = get_study(store, code or "")
+    results = organisation_results(store, study)
+    if organisation is not None:
+        from bot.research.studies import organisation_key
+
+        results = [r for r in results if organisation_key(r.name) == organisation_key(organisation)]
+        if not results:
+            raise ReportError(f"study {study.code!r} has no finished interview from organisation {organisation!r}")
+    if not results:
+        raise ReportError(f"study {study.code!r} has no finished interviews yet")
+    if len(results) == 1:
+        r = results[0]
+        return r.assessment, f"{r.name}: level {r.assessment.level}, {r.respondents} respondent(s)"
+    people = [a for r in results for a in r.individual]
+    a = combine(people)
+    return a, f"study {study.code}, all organisations: level {a.level}, {len(people)} respondent(s)"
+
+
+def session_report_check(store: Store, session_id: int) -> None:
+    """Refuse (ReportError) a session that does not exist, was declined or was withdrawn."""
+    from bot.research.studies import declined_sql
+
+    row = next(
+        store.db.query(f"select s.state, {declined_sql()} as declined from sessions s where s.id = ?", [session_id]),
+        None,
+    )
+    if row is None:
+        raise ReportError(f"unknown session {session_id}")
+    if row["declined"]:
+        raise ReportError(f"session {session_id} was declined (consent refused): it has no answers to report on")
+    if row["state"] == "withdrawn":
+        raise ReportError(
+            f"session {session_id} was withdrawn by the respondent: no report is made from a withdrawn interview"
+        )
 
 
 def _voice_line(status: Any, lang: str) -> str:
@@ -512,4 +698,12 @@ def write_report(data: bytes, out: str | Path) -> Path:
     return path
 
 
-__all__ = ["ReportError", "latest_session_of", "session_report", "study_report", "write_report"]
+__all__ = [
+    "ReportError",
+    "chart_data",
+    "latest_session_of",
+    "session_report_check",
+    "session_report",
+    "study_report",
+    "write_report",
+]

@@ -1,7 +1,7 @@
 """Exports of a study's interviews for analysis elsewhere, one module per format.
 
 >>> sorted(FORMATS)
-['csv', 'csv-wide', 'jsonl', 'qdpx', 'transcripts', 'xlsx']
+['csv', 'csv-wide', 'jsonl', 'qdpx', 'sqlite', 'transcripts', 'xlsx']
 
 Every format streams: one session's rows are in memory at a time, so a study of 100,000
 interviews exports in the same memory as a study of 100. Pseudonymous unless ``identify``.
@@ -21,6 +21,7 @@ FORMATS = {
     "jsonl": ("bot.research.exports.jsonl", "JSON lines: every event of every session, in order"),
     "transcripts": ("bot.research.exports.transcripts", "one Markdown transcript per session (directory or .zip)"),
     "qdpx": ("bot.research.exports.qdpx", "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder"),
+    "sqlite": ("bot.research.exports.sqlite", "pseudonymised analysis database (what `matang dashboard` serves)"),
 }
 SUFFIXES = {
     "csv": ".csv",
@@ -29,6 +30,7 @@ SUFFIXES = {
     "jsonl": ".jsonl",
     "transcripts": ".zip",
     "qdpx": ".qdpx",
+    "sqlite": ".db",
 }
 
 

@@ -44,12 +44,27 @@ class ExportResult:
     sessions: int = 0
     rows: int = 0
     identify: bool = False
+    unit: str = "row"
+    """What one of ``rows`` is (an answer row, a coded selection…), said in the summary."""
+    empty: int = 0
+    """Sessions that gave no row at all (consent declined, or stopped before any answer)."""
+    note: str = ""
 
     def summary(self) -> str:
-        """One line for people."""
+        """One line for people: what was written, and why some sessions gave no rows.
+
+        >>> ExportResult("csv", [Path("x.csv")], sessions=8, rows=53, unit="answer row", empty=1).summary()
+        'csv: 53 answer row(s) from 7 session(s) (1 more session has no answers: declined or not begun), pseudonymous, written to x.csv'
+        """
         where = ", ".join(str(p) for p in self.paths)
         kind = "identifying" if self.identify else "pseudonymous"
-        return f"{self.format}: {self.sessions} session(s), {self.rows} row(s), {kind}, written to {where}"
+        if self.empty:
+            more = "1 more session has" if self.empty == 1 else f"{self.empty} more sessions have"
+            counted = f"{self.rows} {self.unit}(s) from {self.sessions - self.empty} session(s) ({more} no answers: declined or not begun)"
+        else:
+            counted = f"{self.rows} {self.unit}(s) from {self.sessions} session(s)"
+        note = f" [{self.note}]" if self.note else ""
+        return f"{self.format}: {counted}{note}, {kind}, written to {where}"
 
 
 @dataclass(slots=True)

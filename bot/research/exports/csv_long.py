@@ -6,9 +6,10 @@ themes (the ids of the themes found in that answer, ``;``-separated; see scoring
 recording_files and recording_seconds (a voice answer's audio files, space-separated, written
 beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the
 respondent's channel, external id, name and username at the end.
-Question texts and labels are in the language the respondent answered in. The answer to a probe
-(the follow-up of a thin open answer) is a row of its own with question_id ``<question>__probe``
-and the probe's text. Text that a
+Question texts and labels are in one language for the whole file (``--lang``, Indonesian by
+default), whatever language each respondent answered in, so grouping by label works. The answer to
+a probe (the follow-up of a thin open answer) is a row of its own with question_id
+``<question>__probe`` and the probe's text. Text that a
 spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
@@ -64,7 +65,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
     """For each session in turn, its long-format rows (the csv export and the xlsx ``long`` sheet)."""
     code = job.study.code
     for s, flow, answers in job.sessions_with_answers():
-        lang = job.text_lang(s.lang)
+        lang = job.text_lang()  # one language for the whole file, so labels group across respondents
         ident = job.identity(s)
         head: list[Any] = [code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang]
         view = job.view(flow)
@@ -110,9 +111,10 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
     """Write the long CSV to an open text file."""
     writer = csv_writer(fh, job)
     writer.writerow(HEADER + job.identity_header())
-    result = ExportResult("csv", [Path(out)], identify=job.identify)
+    result = ExportResult("csv", [Path(out)], identify=job.identify, unit="answer row")
     for rows in session_rows(job):
         result.sessions += 1
+        result.empty += not rows
         writer.writerows(rows)
         result.rows += len(rows)
     return result

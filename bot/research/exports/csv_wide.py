@@ -1,7 +1,11 @@
 """``csv-wide``: one row per session, one column per question, and a codebook file beside it.
 
 A multiple-choice question gets a column with the chosen values separated by spaces and, as in
-ODK exports, one 0/1 column per choice (``platforms__instagram``). The codebook
+ODK exports, one 0/1 column per choice (``platforms__instagram``); every choice question gets a
+``__label`` column in one language (``--lang``, Indonesian by default), and a question that
+offers "don't know" a ``__dont_know`` 0/1 column, so a numeric column holds numbers only.
+Numbers are numbers (numeric cells in the workbook). Headers are unique: the answer to the
+``organisation`` question is ``organisation__answer`` beside the session's ``organisation``. The codebook
 (``<name>.codebook.csv``) lists every column: the question id, its type, its text in both
 languages, each choice value with its labels in both languages, and (``flow_versions``) the
 versions of the flow that have the question or choice, so waves on different versions can be
@@ -40,6 +44,7 @@ META = [
     ("finished_at", "finish time, ISO 8601 with offset (empty when not finished)"),
     ("duration_minutes", "minutes from start to finish, pauses included"),
     ("level", "maturity level (1-5) of the assessment made at the finish"),
+    ("level_name", "the level's name in the export's language (--lang; Indonesian by default)"),
     ("themes", "obstacles the respondent named (theme ids, ;-separated; automatic coding, scoring/data/themes.yaml)"),
 ]
 CODEBOOK_HEADER = [
@@ -66,17 +71,39 @@ def codebook_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.codebook.csv")
 
 
-def question_columns(flow: Any) -> list[tuple[str, str, str | None]]:
-    """(column, question id, choice value or None) for every answerable question of a flow."""
-    columns: list[tuple[str, str, str | None]] = []
+VALUE, LABEL, DONT_KNOW = "value", "label", "dont_know"
+"""What a question column holds besides a choice indicator: the answer, its label, the flag."""
+NUMERIC = ("number", "scale")
+LABELLED = ("single_choice", "multiple_choice", "yes_no")
+
+
+def question_columns(flow: Any) -> list[tuple[str, str, str]]:
+    """(column, question id, what it holds) for every answerable question of a flow.
+
+    What it holds is :data:`VALUE`, :data:`LABEL`, :data:`DONT_KNOW` or, for a choice of a
+    multiple-choice question, the choice value (a 0/1 indicator). Column names are unique: a
+    question whose id is also a session column (``organisation``) gets ``__answer`` after it.
+
+    >>> from interview_flows.loader import load_flow
+    >>> cols = question_columns(load_flow("ogmm-social-media"))
+    >>> [c for c, _, _ in cols if c.startswith("organisation")], len({c for c, _, _ in cols}) == len(cols)
+    (['organisation__answer'], True)
+    """
+    columns: list[tuple[str, str, str]] = []
     if flow is None:
         return columns
+    taken = {m for m, _ in META}
     for q in flow.questions:
         if not q.answerable:
             continue
-        columns.append((q.id, q.id, None))
+        base = f"{q.id}__answer" if q.id in taken else q.id
+        columns.append((base, q.id, VALUE))
+        if q.type in LABELLED:
+            columns.append((f"{base}__label", q.id, LABEL))
         if q.type == "multiple_choice":
-            columns += [(f"{q.id}__{c.value}", q.id, c.value) for c in q.choices]
+            columns += [(f"{base}__{c.value}", q.id, c.value) for c in q.choices]
+        if q.dont_know:
+            columns.append((f"{base}__dont_know", q.id, DONT_KNOW))
         if q.probe is not None:
             columns.append((f"{q.id}__probe", q.id, PROBE))
     return columns
@@ -87,12 +114,38 @@ def header(job: Job) -> list[str]:
     return [m for m, _ in META] + [c for c, _, _ in question_columns(job.study_flow())] + job.identity_header()
 
 
+def cell(q: Any, value: Any, holds: str, lang: str) -> Any:
+    """One wide cell. Numbers stay numbers; "don't know" empties a numeric value (its flag says it)."""
+    if holds == DONT_KNOW:
+        return "" if value is None else int(value == "dont_know")
+    if holds == LABEL:
+        if value is None or q is None:
+            return ""
+        from interview_flows.answers import describe_answer
+
+        return " ".join(describe_answer(q, value, lang).split())
+    if holds == VALUE:
+        if value == "dont_know" and q is not None and q.type in NUMERIC:
+            return ""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value) if isinstance(value, float) and value.is_integer() else value
+        return value_text(value)
+    if isinstance(value, list):  # a choice indicator
+        return 1 if holds in value else 0
+    return ""
+
+
 def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
     """Each session as a wide row, with its number of answers."""
-    columns = question_columns(job.study_flow())
+    flow = job.study_flow()
+    columns = question_columns(flow)
+    questions = {q.id: q for q in flow.questions} if flow is not None else {}
     code = job.study.code
+    lang = job.text_lang()
+    names = _level_names()
     for s, flow, answers in job.sessions_with_answers():
         values = {a.question_id: a.value for a in answers}
+        minutes = duration_minutes(s)
         row: list[Any] = [
             code,
             s.respondent,
@@ -104,22 +157,24 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
             s.status,
             s.started_at,
             s.finished_at or "",
-            duration_minutes(s),
+            float(minutes) if minutes else "",
             s.level if s.level is not None else "",
+            names[s.level].get(lang) if s.level in names else "",
             joined(t.id for t in session_themes(flow, values)),
         ]
-        for _column, qid, choice in columns:
-            value = values.get(qid)
-            if choice is None:
-                row.append(value_text(value))
-            elif choice == PROBE:
-                later = later_parts(flow, qid, value, s.lang)
+        for _column, qid, holds in columns:
+            if holds == PROBE:
+                later = later_parts(flow, qid, values.get(qid), s.lang)
                 row.append(later[0][2] if later else "")
-            elif isinstance(value, list):
-                row.append(1 if choice in value else 0)
             else:
-                row.append("")
+                row.append(cell(questions.get(qid), values.get(qid), holds, lang))
         yield row + job.identity(s), len(answers)
+
+
+def _level_names() -> dict[int, Any]:
+    from scoring.criteria import load_model
+
+    return {lv.level: lv.name for lv in load_model().levels}
 
 
 def codebook_rows(job: Job) -> Iterator[list[Any]]:
@@ -155,14 +210,31 @@ def _codebook_rows(job: Job, flow: Any) -> Iterator[list[Any]]:
         yield [column, "", "meta", "", text, text, "", "", ""]
     if flow is None:
         return
+    by_question: dict[str, list[tuple[str, str]]] = {}
+    for column, qid, holds in question_columns(flow):
+        by_question.setdefault(qid, []).append((column, holds))
     for q in flow.questions:
         if not q.answerable:
             continue
-        yield [q.id, q.id, q.type, q.section, q.text.id, q.text.en, "", "", ""]
+        cols = dict((holds, column) for column, holds in by_question[q.id])
+        base = cols[VALUE]
+        yield [base, q.id, q.type, q.section, q.text.id, q.text.en, "", "", ""]
+        if LABEL in cols:
+            yield [
+                cols[LABEL],
+                q.id,
+                "label",
+                q.section,
+                f"label jawaban dalam bahasa ekspor (--lang) untuk {q.id}",
+                f"the answer's label in the export's language (--lang) for {q.id}",
+                "",
+                "",
+                "",
+            ]
         if q.type == "multiple_choice":
             for c in q.choices:
                 yield [
-                    f"{q.id}__{c.value}",
+                    f"{base}__{c.value}",
                     q.id,
                     "indicator",
                     q.section,
@@ -174,13 +246,27 @@ def _codebook_rows(job: Job, flow: Any) -> Iterator[list[Any]]:
                 ]
         else:
             for c in q.choices:
-                yield [q.id, q.id, "choice", q.section, "", "", c.value, c.label.id, c.label.en]
+                yield [base, q.id, "choice", q.section, "", "", c.value, c.label.id, c.label.en]
         if q.type == "scale":
             for p in q.scale_points():
                 low = q.min_label if p == q.min else q.max_label if p == q.max else None
-                yield [q.id, q.id, "point", q.section, "", "", str(p), low.id if low else "", low.en if low else ""]
+                yield [base, q.id, "point", q.section, "", "", str(p), low.id if low else "", low.en if low else ""]
         if q.dont_know:
-            yield [q.id, q.id, "dont_know", q.section, "", "", "dont_know", "Tidak tahu", "Don't know"]
+            if q.type not in NUMERIC:
+                yield [base, q.id, "dont_know", q.section, "", "", "dont_know", "Tidak tahu", "Don't know"]
+            yield [
+                cols[DONT_KNOW],
+                q.id,
+                "dont_know_flag",
+                q.section,
+                f"1 bila responden menjawab 'Tidak tahu' untuk {q.id}"
+                + (" (kolom nilainya lalu kosong)" if q.type in NUMERIC else ""),
+                f"1 when the respondent answered 'Don't know' to {q.id}"
+                + (" (its value column is then empty)" if q.type in NUMERIC else ""),
+                "1",
+                "Tidak tahu",
+                "Don't know",
+            ]
         if q.probe is not None:
             yield [f"{q.id}__probe", q.id, "probe", q.section, q.probe.text.id, q.probe.text.en, "", "", ""]
     for column in job.identity_header():
@@ -190,7 +276,7 @@ def _codebook_rows(job: Job, flow: Any) -> Iterator[list[Any]]:
 def write(job: Job, out: Path) -> ExportResult:
     """Write the wide CSV to ``out`` and its codebook beside it."""
     book = codebook_path(out)
-    result = ExportResult("csv-wide", [out, book], identify=job.identify)
+    result = ExportResult("csv-wide", [out, book], identify=job.identify, unit="session row")
     with atomic_file(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv_writer(fh, job)
         writer.writerow(header(job))

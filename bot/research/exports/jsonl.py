@@ -41,7 +41,7 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
     def text(value: str | None) -> str:
         return "null" if value is None else encode_string(value)
 
-    result = ExportResult("jsonl", [Path(out)], identify=job.identify)
+    result = ExportResult("jsonl", [Path(out)], identify=job.identify, unit="event")
     code = job.study.code
     for s, events in job.sessions_with_events(assessment=True):
         result.sessions += 1

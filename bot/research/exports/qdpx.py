@@ -44,6 +44,10 @@ LEVEL_COLOURS = {1: "#9e9e9e", 2: "#1f77b4", 3: "#2ca02c", 4: "#ff7f0e", 5: "#94
 THEME_COLOUR = "#d62728"
 THEME_GROUP = {"id": "Tema (otomatis)", "en": "Themes (automatic)"}
 VARIABLES = (("organisation", "Text"), ("role", "Text"), ("level", "Integer"))
+"""The variables of a case (a respondent)."""
+SOURCE_VARIABLES = (("respondent", "Text"), *VARIABLES, ("session_status", "Text"))
+"""The variables of a source (an interview): readers that ignore ``Case/SourceRef``, such as
+QualCoder's importer, can still group interviews by respondent and organisation."""
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -113,7 +117,7 @@ def write(job: Job, out: Path) -> ExportResult:
 
     model = load_model()
     known = {c.id for c in model.criteria}
-    result = ExportResult("qdpx", [out], identify=job.identify)
+    result = ExportResult("qdpx", [out], identify=job.identify, unit="coded free-text answer")
     code = job.study.code
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     user = guid("user", "matang")
@@ -130,7 +134,7 @@ def write(job: Job, out: Path) -> ExportResult:
                 qde.write(f'<Users><User guid="{user}" name="Matang export"/></Users>\n')
                 _codebook(qde, model, job.text_lang())
                 qde.write("<Variables>\n")
-                for name, kind in VARIABLES:
+                for name, kind in SOURCE_VARIABLES:
                     qde.write(
                         f'<Variable guid="{guid("variable", code, name)}" name="{name}" typeOfVariable="{kind}"/>\n'
                     )
@@ -151,6 +155,7 @@ def write(job: Job, out: Path) -> ExportResult:
                         f' creationDateTime="{_datetime(s.started_at)}">\n'
                         f"<Description>{_t(_description(job, s))}</Description>\n"
                     )
+                    after_selections = _source_variables(job, s, flow)
                     for item, start, end in spans:
                         codes = [c for c in item.criteria if c in known]
                         qde.write(
@@ -174,6 +179,7 @@ def write(job: Job, out: Path) -> ExportResult:
                             f' creatingUser="{user}"><CodeRef targetGUID="{guid("theme", theme)}"/></Coding>\n'
                             "</PlainTextSelection>\n"
                         )
+                    qde.write(after_selections)  # the schema wants variable values after selections
                     qde.write("</TextSource>\n")
                     _audio_sources(qde, zf, job, s, found, known, user)
                     result.sessions += 1
@@ -187,9 +193,32 @@ def write(job: Job, out: Path) -> ExportResult:
     return result
 
 
-def _audio_sources(
-    qde: IO[str], zf: zipfile.ZipFile, job: Job, s: SessionInfo, found: list[Item], known: set[str], user: str
-) -> None:
+def _variable_value(code: str, name: str, kind: str, value: Any) -> str:
+    element = "IntegerValue" if kind == "Integer" else "TextValue"
+    return (
+        f'<VariableValue><VariableRef targetGUID="{guid("variable", code, name)}"/>'
+        f"<{element}>{_t(value)}</{element}></VariableValue>\n"
+    )
+
+
+def _source_variables(job: Job, s: SessionInfo, flow: Any) -> str:
+    """An interview's variable values: its respondent's pseudonym, organisation, role, level, status."""
+    values = {
+        "respondent": s.respondent,
+        "organisation": s.organisation,
+        "role": _answer_label(job, s.id, flow, "role", s.lang),
+        "level": s.level if s.state == "finished" else None,
+        "session_status": s.status,
+    }
+    return "".join(
+        _variable_value(job.study.code, name, kind, values[name])
+        for name, kind in SOURCE_VARIABLES
+        if values.get(name) not in (None, "")
+    )
+
+
+def _audio_sources(qde: IO[str], zf: zipfile.ZipFile, job: Job, s: SessionInfo, found: list[Item], known: set[str],
+                   user: str) -> None:
     """One ``AudioSource`` per voice answer, its audio in ``sources/`` and the whole recording an
     ``AudioSelection`` coded with the criteria of its question (as a typed answer is)."""
     code = job.study.code
@@ -343,9 +372,11 @@ def _cases(qde: IO[str], job: Job) -> None:
             flush(current)
             pseudonym = job.pseudonyms(channel, external_id)
             label = pseudonym
-            if job.identify:
+            if job.identify:  # the pseudonym stays first, so cases still match the other exports
                 label = " ".join(
-                    p for p in (name, f"@{username}" if username else "", f"({channel} {external_id})") if p
+                    p
+                    for p in (pseudonym, "—", name, f"@{username}" if username else "", f"({channel} {external_id})")
+                    if p
                 )
             current = {"id": rid, "respondent": pseudonym, "name": label, "sessions": []}
         current["sessions"].append(sid)

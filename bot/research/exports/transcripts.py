@@ -219,7 +219,7 @@ def file_name(s: SessionInfo) -> str:
 def write(job: Job, out: Path) -> ExportResult:
     """Write one Markdown file per session into the directory ``out`` (or a zip, for ``*.zip``),
     with the audio of voice answers under ``audio/``."""
-    result = ExportResult("transcripts", [out], identify=job.identify)
+    result = ExportResult("transcripts", [out], identify=job.identify, unit="answer")
     if out.suffix.lower() == ".zip":
         with atomic_file(out, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for s, flow, answers in job.sessions_with_answers():

@@ -94,7 +94,7 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    result = ExportResult("xlsx", [out], identify=job.identify)
+    result = ExportResult("xlsx", [out], identify=job.identify, unit="answer row")
     code = job.study.code
     ident = job.identity_header()
 
@@ -103,6 +103,7 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
         for row in rows:
             long.append(row)
         result.rows += len(rows)
+        result.empty += not rows
 
     wide = _Sheets(wb, "wide", csv_wide.header(job), max_rows)
     for row, _n in csv_wide.rows(job):
@@ -125,7 +126,7 @@ def write(job: Job, out: Path, max_rows: int = MAX_ROWS) -> ExportResult:
         if not a:
             continue
         by_id = {c["id"]: c for c in a.get("criteria", [])}
-        lang = job.text_lang(s.lang)
+        lang = job.text_lang()
         assessments.append(
             [
                 code,
