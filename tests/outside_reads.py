@@ -1,6 +1,6 @@
 """A guard that fails the test run when anything in it reads beside the checkout.
 
-A fresh clone has nothing beside it (no ``../shared``), so a test that opens a file there passes
+A fresh clone has nothing beside it (no reference folders next to it), so a test that opens a file there passes
 only on machines that happen to have one. The guard watches the interpreter's audit events for
 opened files and listed folders; a path inside a folder or file that stood *beside* the checkout
 when the run began is recorded, and the run fails at its end, naming each path and where it came

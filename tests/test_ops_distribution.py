@@ -54,13 +54,13 @@ def test_the_whole_suite_collects_in_a_copy_with_nothing_beside_it(lone_copy):
 
 def test_a_read_beside_the_checkout_fails_the_run_and_names_the_path(lone_copy):
     # The guard of tests/conftest.py, tried on a test written to read a sibling folder.
-    beside = lone_copy.parent / "shared"
+    beside = lone_copy.parent / "reference"
     beside.mkdir(exist_ok=True)
     (beside / "schema.xsd").write_text("<schema/>")
     probe = lone_copy / "tests" / "test_reads_beside.py"
     probe.write_text("from pathlib import Path\n\n"
                      "def test_reads():\n"
-                     "    assert Path(__file__).resolve().parents[2].joinpath('shared', 'schema.xsd').read_text()\n")
+                     "    assert Path(__file__).resolve().parents[2].joinpath('reference', 'schema.xsd').read_text()\n")
     try:
         done = run_pytest(lone_copy, "-q", "tests/test_reads_beside.py")
     finally:
