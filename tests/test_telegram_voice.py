@@ -72,12 +72,17 @@ def audio_files(db: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
+async def reach_example(user, store) -> None:
+    """Answer the small flow up to its open question ``example``, the one a voice note answers."""
+    await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+
+
 async def test_a_voice_note_answers_an_open_question_and_is_kept_beside_the_database(api, tmp_path):
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(3001)
         await consent(user)
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         await user.send_voice(duration=42, data=VOICE)
         confirmed = await user.next_message()
@@ -152,7 +157,7 @@ async def test_a_recording_over_telegrams_20_mb_limit_is_refused_with_the_limit(
     async with matang_bot(api, db) as (_, store):
         user = api.user(3004)
         await consent(user)
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         await user.send_voice(duration=1500, data=b"\0" * (25 * 1024 * 1024), with_size=with_size)
         refused = await user.next_message()
@@ -177,7 +182,7 @@ async def test_delete_erases_the_audio_and_leaves_an_earlier_export_untouched(ap
     async with matang_bot(api, db) as (_, store):
         user = api.user(3005)
         await consent(user, start="/start suara1")
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         await user.send_voice(duration=42, data=VOICE)
         await user.next_message()
@@ -220,7 +225,7 @@ async def test_every_export_carries_the_voice_answer_and_its_audio(api, tmp_path
     async with matang_bot(api, db) as (_, store):
         user = api.user(3006)
         await consent(user, start="/start suara2")
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         await user.send_voice(duration=42, data=VOICE)
         await user.next_message()
@@ -296,7 +301,7 @@ async def test_a_transcriber_plugged_into_the_seam_fills_the_transcript_and_noth
         app.bot_data["matang"].extra["transcriber"] = engine
         user = api.user(3007)
         await consent(user)
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         await user.send_voice(duration=42, data=VOICE)
         assert (await user.next_message()).text == "🎙 Jawaban suara diterima (0:42)."
@@ -310,7 +315,7 @@ async def test_a_voice_note_delivered_twice_is_kept_once(api, tmp_path):
     async with matang_bot(api, db) as (_, store):
         user = api.user(3008)
         await consent(user)
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         update = await user.send_voice(duration=42, data=VOICE)
         assert (await user.next_message()).text == "🎙 Jawaban suara diterima (0:42)."
@@ -328,7 +333,7 @@ async def test_a_recording_telegram_cannot_hand_over_is_asked_for_again_and_noth
     async with matang_bot(api, db) as (_, store):
         user = api.user(3009, language_code="en")
         await consent(user, "en")
-        await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+        await reach_example(user, store)
         user.skip()
         api.fail_next("getFile", 400, "Bad Request: wrong file_id or the file is temporarily unavailable")
         await user.send_voice(duration=9, data=VOICE)
@@ -349,7 +354,7 @@ async def test_many_chats_sending_voice_at_once_fetch_a_few_recordings_at_a_time
         for n in range(DOWNLOADS_AT_ONCE * 2):
             user = api.user(3100 + n)
             await consent(user)
-            await run_interview(user, store, {"has_team": "no", "platforms": ["x"]}, stop=lambda q: q.id == "example")
+            await reach_example(user, store)
             user.skip()
             users.append(user)
         hold = 0.3
