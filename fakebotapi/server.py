@@ -98,6 +98,8 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
         self.webhook: WebhookConfig | None = None
         self.deliveries: list[Delivery] = []
         self.webhook_failed: list[dict[str, Any]] = []
+        # What a client adds to "busy": the server cannot see a fetched update being handled.
+        self._client_busy: list[Callable[[], str | None]] = []
         self.webhook_attempts = 3
         self.webhook_retry_delay = 0.05
         self._chats: dict[int, ChatLog] = {}
@@ -435,7 +437,18 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
 
     def busy(self) -> str | None:
         """Why the server is not idle (None when it is): unfetched updates, open requests
-        other than a waiting long poll, or webhook deliveries."""
+        other than a waiting long poll, webhook deliveries, or a watched client still at work
+        (see :meth:`watch_client`)."""
+        reason = self._server_busy()
+        if reason:
+            return reason
+        for check in self._client_busy:
+            reason = check()
+            if reason:
+                return reason
+        return None
+
+    def _server_busy(self) -> str | None:
         unfetched = sum(1 for e in self._pending if not e.delivered)
         if unfetched:
             return f"{unfetched} updates not fetched"
@@ -445,6 +458,12 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
         if self._delivering:
             return f"{self._delivering} webhook deliveries in flight"
         return None
+
+    def watch_client(self, busy: Callable[[], str | None]) -> Callable[[], None]:
+        """Count ``busy()`` (a reason, or None when quiet) in :meth:`busy`, so :meth:`wait_idle`
+        also waits for a client still handling what it fetched. Returns a function that stops it."""
+        self._client_busy.append(busy)
+        return lambda: self._client_busy.remove(busy)
 
     async def wait_idle(self, timeout: float = 5, quiet: float | None = None) -> None:
         """Wait until every update was fetched, nothing is in flight, and nothing happened for
@@ -460,7 +479,8 @@ class FakeBotApi(BotApiMethods, WebhookMixin):
                     return
                 wait = min(left, remaining)
             else:
-                wait = remaining
+                # A client's work ends without a request the server would notice: look again soon.
+                wait = remaining if self._server_busy() else min(remaining, 0.005)
             if remaining <= 0:
                 raise TimeoutError(self.describe(None, f"not idle after {timeout}s: {reason}"))
             await self._changed.wait(wait)

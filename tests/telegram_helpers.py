@@ -59,9 +59,24 @@ async def matang_bot(api: FakeBotApi, db: Path, *, flow: str = SMALL, chart: Any
     try:
         app = build_application(conf, store, retry_delays=FAST_RETRIES, sweep_seconds=sweep_seconds, chart=chart)
         async with running(app, webhook=webhook, poll_timeout=2):
-            yield app, store
+            # An update fetched and still being handled leaves the server with nothing in
+            # flight: make the server's idle wait for the bot's own queue too.
+            unwatch = api.watch_client(lambda: handling(app))
+            try:
+                yield app, store
+            finally:
+                unwatch()
     finally:
         store.close()
+
+
+def handling(app: Any) -> str | None:
+    """What the application is still doing with updates it was given (None when nothing)."""
+    queued = app.update_queue.qsize()
+    busy = app.update_processor.current_concurrent_updates
+    if queued or busy:
+        return f"the bot has {queued} updates queued and {busy} being handled"
+    return None
 
 
 def open_record(store: Store, user_id: int) -> SessionRecord | None:

@@ -273,6 +273,30 @@ async def test_next_message_times_out_with_a_description(api):
         await api.wait_idle(timeout=0.1)
 
 
+async def test_idle_waits_for_a_watched_client_still_handling_what_it_fetched(api):
+    """Between fetching an update and replying, nothing is in flight: only the client knows."""
+    work = {"left": 3}
+
+    def busy() -> str | None:
+        return f"{work['left']} steps left" if work["left"] else None
+
+    unwatch = api.watch_client(busy)
+    with pytest.raises(TimeoutError, match="3 steps left"):
+        await api.wait_idle(timeout=0.05)
+
+    async def finish() -> None:
+        while work["left"]:
+            await asyncio.sleep(0.02)
+            work["left"] -= 1
+
+    task = asyncio.create_task(finish())
+    await api.wait_idle(timeout=2)
+    assert work["left"] == 0 and task.done()
+    unwatch()
+    work["left"] = 1
+    await api.wait_idle(timeout=0.5)  # no longer watched
+
+
 def test_thread_hosted_server_drives_a_bot_in_a_subprocess(tmp_path):
     with FakeBotApiThread() as api, open(tmp_path / "bot.log", "w+") as log:
         env = {
