@@ -15,12 +15,12 @@ True
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from interview_flows.answers import answer_text
-from interview_flows.expressions import Expression, parse
+from interview_flows.expressions import Expression, compile_condition, parse
 from interview_flows.schema import DONT_KNOW, Flow, Question
 from scoring.criteria import Model, load_model
 
@@ -132,23 +132,55 @@ def rate_and_keep(
     for compiled, value in kept:
         if not compiled.gives_evidence:
             continue
-        for cid, amount in compiled.evidence(value).items():
+        weight = compiled.weight
+        for cid, amount in compiled.contributions(value):
             acc = sums.get(cid)
             if acc is None:
-                sums[cid] = [amount * compiled.weight, compiled.weight]
+                sums[cid] = [amount * weight, weight]
                 sources[cid] = [compiled.id]
             else:
-                acc[0] += amount * compiled.weight
-                acc[1] += compiled.weight
+                acc[0] += amount * weight
+                acc[1] += weight
                 sources[cid].append(compiled.id)
     results: dict[str, CriterionResult] = {}
-    for c in model.criteria:
+    for c, unknown in _unknown_results(model):
         acc = sums.get(c.id)
-        fulfilment = None if acc is None else min(1.0, max(0.0, acc[0] / acc[1]))
-        results[c.id] = CriterionResult(
-            c.id, c.level, c.facet, fulfilment, rating_for(fulfilment), tuple(sources.get(c.id, ()))
-        )
+        if acc is None:
+            results[c.id] = unknown
+            continue
+        fulfilment = min(1.0, max(0.0, acc[0] / acc[1]))
+        results[c.id] = _result(c.id, c.level, c.facet, fulfilment, tuple(sources[c.id]))
     return results, {compiled.id: value for compiled, value in kept}
+
+
+# Criterion results are immutable values and, answers being choices, the same few recur across
+# sessions: each distinct one is made once (making one costs more than rating the criterion).
+_RESULTS: dict[tuple[Any, ...], CriterionResult] = {}
+_RESULTS_LIMIT = 50_000
+
+
+def _result(cid: str, level: int, facet: str, fulfilment: float, evidence: tuple[str, ...]) -> CriterionResult:
+    key = (cid, level, facet, fulfilment, evidence)
+    found = _RESULTS.get(key)
+    if found is None:
+        if len(_RESULTS) >= _RESULTS_LIMIT:
+            _RESULTS.clear()
+        found = _RESULTS[key] = CriterionResult(cid, level, facet, fulfilment, rating_for(fulfilment), evidence)
+    return found
+
+
+_UNKNOWN: dict[int, tuple[Model, tuple[tuple[Any, CriterionResult], ...]]] = {}
+
+
+def _unknown_results(model: Model) -> tuple[tuple[Any, CriterionResult], ...]:
+    """Each criterion of the model with its result when no answer speaks to it (made once per model)."""
+    known = _UNKNOWN.get(id(model))
+    if known is None or known[0] is not model:
+        if len(_UNKNOWN) > 64:
+            _UNKNOWN.clear()
+        pairs = tuple((c, CriterionResult(c.id, c.level, c.facet, None, None, ())) for c in model.criteria)
+        known = _UNKNOWN[id(model)] = (model, pairs)
+    return known[1]
 
 
 # --- compiled flows -------------------------------------------------------------------------------
@@ -166,6 +198,15 @@ class _Compiled:
     rules: tuple[tuple[float | None, float | None, tuple[str, ...], Mapping[str, float]], ...]
     combine: str
     gives_evidence: bool
+    holds: Callable[[Mapping[str, Any]], bool] | None = None
+    choice_items: Mapping[str, tuple[tuple[str, float], ...]] | None = None
+
+    def contributions(self, value: Any) -> Iterable[tuple[str, float]]:
+        """The (criterion, amount) pairs of :meth:`evidence`, without copying what is stored."""
+        kind = self.type
+        if kind in ("single_choice", "yes_no") and isinstance(value, str) and self.choice_items is not None:
+            return self.choice_items.get(value, ())  # dont_know is no choice value: no evidence
+        return self.evidence(value).items()
 
     def evidence(self, value: Any) -> dict[str, float]:
         if value is None or value == DONT_KNOW:
@@ -209,15 +250,18 @@ class _Compiled:
 def _compile_question(q: Question) -> _Compiled:
     rules = tuple((r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence)) for r in q.evidence_rules)
     choice_evidence = {c.value: dict(c.evidence) for c in q.choices if c.evidence}
+    condition = parse(q.relevant) if q.relevant else None
     return _Compiled(
         id=q.id,
         type=q.type,
         weight=q.weight,
-        condition=parse(q.relevant) if q.relevant else None,
+        condition=condition,
         choice_evidence=choice_evidence,
         rules=rules,
         combine=q.combine,
         gives_evidence=bool(choice_evidence or rules),
+        holds=compile_condition(condition) if condition is not None else None,
+        choice_items={v: tuple(ev.items()) for v, ev in choice_evidence.items() if v != DONT_KNOW},
     )
 
 
@@ -252,7 +296,7 @@ def _kept(plan: Sequence[_Compiled], answers: Mapping[str, Any]) -> list[tuple[_
         value = answers.get(compiled.id)
         if value is None:
             continue
-        if compiled.condition is not None and not compiled.condition.evaluate(seen):
+        if compiled.holds is not None and not compiled.holds(seen):
             continue
         kept.append((compiled, value))
         if value != DONT_KNOW:

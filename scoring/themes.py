@@ -295,14 +295,18 @@ def match_text(text: str, codebook: Codebook | None = None) -> list[tuple[str, i
 # --- the compiled matcher --------------------------------------------------------------------------
 
 
-class _Token:
-    """One word of a text: where it is, its keys (surface, stems), and what kind of word it is."""
+class _Word:
+    """One distinct word as the matcher sees it: its keys (surface, stems, typo neighbours), the
+    cues it can start, and what kind of word it is. Worked out once per word and shared by every
+    place the word occurs, so reading a text costs a look-up per word."""
 
-    __slots__ = ("word", "start", "end", "keys", "neg", "problem", "enough", "stop", "context")
+    __slots__ = ("word", "keys", "cues", "neg", "problem", "enough", "stop", "context", "punct", "filler")
 
-    def __init__(self, word: str, start: int, end: int, keys: frozenset[tuple[str, str]], flags: tuple[bool, ...]):
-        self.word, self.start, self.end, self.keys = word, start, end, keys
+    def __init__(self, word: str, keys: frozenset[tuple[str, str]], cues: tuple[_Cue, ...], flags: tuple[bool, ...]):
+        self.word, self.keys, self.cues = word, keys, cues
         self.neg, self.problem, self.enough, self.stop, self.context = flags
+        self.punct = word in _STOPS
+        self.filler = word in _FILLERS
 
 
 @dataclass(frozen=True)
@@ -317,6 +321,7 @@ class _Matcher:
 
     def __init__(self, codebook: Codebook) -> None:
         self.codebook = codebook
+        self.theme_ids = codebook.ids
         self.vocabulary: set[str] = set()
         self.by_first: dict[tuple[str, str], list[_Cue]] = {}
         for theme in codebook.themes:
@@ -330,7 +335,7 @@ class _Matcher:
         self.enough = self._word_keys(neg.enough)
         self.boundaries = self._word_keys(neg.boundaries)
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
-        self._seen: dict[str, tuple[frozenset[tuple[str, str]], tuple[bool, ...]]] = {}
+        self._seen: dict[str, _Word] = {}
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -360,25 +365,17 @@ class _Matcher:
                     keys.add(("=", word))
         return frozenset(keys)
 
-    def tokens(self, text: str) -> list[_Token]:
-        out = []
-        for m in _WORD.finditer(text):
-            word = m.group(0).lower().replace("’", "'")
-            keys, flags = self._token_keys(word)
-            out.append(_Token(word, m.start(), m.end(), keys, flags))
-        return out
-
-    def _token_keys(self, word: str) -> tuple[frozenset[tuple[str, str]], tuple[bool, ...]]:
-        cached = self._seen.get(word)
-        if cached is not None:
-            return cached
+    def _word(self, word: str) -> _Word:
+        known = self._seen.get(word)
+        if known is not None:
+            return known
         keys = set(_keys_of(word))
         if len(word) >= MIN_TYPO_LENGTH - 1 and word not in self.vocabulary:
             # One letter off a cue word: give the token that word's keys too.
             for variant in (word, *_deletes(word)):
-                for known in self.neighbours.get(variant, ()):
-                    if _within_one(word, known):
-                        keys.update(_keys_of(known))
+                for near in self.neighbours.get(variant, ()):
+                    if _within_one(word, near):
+                        keys.update(_keys_of(near))
         frozen = frozenset(keys)
         flags = (
             bool(frozen & self.negators),
@@ -387,32 +384,54 @@ class _Matcher:
             word in _STOPS or bool(frozen & self.boundaries),
             bool(frozen & self.context),
         )
+        cues = tuple(cue for key in frozen for cue in self.by_first.get(key, ()))
+        entry = _Word(word, frozen, cues, flags)
         if len(self._seen) < _SEEN_LIMIT:
-            self._seen[word] = (frozen, flags)
-        return frozen, flags
+            self._seen[word] = entry
+        return entry
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
-        tokens = self.tokens(text)
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for i, token in enumerate(tokens):
-            for key in token.keys:
-                for cue in self.by_first.get(key, ()):
-                    last = self._phrase_end(tokens, i, cue)
-                    if last is None or not self._counts(tokens, i, last, cue):
-                        continue
-                    spans.setdefault(cue.theme, []).append((token.start, tokens[last].end))
+        seen = self._seen
+        if text.isascii():
+            # Lower-casing ASCII keeps every letter a letter, in its place: the words of the
+            # lower-cased text are the lower-cased words, at the same offsets, found in one call.
+            lowered = text.lower()
+            words = [seen.get(w) or self._word(w) for w in _WORD.findall(lowered)]
+            if not any(w.cues for w in words):
+                return []  # most answers start no cue: nothing more to read
+            spans = [m.span() for m in _WORD.finditer(lowered)]
+        else:
+            # Elsewhere lower-casing may change a text's length ("İ" becomes two characters), so
+            # each word is lower-cased on its own and the offsets stay those of the text.
+            found = list(_WORD.finditer(text))
+            words = [self._word(m.group(0).lower().replace("’", "'")) for m in found]
+            if not any(w.cues for w in words):
+                return []
+            spans = [m.span() for m in found]
+        return self._matches(words, spans)
+
+    def _matches(self, words: Sequence[_Word], spans: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
+        by_theme: dict[str, list[tuple[int, int]]] = {}
+        for i, word in enumerate(words):
+            for cue in word.cues:
+                last = self._phrase_end(words, i, cue)
+                if last is None or not self._counts(words, i, last, cue):
+                    continue
+                by_theme.setdefault(cue.theme, []).append((spans[i][0], spans[last][1]))
+        if not by_theme:
+            return []
         out = []
-        for theme in self.codebook.ids:
-            for start, end in _merge(spans.get(theme, [])):
+        for theme in self.theme_ids:
+            for start, end in _merge(by_theme.get(theme, [])):
                 out.append((theme, start, end))
         return sorted(out, key=lambda t: (t[1], t[0]))
 
-    def _phrase_end(self, tokens: Sequence[_Token], i: int, cue: _Cue) -> int | None:
+    def _phrase_end(self, tokens: Sequence[_Word], i: int, cue: _Cue) -> int | None:
         pos = i
         for key in cue.keys[1:]:
             for step in range(1, PHRASE_GAP + 2):
                 j = pos + step
-                if j >= len(tokens) or tokens[j].word in _STOPS:
+                if j >= len(tokens) or tokens[j].punct:
                     return None
                 if key in tokens[j].keys:
                     pos = j
@@ -421,21 +440,17 @@ class _Matcher:
                 return None
         return pos
 
-    def _clause(self, tokens: Sequence[_Token], i: int, last: int) -> tuple[int, int]:
+    def _clause(self, tokens: Sequence[_Word], i: int, last: int) -> tuple[int, int]:
         """The bounds of the clause around tokens i..last (a stop or a boundary word ends it)."""
         lo = i
-        while lo > 0 and not self._ends_clause(tokens[lo - 1]):
+        while lo > 0 and not tokens[lo - 1].stop:
             lo -= 1
         hi = last
-        while hi + 1 < len(tokens) and not self._ends_clause(tokens[hi + 1]):
+        while hi + 1 < len(tokens) and not tokens[hi + 1].stop:
             hi += 1
         return lo, hi
 
-    @staticmethod
-    def _ends_clause(token: _Token) -> bool:
-        return token.stop
-
-    def _counts(self, tokens: Sequence[_Token], i: int, last: int, cue: _Cue) -> bool:
+    def _counts(self, tokens: Sequence[_Word], i: int, last: int, cue: _Cue) -> bool:
         lo, hi = self._clause(tokens, i, last)
         before = range(max(lo, i - NEGATION_WINDOW), i)
         after = range(last + 1, min(hi, last + NEGATION_WINDOW) + 1)
@@ -452,47 +467,41 @@ class _Matcher:
             if i <= k <= last or not tokens[k].neg:
                 continue
             between = range(k + 1, i) if k < i else range(last + 1, k)
-            if sum(tokens[m].word not in _FILLERS for m in between) <= NEAR_NEGATOR - 1:
+            if sum(not tokens[m].filler for m in between) <= NEAR_NEGATOR - 1:
                 return True
         return False
 
-    def _negated(self, tokens: Sequence[_Token], i: int, before: range, after: range, cue: _Cue) -> bool:
-        def is_neg(t: _Token) -> bool:
-            return t.neg
-
-        def is_problem(t: _Token) -> bool:
-            return t.problem
-
-        def is_enough(t: _Token) -> bool:
-            return t.enough
-
+    def _negated(self, tokens: Sequence[_Word], i: int, before: range, after: range, cue: _Cue) -> bool:
         for k in before:
-            if is_neg(tokens[k]):
+            if tokens[k].neg:
                 nxt = k + 1
-                while nxt < i and tokens[nxt].word in _FILLERS:
+                while nxt < i and tokens[nxt].filler:
                     nxt += 1
                 # "tidak ada kendala anggaran", "tidak kekurangan staf", "no problems with approval";
                 # "tidak kewalahan" negates an obstacle cue itself, while "tidak ada anggaran" is
                 # the obstacle (no budget) and still counts.
-                if (nxt < i and is_problem(tokens[nxt])) or (nxt == i and cue.standalone):
+                if (nxt < i and tokens[nxt].problem) or (nxt == i and cue.standalone):
                     return True
             # "cukup staf", "enough staff" (but not "tidak cukup staf").
-            unsaid = any(is_neg(tokens[m]) or is_problem(tokens[m]) for m in range(max(0, k - 3), k))
-            if is_enough(tokens[k]) and not unsaid and all(tokens[m].word in _FILLERS for m in range(k + 1, i)):
+            if (
+                tokens[k].enough
+                and not any(tokens[m].neg or tokens[m].problem for m in range(max(0, k - 3), k))
+                and all(tokens[m].filler for m in range(k + 1, i))
+            ):
                 return True
         for k in after:
             # "anggaran bukan masalah", "budget is not an issue", "approval is not slow".
-            if is_neg(tokens[k]) and any(is_problem(tokens[m]) for m in range(k + 1, min(k + 3, len(tokens)))):
+            if tokens[k].neg and any(tokens[m].problem for m in range(k + 1, min(k + 3, len(tokens)))):
                 return True
             # "anggaran sudah cukup", "staff is sufficient" (but not "tidak cukup", "kurang memadai").
-            if is_enough(tokens[k]) and not (is_neg(tokens[k - 1]) or is_problem(tokens[k - 1])):
+            if tokens[k].enough and not (tokens[k - 1].neg or tokens[k - 1].problem):
                 return True
         # "kendala anggaran tidak ada": an obstacle word before the cue, a negator after it;
         # "no security problems", "tidak ada anggaran yang bermasalah": a negator before, an obstacle word after.
-        problem_before = any(is_problem(tokens[k]) for k in before)
-        negator_before = any(is_neg(tokens[k]) for k in before)
-        problem_after = any(is_problem(tokens[k]) for k in after[:2])
-        return (problem_before and any(is_neg(tokens[k]) for k in after)) or (negator_before and problem_after)
+        problem_before = any(tokens[k].problem for k in before)
+        negator_before = any(tokens[k].neg for k in before)
+        problem_after = any(tokens[k].problem for k in after[:2])
+        return (problem_before and any(tokens[k].neg for k in after)) or (negator_before and problem_after)
 
 
 _FILLERS = frozenset(
