@@ -11,7 +11,8 @@ respondent named (scoring.themes).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import fmean
 from typing import Any
 
@@ -20,7 +21,7 @@ from interview_flows.texts import Text
 from scoring.consistency import RESPONDENT_SENTENCE, ConsistencyNote, check_consistency, lowered_confidence
 from scoring.criteria import Criterion, Model, load_model
 from scoring.estimates import response_time_note
-from scoring.levels import Block, blocking, own_criteria_met, reached_level
+from scoring.levels import Block, bar_for, blocking
 from scoring.ratings import CriterionResult, Rating, at_least, rate_and_keep
 from scoring.suggestions import Suggestion, suggest, variable_texts
 from scoring.themes import Theme, find_themes
@@ -147,19 +148,21 @@ def assess(flow: Flow, answers: Mapping[str, Any], model: Model | None = None) -
     """Assess one respondent's answers (question id to stored value) against the maturity model.
 
     Answers to unknown questions are ignored here; :func:`scoring.answer_file.read_answers` is
-    where answer files are checked.
+    where answers files are checked.
     """
     model = model or load_model()
     results, kept = rate_and_keep(flow, answers, model)
-    variables = variable_texts(flow, kept)
-    assessment = from_results(
-        results, model, variables, flow=flow, themes=find_themes(flow, kept), consistency=check_consistency(flow, kept)
-    )
     basis = response_time_note(flow, kept)
-    if basis is None:
-        return assessment
     # Said beside the level, so a guessed figure is never read as a measured one.
-    return replace(assessment, notes=(*assessment.notes, basis))
+    return from_results(
+        results,
+        model,
+        variable_texts(flow, kept),
+        flow=flow,
+        themes=find_themes(flow, kept),
+        consistency=check_consistency(flow, kept),
+        after_notes=() if basis is None else (basis,),
+    )
 
 
 def from_results(
@@ -170,53 +173,51 @@ def from_results(
     themes: Sequence[Theme] = (),
     *,
     consistency: Sequence[ConsistencyNote] = (),
+    after_notes: Sequence[Text] = (),
 ) -> Assessment:
     """Build an assessment from criterion results (shared by one respondent and an organisation).
 
     With the ``flow``, the suggestions are the whole plan (scoring.advice: blockers, the named
     ``themes``, a strength, upkeep at the top); without it, the criterion suggestions alone.
-    Each ``consistency`` note lowers the confidence and adds the neutral sentence to the notes.
+    Each ``consistency`` note lowers the confidence and adds the neutral sentence to the notes;
+    ``after_notes`` come last.
     """
+    ix = _index(model)
     ratings = {cid: r.rating for cid, r in results.items()}
-    criteria = model.criteria
-    rule = model.rule
-    level = reached_level(ratings, criteria, rule)
+    rule = ix.rule
+    level = _climb(ratings, ix.climb_all, rule)
     levels = tuple(
-        LevelResult(
-            lv.level,
-            _mean(results[c.id].fulfilment for c in criteria if c.level == lv.level),
-            own_criteria_met(lv.level, ratings, criteria),
-        )
-        for lv in model.levels
+        _level_result(number, _mean([results[cid].fulfilment for cid in ids]), _own_met(number, ratings, ids))
+        for number, ids in ix.level_ids
     )
-    profile = Profile(
-        capability=reached_level(ratings, [c for c in criteria if c.facet == "C"], rule),
-        outcome=reached_level(ratings, [c for c in criteria if c.facet == "O"], rule),
-    )
-    scored = [c for c in criteria if c.scored]
-    coverage = sum(results[c.id].known for c in scored) / len(scored) if scored else 0.0
+    profile = _profile(_climb(ratings, ix.climb_capability, rule), _climb(ratings, ix.climb_outcome, rule))
+    scored = ix.scored
+    coverage = sum(results[cid].known for cid in scored) / len(scored) if scored else 0.0
     confidence = lowered_confidence(coverage, len(consistency))
-    blocks = blocking(level, ratings, criteria, rule)
-    by_id = model.by_id
-    blockers = tuple(_blocker(b, by_id[b.id]) for b in blocks)
+    blocks = blocking(level, ratings, model.criteria, rule)
+    blockers = tuple(ix.blocker(b) for b in blocks)
     if flow is not None:
         from scoring.advice import plan
 
         suggestions = tuple(plan(flow, model, level, results, blocks, themes, variables))
     else:
         suggestions = tuple(suggest(level, results, blocks, variables))
+    # The coverage note speaks of answered criteria, so it reads the share before contradictions.
+    notes = _notes(level, ratings, ix, profile, coverage)
+    if consistency:
+        notes += (RESPONDENT_SENTENCE,)
+    if after_notes:
+        notes += tuple(after_notes)
     return Assessment(
         level=level,
-        level_name=model.level(level).name,
+        level_name=ix.level_names[level],
         levels=levels,
-        criteria=tuple(results[c.id] for c in criteria),
+        criteria=tuple(results[cid] for cid in ix.ids),
         profile=profile,
         confidence=confidence,
         blocking=blockers,
         suggestions=suggestions,
-        # The coverage note speaks of answered criteria, so it reads the share before contradictions.
-        notes=tuple(_notes(level, ratings, criteria, profile, coverage))
-        + ((RESPONDENT_SENTENCE,) if consistency else ()),
+        notes=notes,
         rule=rule,
         themes=tuple(themes),
         consistency=tuple(consistency),
@@ -226,6 +227,110 @@ def from_results(
 
 def _blocker(block: Block, criterion: Criterion) -> Blocker:
     return Blocker(block.id, block.level, block.rating, block.reason, criterion.name, criterion.description)
+
+
+# --- the model, indexed once -----------------------------------------------------------------------
+# An assessment reads the model's criteria by level, by facet and by id many times over; working
+# that out once per model (and making each small immutable result once) keeps assessing cheap.
+
+_RANK = {"N": 0, "P": 1, "L": 2, "F": 3}
+_Climb = tuple[tuple[int, tuple[tuple[str, int], ...]], ...]
+
+
+class _ModelIndex:
+    """What an assessment needs of one model, worked out once."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.rule = model.rule
+        criteria = model.criteria
+        self.ids = tuple(c.id for c in criteria)
+        self.by_id = model.by_id
+        self.level_ids = tuple((lv.level, tuple(c.id for c in criteria if c.level == lv.level)) for lv in model.levels)
+        self.level_names = {lv.level: lv.name for lv in model.levels}
+        self.scored = tuple(c.id for c in criteria if c.scored)
+        self.climb_all = _climb_plan(criteria, self.rule)
+        self.climb_capability = _climb_plan([c for c in criteria if c.facet == "C"], self.rule)
+        self.climb_outcome = _climb_plan([c for c in criteria if c.facet == "O"], self.rule)
+        self.above = tuple(
+            (h, tuple(c.id for c in criteria if c.level == h)) for h in range(5, 0, -1)
+        )  # for elements_above
+        self._blockers: dict[Block, Blocker] = {}
+
+    def blocker(self, block: Block) -> Blocker:
+        found = self._blockers.get(block)
+        if found is None:
+            found = self._blockers[block] = _blocker(block, self.by_id[block.id])
+        return found
+
+
+def _climb_plan(criteria: Sequence[Criterion], rule: str) -> _Climb:
+    """For each target level 2–5: the (criterion, bar rank) pairs that must hold to reach it.
+
+    Under the lenient rule the levels below were checked on the way up with the same bar, so
+    each target lists its own criteria only; under the strict rule the bars below rise to F.
+    """
+    steps = []
+    for target in range(2, 6):
+        members = [c for c in criteria if (c.level == target if rule == "lenient" else 2 <= c.level <= target)]
+        steps.append((target, tuple((c.id, _RANK[bar_for(c.level, target, rule)]) for c in members)))
+    return tuple(steps)
+
+
+def _climb(ratings: Mapping[str, Rating | None], plan: _Climb, rule: str) -> int:
+    """:func:`scoring.levels.reached_level` on a plan from :func:`_climb_plan`."""
+    level = 1
+    for target, members in plan:
+        for cid, bar in members:
+            rating = ratings.get(cid)
+            if rating is None or _RANK[rating] < bar:
+                return level
+        level = target
+    return level
+
+
+def _own_met(number: int, ratings: Mapping[str, Rating | None], ids: Sequence[str]) -> bool:
+    """:func:`scoring.levels.own_criteria_met` for one level's criterion ids."""
+    if number <= 1:
+        return True
+    for cid in ids:
+        rating = ratings.get(cid)
+        if rating is None or _RANK[rating] < 2:
+            return False
+    return True
+
+
+_INDEXES: dict[int, _ModelIndex] = {}
+
+
+def _index(model: Model) -> _ModelIndex:
+    ix = _INDEXES.get(id(model))
+    if ix is None or ix.model is not model:
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        ix = _INDEXES[id(model)] = _ModelIndex(model)
+    return ix
+
+
+_SMALL: dict[tuple[Any, ...], Any] = {}
+
+
+def _level_result(number: int, fulfilment: float | None, achieved: bool) -> LevelResult:
+    key = ("level", number, fulfilment, achieved)
+    found = _SMALL.get(key)
+    if found is None:
+        if len(_SMALL) > 50_000:
+            _SMALL.clear()
+        found = _SMALL[key] = LevelResult(number, fulfilment, achieved)
+    return found
+
+
+def _profile(capability: int, outcome: int) -> Profile:
+    key = ("profile", capability, outcome)
+    found = _SMALL.get(key)
+    if found is None:
+        found = _SMALL[key] = Profile(capability, outcome)
+    return found
 
 
 _NOTES = {
@@ -260,28 +365,49 @@ _NOTES = {
 }
 
 
-def _note(key: str, **values: Any) -> Text:
+@lru_cache(maxsize=4096)
+def _note(key: str, *values: tuple[str, Any]) -> Text:
+    # The same few notes recur (level 2 with elements of level 4, ...): each is written once.
     template = _NOTES[key]
-    return Text(id=template.id.format(**values), en=template.en.format(**values))
+    named = dict(values)
+    return Text(id=template.id.format(**named), en=template.en.format(**named))
 
 
 def _notes(
     level: int,
     ratings: Mapping[str, Rating | None],
-    criteria: Sequence[Criterion],
+    ix: _ModelIndex,
     profile: Profile,
     confidence: float,
-) -> list[Text]:
+) -> tuple[Text, ...]:
     notes: list[Text] = []
-    higher = elements_above(level, ratings, criteria)
+    higher = _elements_above(level, ratings, ix)
     if higher is not None:
         h, met, total = higher
-        notes.append(_note("elements", level=level, h=h, met=met, total=total, nxt=level + 1))
+        notes.append(
+            _note("elements", ("level", level), ("h", h), ("met", met), ("total", total), ("nxt", level + 1))
+        )
     if profile.capability != profile.outcome:
-        notes.append(_note("profile", capability=profile.capability, outcome=profile.outcome))
+        notes.append(_note("profile", ("capability", profile.capability), ("outcome", profile.outcome)))
     if confidence < LOW_CONFIDENCE:
-        notes.append(_note("confidence", pct=round(confidence * 100)))
-    return notes
+        notes.append(_note("confidence", ("pct", round(confidence * 100))))
+    return tuple(notes)
+
+
+def _elements_above(level: int, ratings: Mapping[str, Rating | None], ix: _ModelIndex) -> tuple[int, int, int] | None:
+    """:func:`elements_above` on the model's own criteria, indexed by level."""
+    for h, own in ix.above:
+        if h <= level:
+            break
+        if not own:
+            continue
+        met = 0
+        for cid in own:
+            rating = ratings.get(cid)
+            met += rating is not None and _RANK[rating] >= 2
+        if (h >= level + 2 and met * 2 > len(own)) or (h == level + 1 and met == len(own)):
+            return h, met, len(own)
+    return None
 
 
 def elements_above(
@@ -304,7 +430,7 @@ def elements_above(
     return None
 
 
-def _mean(values: Any) -> float | None:
+def _mean(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return fmean(known) if known else None
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from scoring.ratings import Rating, at_least
+from scoring.ratings import RATINGS, Rating, at_least
 
 Reason = Literal["no_evidence", "below_L", "below_F"]
 LOWEST, HIGHEST = 1, 5
@@ -116,14 +116,15 @@ def blocking(level: int, ratings: Mapping[str, Rating | None], criteria: Sequenc
     target = level + 1
     found: list[Block] = []
     for c in criteria:
-        if not 2 <= c.level <= target:
+        c_level = c.level
+        if not 2 <= c_level <= target:
             continue
         rating = ratings.get(c.id)
-        bar = bar_for(c.level, target, rule)
-        if at_least(rating, bar):
+        bar = bar_for(c_level, target, rule)
+        if rating is not None and _RANK[rating] >= _RANK[bar]:  # at_least(rating, bar)
             continue
         reason: Reason = "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
-        found.append(Block(c.id, c.level, rating, reason))
+        found.append(_block(c.id, c_level, rating, reason))
     # Lowest level first; within a level the weakest first (see severity), then file order.
     order = {b.id: i for i, b in enumerate(found)}
     found.sort(key=lambda b: (b.level, severity(b.rating), order[b.id]))
@@ -143,3 +144,16 @@ def severity(rating: Rating | None) -> int:
 
 
 _SEVERITY: dict[Rating | None, int] = {"N": 0, "P": 1, None: 2, "L": 3, "F": 4}
+_RANK: dict[str, int] = {r: i for i, r in enumerate(RATINGS)}
+_BLOCKS: dict[tuple[str, int, Rating | None, Reason], Block] = {}
+
+
+def _block(cid: str, level: int, rating: Rating | None, reason: Reason) -> Block:
+    # Blocks are immutable and few (criteria times ratings): each is made once, not per assessment.
+    key = (cid, level, rating, reason)
+    found = _BLOCKS.get(key)
+    if found is None:
+        if len(_BLOCKS) > 10_000:
+            _BLOCKS.clear()
+        found = _BLOCKS[key] = Block(cid, level, rating, reason)
+    return found

@@ -314,6 +314,8 @@ class _Cue:
     theme: str
     keys: tuple[tuple[str, str], ...]
     standalone: bool
+    rest: tuple[tuple[str, str], ...] = ()
+    """The keys after the first word (empty for a cue of one word)."""
 
 
 class _Matcher:
@@ -336,6 +338,7 @@ class _Matcher:
         self.boundaries = self._word_keys(neg.boundaries)
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
         self._seen: dict[str, _Word] = {}
+        self._starters: set[str] = set()  # the words in _seen that start a cue
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -345,7 +348,7 @@ class _Matcher:
     def _cue(self, theme: str, raw: str, lang: str) -> _Cue:
         flags, words = _split_flags(raw)
         keys = tuple(self._key(w, lang, exact="=" in flags) for w in words)
-        return _Cue(theme, keys, standalone="!" in flags)
+        return _Cue(theme, keys, standalone="!" in flags, rest=keys[1:])
 
     def _key(self, word: str, lang: str, exact: bool) -> tuple[str, str]:
         self.vocabulary.add(word)
@@ -388,6 +391,8 @@ class _Matcher:
         entry = _Word(word, frozen, cues, flags)
         if len(self._seen) < _SEEN_LIMIT:
             self._seen[word] = entry
+            if cues:
+                self._starters.add(word)
         return entry
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
@@ -396,39 +401,45 @@ class _Matcher:
             # Lower-casing ASCII keeps every letter a letter, in its place: the words of the
             # lower-cased text are the lower-cased words, at the same offsets, found in one call.
             lowered = text.lower()
-            words = [seen.get(w) or self._word(w) for w in _WORD.findall(lowered)]
-            if not any(w.cues for w in words):
-                return []  # most answers start no cue: nothing more to read
+            found = _WORD.findall(lowered)
+            if self._starters.isdisjoint(found) and seen.keys() >= set(found):
+                return []  # every word known, none starts a cue: nothing more to read
+            words = [seen.get(w) or self._word(w) for w in found]
+            hits = self._hits(words)
+            if not hits:
+                return []
             spans = [m.span() for m in _WORD.finditer(lowered)]
         else:
             # Elsewhere lower-casing may change a text's length ("İ" becomes two characters), so
             # each word is lower-cased on its own and the offsets stay those of the text.
-            found = list(_WORD.finditer(text))
-            words = [self._word(m.group(0).lower().replace("’", "'")) for m in found]
-            if not any(w.cues for w in words):
+            matches = list(_WORD.finditer(text))
+            words = [self._word(m.group(0).lower().replace("’", "'")) for m in matches]
+            hits = self._hits(words)
+            if not hits:
                 return []
-            spans = [m.span() for m in found]
-        return self._matches(words, spans)
-
-    def _matches(self, words: Sequence[_Word], spans: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
+            spans = [m.span() for m in matches]
         by_theme: dict[str, list[tuple[int, int]]] = {}
-        for i, word in enumerate(words):
-            for cue in word.cues:
-                last = self._phrase_end(words, i, cue)
-                if last is None or not self._counts(words, i, last, cue):
-                    continue
-                by_theme.setdefault(cue.theme, []).append((spans[i][0], spans[last][1]))
-        if not by_theme:
-            return []
+        for theme, i, last in hits:
+            by_theme.setdefault(theme, []).append((spans[i][0], spans[last][1]))
         out = []
         for theme in self.theme_ids:
             for start, end in _merge(by_theme.get(theme, [])):
                 out.append((theme, start, end))
         return sorted(out, key=lambda t: (t[1], t[0]))
 
+    def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
+        """Each cue that counts: its theme and the positions of its first and last word."""
+        hits = []
+        for i, word in enumerate(words):
+            for cue in word.cues:
+                last = self._phrase_end(words, i, cue) if cue.rest else i
+                if last is not None and self._counts(words, i, last, cue):
+                    hits.append((cue.theme, i, last))
+        return hits
+
     def _phrase_end(self, tokens: Sequence[_Word], i: int, cue: _Cue) -> int | None:
         pos = i
-        for key in cue.keys[1:]:
+        for key in cue.rest:
             for step in range(1, PHRASE_GAP + 2):
                 j = pos + step
                 if j >= len(tokens) or tokens[j].punct:
