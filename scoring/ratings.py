@@ -15,8 +15,8 @@ True
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from interview_flows.answers import answer_text
@@ -126,22 +126,36 @@ def rate_and_keep(
 ) -> tuple[dict[str, CriterionResult], dict[str, Any]]:
     """:func:`rate` and :func:`effective_answers` in one pass over the answers."""
     model = model or load_model()
-    kept = _kept(_plan(flow), answers)
-    sums: dict[str, list[float]] = {}  # criterion -> [weighted sum, total weight]
-    sources: dict[str, list[str]] = {}
-    for compiled, value in kept:
+    kept: dict[str, Any] = {}
+    # What a condition sees. A "don't know" answer has no value there, as the expression language
+    # says (interview_flows.expressions: unanswered, skipped or don't-know questions have none).
+    # Only the questions some condition names need to be in it.
+    seen: dict[str, Any] = {}
+    sums: dict[str, list[Any]] = {}  # criterion -> [weighted sum, total weight, question ids]
+    get = answers.get
+    for compiled in _plan(flow):
+        qid = compiled.id
+        value = get(qid)
+        if value is None:
+            continue
+        holds = compiled.holds
+        if holds is not None and not holds(seen):
+            continue
+        kept[qid] = value
+        if value == DONT_KNOW:
+            continue  # an answer, but no evidence
+        if compiled.feeds_conditions:
+            seen[qid] = value
         if not compiled.gives_evidence:
             continue
-        weight = compiled.weight
-        for cid, amount in compiled.contributions(value):
+        for cid, weighted, weight in compiled.weighted(value):
             acc = sums.get(cid)
             if acc is None:
-                sums[cid] = [amount * weight, weight]
-                sources[cid] = [compiled.id]
+                sums[cid] = [weighted, weight, [qid]]
             else:
-                acc[0] += amount * weight
+                acc[0] += weighted
                 acc[1] += weight
-                sources[cid].append(compiled.id)
+                acc[2].append(qid)
     results: dict[str, CriterionResult] = {}
     for c, unknown in _unknown_results(model):
         acc = sums.get(c.id)
@@ -149,8 +163,8 @@ def rate_and_keep(
             results[c.id] = unknown
             continue
         fulfilment = min(1.0, max(0.0, acc[0] / acc[1]))
-        results[c.id] = _result(c.id, c.level, c.facet, fulfilment, tuple(sources[c.id]))
-    return results, {compiled.id: value for compiled, value in kept}
+        results[c.id] = _result(c.id, c.level, c.facet, fulfilment, tuple(acc[2]))
+    return results, kept
 
 
 # Criterion results are immutable values and, answers being choices, the same few recur across
@@ -199,14 +213,39 @@ class _Compiled:
     combine: str
     gives_evidence: bool
     holds: Callable[[Mapping[str, Any]], bool] | None = None
-    choice_items: Mapping[str, tuple[tuple[str, float], ...]] | None = None
+    feeds_conditions: bool = True
+    choice_weighted: Mapping[str, tuple[tuple[str, float, float], ...]] | None = None
+    memo: dict[tuple[Any, ...], tuple[tuple[str, float, float], ...]] = field(default_factory=dict)
 
-    def contributions(self, value: Any) -> Iterable[tuple[str, float]]:
-        """The (criterion, amount) pairs of :meth:`evidence`, without copying what is stored."""
+    def weighted(self, value: Any) -> tuple[tuple[str, float, float], ...]:
+        """:meth:`evidence` as (criterion, amount × weight, weight) triples.
+
+        A choice's triples are worked out with the flow; a set of ticked options is worked out
+        the first time it is seen (a question has few of them; at most ``_MEMO_LIMIT`` are kept).
+        """
         kind = self.type
-        if kind in ("single_choice", "yes_no") and isinstance(value, str) and self.choice_items is not None:
-            return self.choice_items.get(value, ())  # dont_know is no choice value: no evidence
-        return self.evidence(value).items()
+        if kind in ("single_choice", "yes_no") and isinstance(value, str) and self.choice_weighted is not None:
+            return self.choice_weighted.get(value, ())  # dont_know is no choice value: no evidence
+        if kind == "multiple_choice":
+            key = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list | tuple) else None
+            if key is not None:
+                try:
+                    return self.memo[key]
+                except KeyError:
+                    pass
+                except TypeError:  # an option that is no string (a damaged record): work it out
+                    key = None
+            triples = self._triples(value)
+            if key is not None:
+                if len(self.memo) >= _MEMO_LIMIT:
+                    self.memo.clear()
+                self.memo[key] = triples
+            return triples
+        return self._triples(value)
+
+    def _triples(self, value: Any) -> tuple[tuple[str, float, float], ...]:
+        weight = self.weight
+        return tuple((cid, amount * weight, weight) for cid, amount in self.evidence(value).items())
 
     def evidence(self, value: Any) -> dict[str, float]:
         if value is None or value == DONT_KNOW:
@@ -247,7 +286,10 @@ class _Compiled:
         return {cid: max(xs) for cid, xs in per_criterion.items()}
 
 
-def _compile_question(q: Question) -> _Compiled:
+_MEMO_LIMIT = 4096
+
+
+def _compile_question(q: Question, feeds_conditions: bool = True) -> _Compiled:
     rules = tuple((r.min, r.max, tuple(k.casefold() for k in r.keywords), dict(r.evidence)) for r in q.evidence_rules)
     choice_evidence = {c.value: dict(c.evidence) for c in q.choices if c.evidence}
     condition = parse(q.relevant) if q.relevant else None
@@ -261,7 +303,12 @@ def _compile_question(q: Question) -> _Compiled:
         combine=q.combine,
         gives_evidence=bool(choice_evidence or rules),
         holds=compile_condition(condition) if condition is not None else None,
-        choice_items={v: tuple(ev.items()) for v, ev in choice_evidence.items() if v != DONT_KNOW},
+        feeds_conditions=feeds_conditions,
+        choice_weighted={
+            v: tuple((cid, amount * q.weight, q.weight) for cid, amount in ev.items())
+            for v, ev in choice_evidence.items()
+            if v != DONT_KNOW
+        },
     )
 
 
@@ -275,7 +322,8 @@ def _plan(flow: Flow) -> tuple[_Compiled, ...]:
     entry = _PLANS.get(key)
     if entry is not None and entry[0]() is flow:
         return entry[1]
-    plan = tuple(_compile_question(q) for q in flow.questions if q.answerable)
+    named = {n for q in flow.questions if q.relevant for n in parse(q.relevant).names}
+    plan = tuple(_compile_question(q, q.id in named) for q in flow.questions if q.answerable)
     _PLANS[key] = (weakref.ref(flow, _forgetter(key)), plan)
     return plan
 
