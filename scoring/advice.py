@@ -14,8 +14,7 @@ on (``because``) and, in a few words, why (``why``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -23,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from interview_flows.schema import Flow
 from interview_flows.texts import Text
-from scoring.criteria import Model
+from scoring.criteria import Criterion, Model
 from scoring.levels import Block
 from scoring.ratings import CriterionResult
-from scoring.suggestions import MAX_SUGGESTIONS, Suggestion, suggest
+from scoring.suggestions import MAX_SUGGESTIONS, Suggestion, chosen_texts
 from scoring.themes import Theme
 
 MAX_THEME_ITEMS = 2
@@ -100,25 +99,44 @@ def plan(
     """The plan for one assessment: at most ``limit`` suggestions (see the module docstring)."""
     enablers = load_enablers()
     blocked = {b.id for b in blocks}
-    criterion_items = [
-        _criterion_item(s, blocked, results, flow, level)
-        for s in suggest(level, results, blocks, variables, limit=limit)
-    ]
-    criterion_items = [s for s in criterion_items if s.because]
-    theme_items = [_theme_item(t, enablers) for t in _in_turn(themes) if t.id in enablers.themes]
-    if level >= max(lv.level for lv in model.levels):
-        upkeep = [u for u in (_upkeep_item(u, results, flow) for u in enablers.upkeep) if u.because]
-        themed = theme_items[:MAX_THEME_ITEMS]
+    asking = _asking(flow)
+    criterion_items = []
+    for cid, rating, text, first_step in chosen_texts(level, results, blocks, variables, limit=limit):
+        kind = "blocker" if cid in blocked else "next"
+        n = level + 1 if kind == "blocker" else results[cid].level
+        because = _rests_on(cid, results, asking)
+        if because:
+            criterion_items.append(Suggestion(cid, rating, text, first_step, kind, cid, because, _why(kind, n)))
+    # The named obstacles in turn; a suggestion is written only for those that get a place.
+    named = [t for t in _in_turn(themes) if t.id in enablers.themes]
+    top, by_level = _model_facts(model)
+    if level >= top:
+        upkeep = [u for u in (_upkeep_item(u, results, asking) for u in enablers.upkeep) if u.because]
+        themed = [_theme_item(t, enablers) for t in named[:MAX_THEME_ITEMS]]
         refine = criterion_items[: max(0, limit - MIN_UPKEEP - len(themed))]
         return (refine + themed + upkeep)[:limit]
-    strength = _strength(level, results, model, flow)
-    n_themes = min(MAX_THEME_ITEMS, len(theme_items))
+    strength = _strength(level, results, by_level)
+    n_themes = min(MAX_THEME_ITEMS, len(named))
     room = max(1, limit - n_themes - len(strength))
     chosen = criterion_items[:room]
-    themed = theme_items[: max(0, limit - len(chosen) - len(strength))]
+    themed = [_theme_item(t, enablers) for t in named[: max(0, limit - len(chosen) - len(strength))]]
     spare = limit - len(chosen) - len(themed) - len(strength)
     chosen += criterion_items[room : room + max(0, spare)]
     return (chosen + themed + strength)[:limit]
+
+
+_FACTS: dict[int, tuple[Model, int, dict[int, tuple[Criterion, ...]]]] = {}
+
+
+def _model_facts(model: Model) -> tuple[int, dict[int, tuple[Criterion, ...]]]:
+    """The model's top level and its criteria by level (worked out once per model)."""
+    known = _FACTS.get(id(model))
+    if known is None or known[0] is not model:
+        if len(_FACTS) > 64:
+            _FACTS.clear()
+        by_level = {n: tuple(model.criteria_of(n)) for n in {c.level for c in model.criteria}}
+        known = _FACTS[id(model)] = (model, max(lv.level for lv in model.levels), by_level)
+    return known[1], known[2]
 
 
 def _in_turn(themes: Sequence[Theme]) -> list[Theme]:
@@ -142,15 +160,6 @@ def _in_turn(themes: Sequence[Theme]) -> list[Theme]:
     return first + later
 
 
-def _criterion_item(
-    s: Suggestion, blocked: set[str], results: Mapping[str, CriterionResult], flow: Flow, level: int
-) -> Suggestion:
-    cid = s.criterion or ""
-    kind = "blocker" if cid in blocked else "next"
-    n = level + 1 if kind == "blocker" else results[cid].level
-    return replace(s, kind=kind, addresses=cid, because=_rests_on(cid, results, flow), why=_why(kind, n))
-
-
 @cache
 def _why(kind: str, n: int) -> Text:
     return _fmt(_WHY[kind], n=n)
@@ -158,42 +167,49 @@ def _why(kind: str, n: int) -> Text:
 
 def _theme_item(theme: Theme, enablers: Enablers) -> Suggestion:
     entry = enablers.themes[theme.id]
-    why = _theme_why(theme.in_own_words, theme.label)
+    why = _theme_why(theme.in_own_words, theme.label.id, theme.label.en)
     return Suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
 
 
-@cache
-def _theme_why(in_own_words: bool, label: Text) -> Text:
+@lru_cache(maxsize=1024)
+def _theme_why(in_own_words: bool, label_id: str, label_en: str) -> Text:
     key = "theme_words" if in_own_words else "theme_choice"
-    return Text(
-        id=_WHY[key].id.format(label=_lower_first(label.id)), en=_WHY[key].en.format(label=_lower_first(label.en))
-    )
+    return Text(id=_WHY[key].id.format(label=_lower_first(label_id)), en=_WHY[key].en.format(label=_lower_first(label_en)))
 
 
-def _upkeep_item(entry: Upkeep, results: Mapping[str, CriterionResult], flow: Flow) -> Suggestion:
+def _upkeep_item(entry: Upkeep, results: Mapping[str, CriterionResult], asking: Mapping[str, tuple[str, ...]]) -> Suggestion:
     cid = entry.criterion
     rating = results[cid].rating if cid in results else None
-    because = _rests_on(cid, results, flow) if cid in results else ()
+    because = _rests_on(cid, results, asking) if cid in results else ()
     return Suggestion(cid, rating, entry.text, entry.first_step, "upkeep", cid, because, _WHY["upkeep"])
 
 
-def _strength(level: int, results: Mapping[str, CriterionResult], model: Model, flow: Flow) -> list[Suggestion]:
+def _strength(
+    level: int, results: Mapping[str, CriterionResult], by_level: Mapping[int, Sequence[Criterion]]
+) -> list[Suggestion]:
     """One criterion to build on: of the achieved level and rated F, else the highest level below."""
     for lv in range(level, 1, -1):
-        for c in model.criteria_of(lv):
+        for c in by_level.get(lv, ()):
             r = results.get(c.id)
             if r is not None and r.rating == "F" and r.evidence:
-                text = _fmt(_STRENGTH[0], name=None, name_text=c.name)
+                text = _strength_text(c.name.id, c.name.en)
                 return [Suggestion(c.id, "F", text, _STRENGTH[1], "strength", c.id, r.evidence, _WHY["strength"])]
     return []
 
 
-def _rests_on(cid: str, results: Mapping[str, CriterionResult], flow: Flow) -> tuple[str, ...]:
+@lru_cache(maxsize=256)
+def _strength_text(name_id: str, name_en: str) -> Text:
+    return _fmt(_STRENGTH[0], name=None, name_text=Text(id=name_id, en=name_en))
+
+
+def _rests_on(
+    cid: str, results: Mapping[str, CriterionResult], asking: Mapping[str, tuple[str, ...]]
+) -> tuple[str, ...]:
     """The questions a criterion's rating rests on; without evidence, those that would have told."""
     evidence = results[cid].evidence
     if evidence:
         return tuple(evidence)
-    return _asking(flow).get(cid, ())
+    return asking.get(cid, ())
 
 
 _ASKING: dict[int, tuple[Flow, dict[str, tuple[str, ...]]]] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -211,36 +211,79 @@ def suggest(
     ``variables`` maps a placeholder name to its value already written in both languages (see
     :func:`variable_texts`).
     """
+    return [
+        Suggestion(cid, rating, text, first_step)
+        for cid, rating, text, first_step in chosen_texts(level, results, blocks, variables, catalogue, limit)
+    ]
+
+
+def chosen_texts(
+    level: int,
+    results: Mapping[str, CriterionResult],
+    blocks: Sequence[Block],
+    variables: Mapping[str, Text] | None = None,
+    catalogue: Catalogue | None = None,
+    limit: int = MAX_SUGGESTIONS,
+) -> list[tuple[str, str | None, Text, Text]]:
+    """What :func:`suggest` says, as (criterion id, rating, text, first step), before it is made a
+    :class:`Suggestion` (scoring.advice makes its own, with the reason beside it)."""
     catalogue = catalogue if catalogue is not None else load_catalogue()
     variables = variables or {}
-    out: list[Suggestion] = []
+    out: list[tuple[str, str | None, Text, Text]] = []
     for cid in order_for_suggestions(level, results, blocks):
         rating = results[cid].rating
         entry = catalogue.get(cid, {}).get(rating or "unknown")
         if entry is None:
             continue
-        out.append(_tailor(cid, rating, entry, variables))
+        out.append((cid, rating, *_tailored(entry, variables)))
         if len(out) >= limit:
             break
     return out
 
 
 def _tailor(cid: str, rating: str | None, entry: Entry, variables: Mapping[str, Text]) -> Suggestion:
+    return Suggestion(cid, rating, *_tailored(entry, variables))
+
+
+def _tailored(entry: Entry, variables: Mapping[str, Text]) -> tuple[Text, Text]:
+    """The entry's text and first step: the first variant whose variables were all given, filled."""
     for variant in entry.variants:
         if all(name in variables for name in variant.when_variable):
             first = variant.first_step or entry.first_step
-            return Suggestion(cid, rating, _fill(variant.text, variables), _fill(first, variables))
-    return Suggestion(cid, rating, entry.text, entry.first_step)
+            return _fill(variant.text, variables), _fill(first, variables)
+    return entry.text, entry.first_step
+
+
+_FILLED: dict[tuple[Any, ...], Text] = {}
 
 
 def _fill(text: Text, variables: Mapping[str, Text]) -> Text:
-    if not placeholders(text.id) and not placeholders(text.en):
+    names = _placeholders_of(text.id, text.en)
+    if not names:
         return text
+    # The same sentence with the same figures recurs: each filled text is written once.
+    try:
+        key = (text.id, text.en, *((variables[n].id, variables[n].en) for n in names))
+    except KeyError:
+        key = None  # a placeholder not given: the substitution below says so, as it always did
+    if key is not None and (found := _FILLED.get(key)) is not None:
+        return found
     # One pass with re.sub: braces in a respondent's answer are never read as a placeholder.
-    return Text(
+    filled = Text(
         id=_PLACEHOLDER.sub(lambda m: variables[m.group(1)].id, text.id),
         en=_PLACEHOLDER.sub(lambda m: variables[m.group(1)].en, text.en),
     )
+    if key is not None:
+        if len(_FILLED) >= 10_000:
+            _FILLED.clear()
+        _FILLED[key] = filled
+    return filled
+
+
+@lru_cache(maxsize=4096)
+def _placeholders_of(*texts: str) -> tuple[str, ...]:
+    """The placeholder names of these texts, each once, sorted."""
+    return tuple(sorted({name for t in texts for name in placeholders(t)}))
 
 
 # --- the respondent's variables, written out -----------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -192,12 +192,13 @@ class Theme:
     label: Text
     sources: tuple[Source, ...] = field(default=())
 
-    @property
+    # Cached: the plan asks both several times per theme (the fields are frozen, so they hold).
+    @cached_property
     def in_own_words(self) -> bool:
         """Whether the respondent named it in free text (not only by ticking an option)."""
         return any(s.start is not None for s in self.sources)
 
-    @property
+    @cached_property
     def questions(self) -> tuple[str, ...]:
         """The question ids it rests on, each once, in order of the sources."""
         return tuple(dict.fromkeys(s.question for s in self.sources))
