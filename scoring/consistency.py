@@ -8,12 +8,12 @@ answers stand as given, the assessment says what does not fit and trusts its lev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from interview_flows.expressions import Expression, parse
+from interview_flows.expressions import Expression, compile_condition, parse
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import Text
 
@@ -61,12 +61,46 @@ def check_consistency(flow: Flow, answers: Mapping[str, Any]) -> list[Consistenc
     >>> [n.id for n in check_consistency(flow, {"l3_response_sop": "full", "response_time_hours": 240})]
     ['sop_targets_but_slow']
     """
-    known = {k: v for k, v in answers.items() if v is not None and v != DONT_KNOW}
-    return [
-        ConsistencyNote(rule.id, rule.questions, rule.note)
-        for rule in flow.consistency
-        if _parsed(rule.when).evaluate(known)
-    ]
+    notes = []
+    for rule, names, holds in _rules(flow):
+        # A condition reads only the questions it names, so only those are looked at.
+        known = {}
+        for name in names:
+            value = answers.get(name)
+            if value is not None and value != DONT_KNOW:
+                known[name] = value
+        if holds(known):
+            notes.append(_note(rule))
+    return notes
+
+
+_RULES: dict[int, tuple[Flow, tuple[tuple[Any, tuple[str, ...], Callable[[Mapping[str, Any]], bool]], ...]]] = {}
+
+
+def _rules(flow: Flow) -> tuple[tuple[Any, tuple[str, ...], Callable[[Mapping[str, Any]], bool]], ...]:
+    """Each consistency rule of the flow with the questions it names and its compiled condition."""
+    known = _RULES.get(id(flow))
+    if known is None or known[0] is not flow:
+        rules = tuple(
+            (rule, tuple(sorted(_parsed(rule.when).names)), compile_condition(_parsed(rule.when)))
+            for rule in flow.consistency
+        )
+        if len(_RULES) > 64:
+            _RULES.clear()
+        known = _RULES[id(flow)] = (flow, rules)
+    return known[1]
+
+
+_NOTES: dict[int, tuple[Any, ConsistencyNote]] = {}
+
+
+def _note(rule: Any) -> ConsistencyNote:
+    known = _NOTES.get(id(rule))
+    if known is None or known[0] is not rule:
+        if len(_NOTES) > 1000:
+            _NOTES.clear()
+        known = _NOTES[id(rule)] = (rule, ConsistencyNote(rule.id, rule.questions, rule.note))
+    return known[1]
 
 
 def lowered_confidence(confidence: float, notes: int) -> float:

@@ -8,6 +8,7 @@ over two days in days, so "168" reads as "about a week, by your estimate".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from interview_flows.schema import DONT_KNOW, Flow
@@ -45,28 +46,52 @@ def response_time_note(flow: Flow, answers: Mapping[str, Any]) -> Text | None:
     >>> response_time_note(flow, {"response_time_hours": 168, "response_time_measured": "not_measured"}).en
     'The response time to simple questions used in this assessment: about a week, by your estimate (it is not measured).'
     """
-    variables = flow.variables()
-    qid = variables.get("response_time_hours")
+    qid, basis_q = _questions(flow)
     hours = answers.get(qid) if qid else None
     if isinstance(hours, bool) or not isinstance(hours, int | float):
         return None
-    basis_q = variables.get("response_time_basis")
     basis = answers.get(basis_q) if basis_q else None
-    said = duration_words(float(hours))
     if basis in MEASURED:
+        kind = "measured"
+    elif basis_q is None:
+        kind = "older"
+    elif basis in (None, DONT_KNOW, "not_measured"):
+        kind = "estimated"
+    else:
+        return None
+    return _note(kind, float(hours))
+
+
+_QUESTIONS: dict[int, tuple[Flow, str | None, str | None]] = {}
+
+
+def _questions(flow: Flow) -> tuple[str | None, str | None]:
+    """The flow's questions for the response time and for how it is known (once per flow)."""
+    known = _QUESTIONS.get(id(flow))
+    if known is None or known[0] is not flow:
+        variables = flow.variables()
+        if len(_QUESTIONS) > 64:
+            _QUESTIONS.clear()
+        known = _QUESTIONS[id(flow)] = (flow, variables.get("response_time_hours"), variables.get("response_time_basis"))
+    return known[1], known[2]
+
+
+@lru_cache(maxsize=4096)
+def _note(kind: str, hours: float) -> Text:
+    # The same figures recur (24 hours, a week): each note is written once.
+    said = duration_words(hours)
+    if kind == "measured":
         return Text(
             id=f"Waktu tanggapan untuk pertanyaan sederhana yang dipakai dalam penilaian: {said.id}, menurut catatan unit.",
             en=f"The response time to simple questions used in this assessment: {said.en}, from the unit's records.",
         )
-    if basis_q is None:
+    if kind == "older":
         # An older flow did not ask; its question asked for a rough estimate.
         return Text(
             id=f"Waktu tanggapan yang dipakai dalam penilaian: {said.id}, menurut perkiraan Bapak/Ibu.",
             en=f"The response time used in this assessment: {said.en}, by your estimate.",
         )
-    if basis in (None, DONT_KNOW, "not_measured"):
-        return Text(
-            id=f"Waktu tanggapan untuk pertanyaan sederhana yang dipakai dalam penilaian: {said.id}, menurut perkiraan Bapak/Ibu (tidak diukur).",
-            en=f"The response time to simple questions used in this assessment: {said.en}, by your estimate (it is not measured).",
-        )
-    return None
+    return Text(
+        id=f"Waktu tanggapan untuk pertanyaan sederhana yang dipakai dalam penilaian: {said.id}, menurut perkiraan Bapak/Ibu (tidak diukur).",
+        en=f"The response time to simple questions used in this assessment: {said.en}, by your estimate (it is not measured).",
+    )

@@ -133,22 +133,24 @@ def rate_and_keep(
     seen: dict[str, Any] = {}
     sums: dict[str, list[Any]] = {}  # criterion -> [weighted sum, total weight, question ids]
     get = answers.get
-    for compiled in _plan(flow):
-        qid = compiled.id
+    for qid, holds, feeds, choices, compiled in _rows(flow):
         value = get(qid)
         if value is None:
             continue
-        holds = compiled.holds
         if holds is not None and not holds(seen):
             continue
         kept[qid] = value
         if value == DONT_KNOW:
             continue  # an answer, but no evidence
-        if compiled.feeds_conditions:
+        if feeds:
             seen[qid] = value
-        if not compiled.gives_evidence:
+        if choices is not None and isinstance(value, str):
+            triples = choices.get(value, ())
+        elif compiled is not None:
+            triples = compiled.weighted(value)
+        else:
             continue
-        for cid, weighted, weight in compiled.weighted(value):
+        for cid, weighted, weight in triples:
             acc = sums.get(cid)
             if acc is None:
                 sums[cid] = [weighted, weight, [qid]]
@@ -314,18 +316,39 @@ def _compile_question(q: Question, feeds_conditions: bool = True) -> _Compiled:
 
 # id(flow) -> (weak reference to the flow, its compiled questions). Flows are frozen, so a plan
 # never goes stale; the weak reference lets a discarded flow (and its plan) be collected.
-_PLANS: dict[int, tuple[weakref.ref[Flow], tuple[_Compiled, ...]]] = {}
+_PLANS: dict[int, tuple[weakref.ref[Flow], tuple[_Compiled, ...], tuple[_Row, ...]]] = {}
+_Row = tuple[str, Any, bool, Any, "_Compiled | None"]
+"""A compiled question as the rating loop reads it: id, condition, whether a condition names it,
+the weighted evidence of its choices (single choice), the compiled question when it gives evidence."""
 
 
 def _plan(flow: Flow) -> tuple[_Compiled, ...]:
+    return _compiled_flow(flow)[0]
+
+
+def _rows(flow: Flow) -> tuple[_Row, ...]:
+    return _compiled_flow(flow)[1]
+
+
+def _compiled_flow(flow: Flow) -> tuple[tuple[_Compiled, ...], tuple[_Row, ...]]:
     key = id(flow)
     entry = _PLANS.get(key)
     if entry is not None and entry[0]() is flow:
-        return entry[1]
+        return entry[1], entry[2]
     named = {n for q in flow.questions if q.relevant for n in parse(q.relevant).names}
     plan = tuple(_compile_question(q, q.id in named) for q in flow.questions if q.answerable)
-    _PLANS[key] = (weakref.ref(flow, _forgetter(key)), plan)
-    return plan
+    rows = tuple(
+        (
+            c.id,
+            c.holds,
+            c.feeds_conditions,
+            c.choice_weighted if c.type in ("single_choice", "yes_no") else None,
+            c if c.gives_evidence else None,
+        )
+        for c in plan
+    )
+    _PLANS[key] = (weakref.ref(flow, _forgetter(key)), plan, rows)
+    return plan, rows
 
 
 def _forgetter(key: int) -> Callable[[weakref.ref[Flow]], None]:

@@ -297,16 +297,44 @@ def variable_texts(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Text]:
     so the suggestion falls back to its plain text.
     """
     found: dict[str, Text] = {}
-    for name, qid in flow.variables().items():
-        if name not in PLACEHOLDERS:
-            continue
+    for name, qid, question in _placeholder_questions(flow):
         value = answers.get(qid)
         if value is None or value == DONT_KNOW or value == "" or value == []:
             continue
-        text = _render(name, flow.question(qid), value)
+        text = _rendered(name, question, value)
         if text is not None:
             found[name] = text
     return found
+
+
+_PLACEHOLDER_QUESTIONS: dict[int, tuple[Flow, tuple[tuple[str, str, Question], ...]]] = {}
+
+
+def _placeholder_questions(flow: Flow) -> tuple[tuple[str, str, Question], ...]:
+    """(placeholder, question id, question) for each variable of the flow a suggestion may quote."""
+    known = _PLACEHOLDER_QUESTIONS.get(id(flow))
+    if known is None or known[0] is not flow:
+        found = tuple((name, qid, flow.question(qid)) for name, qid in flow.variables().items() if name in PLACEHOLDERS)
+        if len(_PLACEHOLDER_QUESTIONS) > 64:
+            _PLACEHOLDER_QUESTIONS.clear()
+        known = _PLACEHOLDER_QUESTIONS[id(flow)] = (flow, found)
+    return known[1]
+
+
+_NUMBERS: dict[tuple[str, type, float], Text | None] = {}
+
+
+def _rendered(name: str, question: Question, value: Any) -> Text | None:
+    # A figure reads the same every time it is given: each is written out once.
+    if name in NUMERIC and type(value) in (int, float):
+        key = (name, type(value), value)
+        if key in _NUMBERS:
+            return _NUMBERS[key]
+        if len(_NUMBERS) >= 10_000:
+            _NUMBERS.clear()
+        text = _NUMBERS[key] = _render(name, question, value)
+        return text
+    return _render(name, question, value)
 
 
 def _render(name: str, question: Question, value: Any) -> Text | None:

@@ -243,19 +243,57 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     """
     codebook = codebook or load_codebook()
     matcher = _compiled(codebook)
-    texts = _text_questions(flow)
+    readers = _readers(flow, codebook)
     found: dict[str, list[Source]] = {}
     for qid, value in answers.items():
-        if qid in texts:
+        mapping = readers.get(qid)
+        if mapping is None:
+            continue
+        if mapping is _FREE_TEXT:
             for part, text in enumerate(text_parts(value)):
                 for theme_id, start, end in matcher.match(text):
-                    found.setdefault(theme_id, []).append(Source(qid, start, end, text[start:end], part))
-        elif qid in codebook.choices and qid in _choice_questions(flow):
+                    found.setdefault(theme_id, []).append(_source(qid, start, end, text[start:end], part, None))
+        else:
             values = value if isinstance(value, list) else [value]
             for v in values:
-                for theme_id in codebook.choices[qid].get(str(v), ()):
-                    found.setdefault(theme_id, []).append(Source(qid, None, None, None, 0, str(v)))
+                for theme_id in mapping.get(str(v), ()):
+                    found.setdefault(theme_id, []).append(_source(qid, None, None, None, 0, str(v)))
+    if not found:
+        return ()
     return tuple(Theme(t.id, t.label, tuple(found[t.id])) for t in codebook.themes if t.id in found)
+
+
+_FREE_TEXT: Mapping[str, tuple[str, ...]] = {}
+_READERS: dict[tuple[int, int], tuple[Flow, Codebook, dict[str, Mapping[str, tuple[str, ...]]]]] = {}
+
+
+def _readers(flow: Flow, codebook: Codebook) -> dict[str, Mapping[str, tuple[str, ...]]]:
+    """Question id to how its answer is read: ``_FREE_TEXT``, or the codebook's option mapping."""
+    known = _READERS.get((id(flow), id(codebook)))
+    if known is None or known[0] is not flow or known[1] is not codebook:
+        texts, choices = _flow_questions(flow)
+        readers: dict[str, Mapping[str, tuple[str, ...]]] = {
+            qid: codebook.choices[qid] for qid in choices if qid in codebook.choices
+        }
+        readers.update({qid: _FREE_TEXT for qid in texts})  # a text question is read as text first
+        if len(_READERS) > 64:
+            _READERS.clear()
+        known = _READERS[(id(flow), id(codebook))] = (flow, codebook, readers)
+    return known[2]
+
+
+_SOURCES: dict[tuple[Any, ...], Source] = {}
+
+
+def _source(question: str, start: int | None, end: int | None, text: str | None, part: int, choice: str | None) -> Source:
+    # Sources are immutable values; the same ones recur (a ticked option, a common phrase).
+    key = (question, start, end, text, part, choice)
+    found = _SOURCES.get(key)
+    if found is None:
+        if len(_SOURCES) >= 50_000:
+            _SOURCES.clear()
+        found = _SOURCES[key] = Source(question, start, end, text, part, choice)
+    return found
 
 
 _FLOW_QUESTIONS: dict[int, tuple[Flow, frozenset[str], frozenset[str]]] = {}
