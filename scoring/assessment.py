@@ -192,7 +192,7 @@ def from_results(
     )
     profile = _profile(_climb(ratings, ix.climb_capability, rule), _climb(ratings, ix.climb_outcome, rule))
     scored = ix.scored
-    coverage = sum(results[cid].known for cid in scored) / len(scored) if scored else 0.0
+    coverage = sum(results[cid].fulfilment is not None for cid in scored) / len(scored) if scored else 0.0
     confidence = lowered_confidence(coverage, len(consistency))
     blocks = blocking(level, ratings, model.criteria, rule)
     blockers = tuple(ix.blocker(b) for b in blocks)
@@ -212,7 +212,7 @@ def from_results(
         level=level,
         level_name=ix.level_names[level],
         levels=levels,
-        criteria=tuple(results[cid] for cid in ix.ids),
+        criteria=tuple(map(results.__getitem__, ix.ids)),
         profile=profile,
         confidence=confidence,
         blocking=blockers,

@@ -47,6 +47,8 @@ NEGATION_WINDOW = 4
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
 _STOPS = frozenset(".;!?")
+_NOT_ASCII_WORD = {c: " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()}
+"""For str.translate: every ASCII character that is not a lower-case letter or a digit, to a space."""
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
 _THEME_ID = r"^[a-z][a-z_]*$"
 
@@ -339,10 +341,11 @@ class _Word:
     cues it can start, and what kind of word it is. Worked out once per word and shared by every
     place the word occurs, so reading a text costs a look-up per word."""
 
-    __slots__ = ("word", "keys", "cues", "neg", "problem", "enough", "stop", "context", "punct", "filler")
+    __slots__ = ("word", "keys", "cues", "seconds", "neg", "problem", "enough", "stop", "context", "punct", "filler")
 
     def __init__(self, word: str, keys: frozenset[tuple[str, str]], cues: tuple[_Cue, ...], flags: tuple[bool, ...]):
         self.word, self.keys, self.cues = word, keys, cues
+        self.seconds = frozenset(cue.keys[1] for cue in cues if len(cue.keys) > 1)  # of the phrases it starts
         self.neg, self.problem, self.enough, self.stop, self.context = flags
         self.punct = word in _STOPS
         self.filler = word in _FILLERS
@@ -377,7 +380,15 @@ class _Matcher:
         self.boundaries = self._word_keys(neg.boundaries)
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
         self._seen: dict[str, _Word] = {}
-        self._starters: set[str] = set()  # the words in _seen that start a cue
+        # Of the words in _seen: those that start a one-word cue, those that start a phrase, and
+        # those that can carry a later word of a phrase. A text none of whose words is in the
+        # first set, and not in both the others, can name no theme.
+        self._single_starters: set[str] = set()
+        self._phrase_starters: set[str] = set()
+        self._followers: set[str] = set()
+        self._special: set[str] = set()  # words that can make a topic cue count or negate one
+        self._standalone_starters: set[str] = set()  # words that start a one-word obstacle cue
+        self._later_keys = frozenset(k for cues in self.by_first.values() for cue in cues for k in cue.keys[1:])
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -430,20 +441,33 @@ class _Matcher:
         entry = _Word(word, frozen, cues, flags)
         if len(self._seen) < _SEEN_LIMIT:
             self._seen[word] = entry
-            if cues:
-                self._starters.add(word)
+            if any(len(cue.keys) == 1 for cue in cues):
+                self._single_starters.add(word)
+            if any(len(cue.keys) > 1 for cue in cues):
+                self._phrase_starters.add(word)
+            if frozen & self._later_keys:
+                self._followers.add(word)
+            if any(flags[:3]) or flags[4]:  # negator, obstacle, "enough", context word
+                self._special.add(word)
+            if any(len(cue.keys) == 1 and cue.standalone for cue in cues):
+                self._standalone_starters.add(word)
         return entry
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
         seen = self._seen
         if text.isascii():
             # Lower-casing ASCII keeps every letter a letter, in its place: the words of the
-            # lower-cased text are the lower-cased words, at the same offsets, found in one call.
+            # lower-cased text are the lower-cased words, at the same offsets.
             lowered = text.lower()
-            found = _WORD.findall(lowered)
-            if self._starters.isdisjoint(found) and seen.keys() >= set(found):
-                return []  # every word known, none starts a cue: nothing more to read
-            words = [seen.get(w) or self._word(w) for w in found]
+            if "'" not in lowered:
+                # Without an apostrophe the words are the runs of letters and digits: split at
+                # everything else (the stops drop out; they start, continue and negate nothing).
+                distinct = set(lowered.translate(_NOT_ASCII_WORD).split())
+            else:
+                distinct = set(_WORD.findall(lowered))
+            if seen.keys() >= distinct and self._cannot_count(distinct):
+                return []  # most answers: no cue can count, nothing more to read
+            words = [seen.get(w) or self._word(w) for w in _WORD.findall(lowered)]
             hits = self._hits(words)
             if not hits:
                 return []
@@ -465,6 +489,25 @@ class _Matcher:
             for start, end in _merge(by_theme.get(theme, [])):
                 out.append((theme, start, end))
         return sorted(out, key=lambda t: (t[1], t[0]))
+
+    def _cannot_count(self, words: set[str]) -> bool:
+        """Whether no cue can count in a text made of these words (each one in ``_seen``).
+
+        A phrase needs its second word in the text; a one-word topic cue counts only beside an
+        obstacle word or a negator, and an obstacle cue only where nothing could negate it, so in
+        a text without any such word only the obstacle cues can count.
+        """
+        seen = self._seen
+        starters = self._phrase_starters.intersection(words)
+        if starters:
+            followers = self._followers.intersection(words)
+            if followers:
+                carried = set().union(*(seen[w].keys for w in followers))
+                if any(not seen[w].seconds.isdisjoint(carried) for w in starters):
+                    return False
+        if self._single_starters.isdisjoint(words):
+            return True
+        return self._special.isdisjoint(words) and self._standalone_starters.isdisjoint(words)
 
     def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
