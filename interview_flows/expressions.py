@@ -316,6 +316,8 @@ def compile_condition(expression: Expression) -> Callable[[Mapping[str, Any]], b
     (True, False)
     """
     test = _compile(expression.tree)
+    if expression.tree.kind in ("or", "and", "not"):
+        return test  # any(), all() and not give a bool already
 
     def holds(answers: Mapping[str, Any]) -> bool:
         return bool(test(answers))
@@ -370,8 +372,26 @@ def _compile(node: Node) -> Evaluator:
 
         return selected
     if kind == "cmp":
-        left_of, right_of = (_compile_value(p) for p in node.parts)
+        left, right = node.parts
         op = node.value
+        if op in ("in", "not in") and right.kind == "list" and all(p.kind in ("num", "str") for p in right.parts):
+            # q in ['a', 'b']: the list is the same every time, so it is made once.
+            return _in_constant(_compile_value(left), tuple(p.value for p in right.parts), op == "in")
+        left_of, right_of = _compile_value(left), _compile_value(right)
         return lambda answers: _compare(op, left_of(answers), right_of(answers))
     value_of = _compile_value(node)
     return lambda answers: value_of(answers) not in (None, False, 0, "", [])
+
+
+def _in_constant(left_of: Evaluator, constant: tuple[Any, ...], positive: bool) -> Evaluator:
+    """:func:`_compare` for ``in`` / ``not in`` a list of literals (``x in list`` and ``x in
+    tuple`` compare alike)."""
+
+    def test(answers: Mapping[str, Any]) -> bool:
+        left = left_of(answers)
+        if left is None:
+            return False
+        inside = left in constant if not isinstance(left, list) else any(x in constant for x in left)
+        return inside if positive else not inside
+
+    return test

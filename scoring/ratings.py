@@ -159,13 +159,16 @@ def rate_and_keep(
                 acc[1] += weight
                 acc[2].append(qid)
     results: dict[str, CriterionResult] = {}
-    for c, unknown in _unknown_results(model):
-        acc = sums.get(c.id)
+    made = _RESULTS
+    for cid, level, facet, unknown in _unknown_results(model):
+        acc = sums.get(cid)
         if acc is None:
-            results[c.id] = unknown
+            results[cid] = unknown
             continue
         fulfilment = min(1.0, max(0.0, acc[0] / acc[1]))
-        results[c.id] = _result(c.id, c.level, c.facet, fulfilment, tuple(acc[2]))
+        key = (cid, level, facet, fulfilment, tuple(acc[2]))
+        found = made.get(key)
+        results[cid] = found if found is not None else _result(*key)
     return results, kept
 
 
@@ -185,16 +188,19 @@ def _result(cid: str, level: int, facet: str, fulfilment: float, evidence: tuple
     return found
 
 
-_UNKNOWN: dict[int, tuple[Model, tuple[tuple[Any, CriterionResult], ...]]] = {}
+_UNKNOWN: dict[int, tuple[Model, tuple[tuple[str, int, str, CriterionResult], ...]]] = {}
 
 
-def _unknown_results(model: Model) -> tuple[tuple[Any, CriterionResult], ...]:
-    """Each criterion of the model with its result when no answer speaks to it (made once per model)."""
+def _unknown_results(model: Model) -> tuple[tuple[str, int, str, CriterionResult], ...]:
+    """Each criterion of the model (id, level, facet) with its result when no answer speaks to it
+    (made once per model)."""
     known = _UNKNOWN.get(id(model))
     if known is None or known[0] is not model:
         if len(_UNKNOWN) > 64:
             _UNKNOWN.clear()
-        pairs = tuple((c, CriterionResult(c.id, c.level, c.facet, None, None, ())) for c in model.criteria)
+        pairs = tuple(
+            (c.id, c.level, c.facet, CriterionResult(c.id, c.level, c.facet, None, None, ())) for c in model.criteria
+        )
         known = _UNKNOWN[id(model)] = (model, pairs)
     return known[1]
 

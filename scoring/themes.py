@@ -47,8 +47,8 @@ NEGATION_WINDOW = 4
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
 _STOPS = frozenset(".;!?")
-_NOT_ASCII_WORD = {c: " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()}
-"""For str.translate: every ASCII character that is not a lower-case letter or a digit, to a space."""
+_NOT_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() and not chr(c).isupper() else 32 for c in range(256))
+"""For bytes.translate: every byte that is not an ASCII lower-case letter or digit, to a space."""
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
 _THEME_ID = r"^[a-z][a-z_]*$"
 
@@ -247,10 +247,10 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     matcher = _compiled(codebook)
     readers = _readers(flow, codebook)
     found: dict[str, list[Source]] = {}
-    for qid, value in answers.items():
-        mapping = readers.get(qid)
-        if mapping is None:
-            continue
+    # filter() walks the answers in C: most are choices the codebook does not map.
+    for qid in filter(readers.__contains__, answers):
+        value = answers[qid]
+        mapping = readers[qid]
         if mapping is _FREE_TEXT:
             for part, text in enumerate(text_parts(value)):
                 for theme_id, start, end in matcher.match(text):
@@ -341,11 +341,12 @@ class _Word:
     cues it can start, and what kind of word it is. Worked out once per word and shared by every
     place the word occurs, so reading a text costs a look-up per word."""
 
-    __slots__ = ("word", "keys", "cues", "seconds", "neg", "problem", "enough", "stop", "context", "punct", "filler")
+    __slots__ = ("word", "keys", "cues", "seconds", "later", "neg", "problem", "enough", "stop", "context", "punct", "filler")
 
     def __init__(self, word: str, keys: frozenset[tuple[str, str]], cues: tuple[_Cue, ...], flags: tuple[bool, ...]):
         self.word, self.keys, self.cues = word, keys, cues
         self.seconds = frozenset(cue.keys[1] for cue in cues if len(cue.keys) > 1)  # of the phrases it starts
+        self.later: frozenset[tuple[str, str]] = frozenset()  # its keys that are a later word of some phrase
         self.neg, self.problem, self.enough, self.stop, self.context = flags
         self.punct = word in _STOPS
         self.filler = word in _FILLERS
@@ -358,6 +359,54 @@ class _Cue:
     standalone: bool
     rest: tuple[tuple[str, str], ...] = ()
     """The keys after the first word (empty for a cue of one word)."""
+
+
+class _Known:
+    """Words the matcher has seen, sorted by what they can do in a text (keys are ``str``, or the
+    ASCII ``bytes`` of the same words): enough to tell, from a text's set of words alone, that no
+    cue can count in it."""
+
+    def __init__(self) -> None:
+        self.words: dict[Any, _Word] = {}
+        self.single: set[Any] = set()  # start a one-word cue
+        self.standalone: set[Any] = set()  # start a one-word obstacle cue
+        self.phrase: set[Any] = set()  # start a phrase
+        self.followers: set[Any] = set()  # can carry a later word of a phrase
+        self.special: set[Any] = set()  # negators, obstacle words, "enough", context words
+
+    def add(self, key: Any, entry: _Word) -> None:
+        self.words[key] = entry
+        if any(len(cue.keys) == 1 for cue in entry.cues):
+            self.single.add(key)
+        if any(len(cue.keys) == 1 and cue.standalone for cue in entry.cues):
+            self.standalone.add(key)
+        if entry.seconds:
+            self.phrase.add(key)
+        if entry.later:
+            self.followers.add(key)
+        if entry.neg or entry.problem or entry.enough or entry.context:
+            self.special.add(key)
+
+    def cannot_count(self, words: set[Any]) -> bool:
+        """Whether every one of these words is known and no cue can count in a text made of them.
+
+        A phrase needs its second word in the text; a one-word topic cue counts only beside an
+        obstacle word or a negator, and an obstacle cue only where nothing could negate it, so in
+        a text without any such word only the obstacle cues can count.
+        """
+        known = self.words
+        if not known.keys() >= words:
+            return False  # a new word: read the text in full (which learns it)
+        starters = self.phrase.intersection(words)
+        if starters:
+            followers = self.followers.intersection(words)
+            if followers:
+                carried = set().union(*(known[w].later for w in followers))
+                if any(not known[w].seconds.isdisjoint(carried) for w in starters):
+                    return False
+        if self.single.isdisjoint(words):
+            return True
+        return self.special.isdisjoint(words) and self.standalone.isdisjoint(words)
 
 
 class _Matcher:
@@ -380,14 +429,9 @@ class _Matcher:
         self.boundaries = self._word_keys(neg.boundaries)
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
         self._seen: dict[str, _Word] = {}
-        # Of the words in _seen: those that start a one-word cue, those that start a phrase, and
-        # those that can carry a later word of a phrase. A text none of whose words is in the
-        # first set, and not in both the others, can name no theme.
-        self._single_starters: set[str] = set()
-        self._phrase_starters: set[str] = set()
-        self._followers: set[str] = set()
-        self._special: set[str] = set()  # words that can make a topic cue count or negate one
-        self._standalone_starters: set[str] = set()  # words that start a one-word obstacle cue
+        # The words in _seen sorted by what they can do, as text and as ASCII bytes.
+        self._known = _Known()
+        self._known_bytes = _Known()
         self._later_keys = frozenset(k for cues in self.by_first.values() for cue in cues for k in cue.keys[1:])
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
@@ -439,18 +483,12 @@ class _Matcher:
         )
         cues = tuple(cue for key in frozen for cue in self.by_first.get(key, ()))
         entry = _Word(word, frozen, cues, flags)
+        entry.later = frozen & self._later_keys
         if len(self._seen) < _SEEN_LIMIT:
             self._seen[word] = entry
-            if any(len(cue.keys) == 1 for cue in cues):
-                self._single_starters.add(word)
-            if any(len(cue.keys) > 1 for cue in cues):
-                self._phrase_starters.add(word)
-            if frozen & self._later_keys:
-                self._followers.add(word)
-            if any(flags[:3]) or flags[4]:  # negator, obstacle, "enough", context word
-                self._special.add(word)
-            if any(len(cue.keys) == 1 and cue.standalone for cue in cues):
-                self._standalone_starters.add(word)
+            self._known.add(word, entry)
+            if word.isascii():
+                self._known_bytes.add(word.encode(), entry)
         return entry
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
@@ -460,13 +498,13 @@ class _Matcher:
             # lower-cased text are the lower-cased words, at the same offsets.
             lowered = text.lower()
             if "'" not in lowered:
-                # Without an apostrophe the words are the runs of letters and digits: split at
-                # everything else (the stops drop out; they start, continue and negate nothing).
-                distinct = set(lowered.translate(_NOT_ASCII_WORD).split())
-            else:
-                distinct = set(_WORD.findall(lowered))
-            if seen.keys() >= distinct and self._cannot_count(distinct):
-                return []  # most answers: no cue can count, nothing more to read
+                # Without an apostrophe the words are the runs of letters and digits: split the
+                # bytes at everything else (the stops drop out; they start, continue and negate
+                # nothing).
+                if self._known_bytes.cannot_count(set(lowered.encode().translate(_NOT_WORD_BYTES).split())):
+                    return []  # most answers: no cue can count, nothing more to read
+            elif self._known.cannot_count(set(_WORD.findall(lowered))):
+                return []
             words = [seen.get(w) or self._word(w) for w in _WORD.findall(lowered)]
             hits = self._hits(words)
             if not hits:
@@ -489,25 +527,6 @@ class _Matcher:
             for start, end in _merge(by_theme.get(theme, [])):
                 out.append((theme, start, end))
         return sorted(out, key=lambda t: (t[1], t[0]))
-
-    def _cannot_count(self, words: set[str]) -> bool:
-        """Whether no cue can count in a text made of these words (each one in ``_seen``).
-
-        A phrase needs its second word in the text; a one-word topic cue counts only beside an
-        obstacle word or a negator, and an obstacle cue only where nothing could negate it, so in
-        a text without any such word only the obstacle cues can count.
-        """
-        seen = self._seen
-        starters = self._phrase_starters.intersection(words)
-        if starters:
-            followers = self._followers.intersection(words)
-            if followers:
-                carried = set().union(*(seen[w].keys for w in followers))
-                if any(not seen[w].seconds.isdisjoint(carried) for w in starters):
-                    return False
-        if self._single_starters.isdisjoint(words):
-            return True
-        return self._special.isdisjoint(words) and self._standalone_starters.isdisjoint(words)
 
     def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
