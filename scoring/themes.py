@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -194,16 +194,23 @@ class Theme:
     label: Text
     sources: tuple[Source, ...] = field(default=())
 
-    # Cached: the plan asks both several times per theme (the fields are frozen, so they hold).
-    @cached_property
+    # Both are asked several times per theme by the plan; the fields are frozen, so each is worked
+    # out once and kept beside them (functools.cached_property takes a lock on every first use).
+    @property
     def in_own_words(self) -> bool:
         """Whether the respondent named it in free text (not only by ticking an option)."""
-        return any(s.start is not None for s in self.sources)
+        known = self.__dict__.get("_in_own_words")
+        if known is None:
+            known = self.__dict__["_in_own_words"] = any(s.start is not None for s in self.sources)
+        return known
 
-    @cached_property
+    @property
     def questions(self) -> tuple[str, ...]:
         """The question ids it rests on, each once, in order of the sources."""
-        return tuple(dict.fromkeys(s.question for s in self.sources))
+        known = self.__dict__.get("_questions")
+        if known is None:
+            known = self.__dict__["_questions"] = tuple(dict.fromkeys(s.question for s in self.sources))
+        return known
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``{id, label: {id, en}, sources: [...]}``."""
