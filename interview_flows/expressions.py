@@ -59,10 +59,25 @@ class Expression:
     tree: Node
     names: frozenset[str] = field(default_factory=frozenset)
     literals: frozenset[Any] = field(default_factory=frozenset)
+    _holds: Any = field(default=None, compare=False, repr=False)
 
     def evaluate(self, answers: Mapping[str, Any]) -> bool:
         """True when the condition holds for these answers (question id to value)."""
-        return bool(_eval(self.tree, answers))
+        holds = self._holds
+        if holds is None:
+            # Compiled on first use (see compile_condition): the tree's meaning, without walking it.
+            holds = compile_condition(self)
+            object.__setattr__(self, "_holds", holds)
+        return holds(answers)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled function is made again where the expression is used; it does not pickle.
+        return {k: v for k, v in self.__dict__.items() if k != "_holds"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_holds", None)
 
     def compared_values(self) -> list[tuple[str, Any]]:
         """Pairs (question id, literal) that the condition compares, for validating choice values."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
+import itertools
+import operator
 import os
 import re
 import shutil
@@ -99,6 +102,11 @@ class SessionInfo:
         return loads(self.assessment_json)
 
 
+VALUE_CACHE = 10_000
+VALUE_LENGTH = 64
+_MISSING = object()
+
+
 @dataclass(slots=True)
 class AnswerRow:
     """One stored answer of a session (``raw``: its JSON as stored)."""
@@ -179,10 +187,10 @@ class EventRow:
         return loads(self.new_json)
 
 
+_LEVEL_COLUMN = "json_extract(s.assessment, '$.level')"
 SESSION_COLUMNS = (
     "s.id, s.respondent_id, r.channel, r.external_id, r.name, r.username, s.organisation,"
-    " s.flow_id, s.flow_version, s.lang, s.state, s.started_at, s.updated_at, s.finished_at,"
-    " json_extract(s.assessment, '$.level')"
+    " s.flow_id, s.flow_version, s.lang, s.state, s.started_at, s.updated_at, s.finished_at, " + _LEVEL_COLUMN
 )
 
 
@@ -200,6 +208,7 @@ class Job:
     pseudonyms: Pseudonyms | None = None
     _flows: dict[tuple[str, str], Any] = field(default_factory=dict)
     _views: dict[tuple[str, str], FlowView] = field(default_factory=dict)
+    _values: dict[str | None, Any] = field(default_factory=dict)
     _has_recordings: bool | None = None
     _voiced: set[int] | None = None
 
@@ -243,10 +252,12 @@ class Job:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _sessions_cursor(self, assessment: bool = False) -> Iterator[tuple[Any, ...]]:
-        # A stored assessment is several kB: read it only for the formats that write it.
+    def _sessions_cursor(self, assessment: bool = False, level: bool = True) -> Iterator[tuple[Any, ...]]:
+        # A stored assessment is several kB: read it only for the formats that write it, and
+        # parse it for the level only for those that write the level.
+        columns = SESSION_COLUMNS if level else SESSION_COLUMNS.replace(_LEVEL_COLUMN, "null")
         return self.conn.execute(
-            f"select {SESSION_COLUMNS}, {'s.assessment' if assessment else 'null'}, {declined_sql()} from sessions s"
+            f"select {columns}, {'s.assessment' if assessment else 'null'}, {declined_sql()} from sessions s"
             " join respondents r on r.id = s.respondent_id where s.study_code = ? order by s.id",
             [self.study.code],
         )
@@ -300,11 +311,15 @@ class Job:
             s.organisation = self._organisation_of(s, None)
             yield s
 
-    def sessions_with_answers(self, *, effective: bool = True) -> Iterator[tuple[SessionInfo, Any, list[AnswerRow]]]:
+    def sessions_with_answers(
+        self, *, effective: bool = True, level: bool = True
+    ) -> Iterator[tuple[SessionInfo, Any, list[AnswerRow]]]:
         """Each session with its flow and its answers in flow order.
 
         ``effective`` leaves out answers to questions that no longer apply (the respondent went
         back and changed an earlier answer); they stay in the event log and the JSON lines.
+        Without ``level`` the sessions' ``level`` is None (it is read from the stored assessment,
+        which costs a JSON parse per session).
         """
         answers = self.conn.execute(
             "select a.session_id, a.question_id, a.value, a.first_answered_at, a.answered_at, a.times_changed"
@@ -312,19 +327,35 @@ class Job:
             " order by s.id",
             [self.study.code],
         )
-        for row, group in zip_groups(self._sessions_cursor(), answers):
+        for row, group in zip_groups(self._sessions_cursor(level=level), answers):
             s = self._session(row)
             flow = self.flow(s.flow_id, s.flow_version)
-            rows = [AnswerRow(a[1], loads(a[2]), a[3], a[4], a[5] or 0, a[2]) for a in group]
+            value = self._value
+            rows = [AnswerRow(a[1], value(a[2]), a[3], a[4], a[5] or 0, a[2]) for a in group]
             view = self.view(flow)
             if view is not None:
                 if effective:
-                    keep = view.engine.effective_answers({a.question_id: a.value for a in rows})
-                    rows = [a for a in rows if a.question_id in keep]
-                position = view.position
-                rows.sort(key=lambda a: position.get(a.question_id, 1 << 30))
+                    # The answers that count, in flow order (a session answers a question once).
+                    by_id = {a.question_id: a for a in rows}
+                    rows = [by_id[qid] for qid in view.engine.effective_answers({q: a.value for q, a in by_id.items()})]
+                else:
+                    position = view.position
+                    rows.sort(key=lambda a: position.get(a.question_id, 1 << 30))
             s.organisation = self._organisation_of(s, {a.question_id: a.value for a in rows}, flow)
             yield s, flow, rows
+
+    def _value(self, raw: str | None) -> Any:
+        """A stored answer's value. Most are one of a few choices: those that are a text, a number
+        or a boolean (immutable) are decoded once per export, up to ``VALUE_CACHE`` of them."""
+        found = self._values.get(raw, _MISSING)
+        if found is _MISSING:
+            found = loads(raw)
+            # Long texts are open answers, each said once: not worth keeping.
+            if (raw is None or len(raw) <= VALUE_LENGTH) and (found is None or found.__class__ in (str, int, float, bool)):
+                if len(self._values) >= VALUE_CACHE:
+                    self._values.clear()
+                self._values[raw] = found
+        return found
 
     def sessions_with_events(self, *, assessment: bool = False) -> Iterator[tuple[SessionInfo, list[EventRow]]]:
         """Each session with its whole event log, in order."""
@@ -436,16 +467,18 @@ def zip_groups(
     >>> [(p[0], [c[1] for c in g]) for p, g in zip_groups([(1,), (2,), (4,)], [(1, "a"), (1, "b"), (3, "x"), (4, "c")])]
     [(1, ['a', 'b']), (2, []), (4, ['c'])]
     """
-    it = iter(children)
-    child = next(it, None)
+    # groupby walks the children in C; only a parent's own group is turned into a list.
+    groups = itertools.groupby(children, operator.itemgetter(0))
+    current = next(groups, None)
     for parent in parents:
         key = parent[0]
-        while child is not None and child[0] < key:
-            child = next(it, None)
-        group = []
-        while child is not None and child[0] == key:
-            group.append(child)
-            child = next(it, None)
+        while current is not None and current[0] < key:
+            current = next(groups, None)
+        if current is not None and current[0] == key:
+            group = list(current[1])
+            current = next(groups, None)
+        else:
+            group = []
         yield parent, group
 
 
@@ -524,6 +557,60 @@ class _SpreadsheetSafeWriter:
         """Write rows, formulas neutralised."""
         for row in rows:
             self.writerow(row)
+
+
+_QUOTED_WHEN = re.compile(r'[,"\r\n]')
+"""What makes ``csv.writer`` (the default dialect) quote a text cell."""
+
+
+def csv_cell(value: Any) -> str:
+    """One cell as ``csv.writer`` writes it in a row of more than one cell (default dialect).
+
+    A text without a comma, a quote or a line break is written as it is, an int as its digits;
+    anything else goes through ``csv.writer`` itself, so the two never disagree.
+
+    >>> [csv_cell("ya"), csv_cell("a, b"), csv_cell(3), csv_cell(None), csv_cell(2.5)]
+    ['ya', '"a, b"', '3', '', '2.5']
+    """
+    cls = value.__class__
+    if cls is str:
+        if _QUOTED_WHEN.search(value) is None:
+            return value
+    elif value is None:
+        return ""
+    elif cls is int:
+        return str(value)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow((value, ""))
+    return buffer.getvalue()[:-3]  # less the empty second cell's comma and the line end
+
+
+class CsvCells:
+    """Cells written as ``csv_writer`` would write them (formulas neutralised unless ``raw``), for
+    exports that write whole lines: a cell that recurs (a question text, a choice label) is
+    written once, up to :data:`CACHE` of them, so memory stays flat however large the study."""
+
+    CACHE = 20_000
+
+    def __init__(self, raw: bool) -> None:
+        self.raw = raw
+        self._known: dict[str, str] = {}
+
+    def cell(self, value: Any) -> str:
+        """One cell."""
+        return csv_cell(value if self.raw else spreadsheet_text(value))
+
+    def recurring(self, value: Any) -> str:
+        """One cell that recurs: written once and remembered (texts only)."""
+        if value.__class__ is not str:
+            return self.cell(value)
+        found = self._known.get(value)
+        if found is None:
+            found = self.cell(value)
+            if len(self._known) >= self.CACHE:
+                self._known.clear()
+            self._known[value] = found
+        return found
 
 
 def csv_writer(fh: Any, job: Job) -> Any:

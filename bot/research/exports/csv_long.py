@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.research.exports.base import (
+    _QUOTED_WHEN,
+    FORMULA_STARTS,
+    CsvCells,
     ExportResult,
     Job,
     atomic_file,
@@ -107,14 +110,86 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
         yield rows
 
 
+def session_lines(job: Job) -> Iterator[tuple[str, int]]:
+    """For each session in turn, its rows of :func:`session_rows` as CSV text, and how many.
+
+    The same cells, neutralised the same way and written as ``csv.writer`` writes them; but what
+    is the same on every row of a session (study, respondent, session, status) is written once
+    per session, and what recurs across sessions (question ids and texts, choice values and
+    labels) once per export, so a row costs a join rather than sixteen cells through the writer.
+    """
+    cells = CsvCells(job.raw)
+    cell, recurring = cells.cell, cells.recurring
+    pieces: dict[tuple[str, str], str] = {}  # (question, text) as written
+    middles: dict[int, dict[tuple[str, str], str]] = {}  # per flow view: see below
+    code = job.study.code
+    for s, flow, answers in job.sessions_with_answers(level=False):  # the long format has no level
+        lang = job.text_lang()  # one language for the whole file, so labels group across respondents
+        prefix = ",".join(map(cell, (code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang))) + ","
+        status = "," + cell(s.status) + ","
+        end = "".join("," + cell(v) for v in job.identity(s)) + "\r\n"
+        plain_end = ",," + end  # no themes, no recordings
+        view = job.view(flow)
+        coded = by_question(session_themes(flow, {a.question_id: a.value for a in answers}))
+        voices = job.recordings(s.id)
+        # A choice answer's question, text, value and label, as written, by (question, stored
+        # value): one look-up per row for most rows (the texts' language is the export's).
+        known = middles.setdefault(id(view), {})
+        lines = []
+        for a in answers:
+            qid = a.question_id
+            both = known.get((qid, a.raw))
+            if both is None:
+                if view is not None:
+                    text = view.text(qid, lang)
+                    value, label = view.cells(a, lang)
+                    free = qid in view.free_text
+                else:
+                    text, value, label = "", value_text(a.value), value_text(a.value)
+                    free = False
+                asked = pieces.get((qid, text))
+                if asked is None:
+                    asked = pieces[(qid, text)] = recurring(qid) + "," + recurring(text) + ","
+                if free:  # an open answer: said once, not worth remembering
+                    answer = cell(value)
+                    both = asked + answer + "," + (answer if label == value else cell(label))
+                else:
+                    both = asked + recurring(value) + "," + recurring(label)
+                    if len(known) >= CsvCells.CACHE:
+                        known.clear()  # memory stays flat however many distinct answers there are
+                    known[(qid, a.raw)] = both
+            at, changed = a.answered_at, a.times_changed
+            # A time stamp (digits first, no comma or quote) is its own cell: checked inline.
+            if at.__class__ is not str or at[:1] in FORMULA_STARTS or _QUOTED_WHEN.search(at) is not None:
+                at = cell(at)
+            when = "," + at + "," + (str(changed) if changed.__class__ is int else cell(changed)) + status
+            recs = voices.get(qid) if voices else None
+            themes = coded.get(qid) if coded else None
+            if recs or themes:
+                extra = cell(" ".join(r.file for r in recs)) + "," + cell(" ".join(str(r.duration) for r in recs)) if recs else ","
+                lines.append(prefix + both + when + (recurring(joined(themes)) if themes else "") + "," + extra + end)
+            else:
+                lines.append(prefix + both + when + plain_end)
+            if not isinstance(a.value, dict):
+                continue  # only an answer in parts has later parts
+            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV; the
+            # themes and recordings of the answer stay on the question's row.
+            for column, prompt, part in later_parts(flow, qid, a.value, lang):
+                answer = cell(part)
+                lines.append(prefix + recurring(column) + "," + recurring(prompt) + "," + answer + "," + answer + when + ",," + end)
+        if len(pieces) > CsvCells.CACHE:
+            pieces.clear()
+        yield "".join(lines), len(lines)
+
+
 def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
     """Write the long CSV to an open text file."""
     writer = csv_writer(fh, job)
     writer.writerow(HEADER + job.identity_header())
     result = ExportResult("csv", [Path(out)], identify=job.identify, unit="answer row")
-    for rows in session_rows(job):
+    for text, rows in session_lines(job):
         result.sessions += 1
         result.empty += not rows
-        writer.writerows(rows)
-        result.rows += len(rows)
+        fh.write(text)
+        result.rows += rows
     return result
