@@ -128,7 +128,7 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
         prefix = ",".join(map(cell, (code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang))) + ","
         status = "," + cell(s.status) + ","
         end = "".join("," + cell(v) for v in job.identity(s)) + "\r\n"
-        plain_end = ",," + end  # no themes, no recordings
+        plain_end = status + ",," + end  # the status, no themes, no recordings
         view = job.view(flow)
         coded = by_question(session_themes(flow, {a.question_id: a.value for a in answers}))
         voices = job.recordings(s.id)
@@ -162,21 +162,24 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
             # A time stamp (digits first, no comma or quote) is its own cell: checked inline.
             if at.__class__ is not str or at[:1] in FORMULA_STARTS or _QUOTED_WHEN.search(at) is not None:
                 at = cell(at)
-            when = "," + at + "," + (str(changed) if changed.__class__ is int else cell(changed)) + status
+            changed = str(changed) if changed.__class__ is int else cell(changed)
             recs = voices.get(qid) if voices else None
             themes = coded.get(qid) if coded else None
             if recs or themes:
                 extra = cell(" ".join(r.file for r in recs)) + "," + cell(" ".join(str(r.duration) for r in recs)) if recs else ","
-                lines.append(prefix + both + when + (recurring(joined(themes)) if themes else "") + "," + extra + end)
+                coded_as = recurring(joined(themes)) if themes else ""
+                lines.append("".join((prefix, both, ",", at, ",", changed, status, coded_as, ",", extra, end)))
             else:
-                lines.append(prefix + both + when + plain_end)
+                lines.append("".join((prefix, both, ",", at, ",", changed, plain_end)))
             if not isinstance(a.value, dict):
                 continue  # only an answer in parts has later parts
             # A probe's answer is a row of its own under <question>__probe, as in the wide CSV; the
             # themes and recordings of the answer stay on the question's row.
             for column, prompt, part in later_parts(flow, qid, a.value, lang):
                 answer = cell(part)
-                lines.append(prefix + recurring(column) + "," + recurring(prompt) + "," + answer + "," + answer + when + ",," + end)
+                lines.append(
+                    "".join((prefix, recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, plain_end))
+                )
         if len(pieces) > CsvCells.CACHE:
             pieces.clear()
         yield "".join(lines), len(lines)
