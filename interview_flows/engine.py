@@ -129,6 +129,7 @@ class Interview:
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
         self._conditions: dict[str, Expression] = {q.id: parse(q.relevant) for q in flow.questions if q.relevant}
+        self._relevance = tuple((q.id, self._conditions.get(q.id)) for q in flow.questions)
         self._telling: dict[str, list[Any]] = {}
         self._may_cache: dict[tuple[str, tuple[str, ...], str], bool] = {}
         everything = {q.id for q in flow.questions}
@@ -238,11 +239,11 @@ class Interview:
         answers = session_or_answers.answers if isinstance(session_or_answers, Session) else session_or_answers
         known = _known(answers)
         out: dict[str, Answer] = {}
-        for q in self.flow.questions:
-            if q.id in answers:
-                cond = self._conditions.get(q.id)
-                if cond is None or cond.evaluate(known):
-                    out[q.id] = answers[q.id]
+        # Exports ask this for every session of a study: the questions and their conditions are
+        # paired once per flow (see _relevance) rather than looked up per question.
+        for qid, cond in self._relevance:
+            if qid in answers and (cond is None or cond.evaluate(known)):
+                out[qid] = answers[qid]
         return out
 
     def progress(self, session: Session) -> Progress:

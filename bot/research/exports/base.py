@@ -333,15 +333,19 @@ class Job:
             value = self._value
             rows = [AnswerRow(a[1], value(a[2]), a[3], a[4], a[5] or 0, a[2]) for a in group]
             view = self.view(flow)
+            values = None
             if view is not None:
                 if effective:
                     # The answers that count, in flow order (a session answers a question once).
                     by_id = {a.question_id: a for a in rows}
-                    rows = [by_id[qid] for qid in view.engine.effective_answers({q: a.value for q, a in by_id.items()})]
+                    values = view.engine.effective_answers({q: a.value for q, a in by_id.items()})
+                    rows = [by_id[qid] for qid in values]
                 else:
                     position = view.position
                     rows.sort(key=lambda a: position.get(a.question_id, 1 << 30))
-            s.organisation = self._organisation_of(s, {a.question_id: a.value for a in rows}, flow)
+            if values is None:
+                values = {a.question_id: a.value for a in rows}
+            s.organisation = self._organisation_of(s, values, flow)
             yield s, flow, rows
 
     def _value(self, raw: str | None) -> Any:
