@@ -319,7 +319,7 @@ def _level_result(number: int, fulfilment: float | None, achieved: bool) -> Leve
     key = ("level", number, fulfilment, achieved)
     found = _SMALL.get(key)
     if found is None:
-        if len(_SMALL) > 50_000:
+        if len(_SMALL) > 8192:
             _SMALL.clear()
         found = _SMALL[key] = LevelResult(number, fulfilment, achieved)
     return found

@@ -153,7 +153,7 @@ def _block(cid: str, level: int, rating: Rating | None, reason: Reason) -> Block
     key = (cid, level, rating, reason)
     found = _BLOCKS.get(key)
     if found is None:
-        if len(_BLOCKS) > 10_000:
+        if len(_BLOCKS) > 4096:
             _BLOCKS.clear()
         found = _BLOCKS[key] = Block(cid, level, rating, reason)
     return found

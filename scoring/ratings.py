@@ -175,7 +175,7 @@ def rate_and_keep(
 # Criterion results are immutable values and, answers being choices, the same few recur across
 # sessions: each distinct one is made once (making one costs more than rating the criterion).
 _RESULTS: dict[tuple[Any, ...], CriterionResult] = {}
-_RESULTS_LIMIT = 50_000
+_RESULTS_LIMIT = 8192
 
 
 def _result(cid: str, level: int, facet: str, fulfilment: float, evidence: tuple[str, ...]) -> CriterionResult:
@@ -294,7 +294,7 @@ class _Compiled:
         return {cid: max(xs) for cid, xs in per_criterion.items()}
 
 
-_MEMO_LIMIT = 4096
+_MEMO_LIMIT = 1024
 
 
 def _compile_question(q: Question, feeds_conditions: bool = True) -> _Compiled:

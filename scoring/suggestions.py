@@ -274,7 +274,7 @@ def _fill(text: Text, variables: Mapping[str, Text]) -> Text:
         en=_PLACEHOLDER.sub(lambda m: variables[m.group(1)].en, text.en),
     )
     if key is not None:
-        if len(_FILLED) >= 10_000:
+        if len(_FILLED) >= 2048:
             _FILLED.clear()
         _FILLED[key] = filled
     return filled
@@ -330,7 +330,7 @@ def _rendered(name: str, question: Question, value: Any) -> Text | None:
         key = (name, type(value), value)
         if key in _NUMBERS:
             return _NUMBERS[key]
-        if len(_NUMBERS) >= 10_000:
+        if len(_NUMBERS) >= 2048:
             _NUMBERS.clear()
         text = _NUMBERS[key] = _render(name, question, value)
         return text

@@ -261,7 +261,8 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
         if mapping is _FREE_TEXT:
             for part, text in enumerate(text_parts(value)):
                 for theme_id, start, end in matcher.match(text):
-                    found.setdefault(theme_id, []).append(_source(qid, start, end, text[start:end], part, None))
+                    # Words in a text are the respondent's own: each source is made anew.
+                    found.setdefault(theme_id, []).append(Source(qid, start, end, text[start:end], part))
         else:
             values = value if isinstance(value, list) else [value]
             for v in values:
@@ -295,11 +296,11 @@ _SOURCES: dict[tuple[Any, ...], Source] = {}
 
 
 def _source(question: str, start: int | None, end: int | None, text: str | None, part: int, choice: str | None) -> Source:
-    # Sources are immutable values; the same ones recur (a ticked option, a common phrase).
+    # Sources are immutable values; a ticked option's recurs in every session that ticks it.
     key = (question, start, end, text, part, choice)
     found = _SOURCES.get(key)
     if found is None:
-        if len(_SOURCES) >= 50_000:
+        if len(_SOURCES) >= 4096:
             _SOURCES.clear()
         found = _SOURCES[key] = Source(question, start, end, text, part, choice)
     return found

@@ -102,7 +102,7 @@ class SessionInfo:
         return loads(self.assessment_json)
 
 
-VALUE_CACHE = 10_000
+VALUE_CACHE = 4096
 VALUE_LENGTH = 64
 _MISSING = object()
 
@@ -330,8 +330,12 @@ class Job:
         for row, group in zip_groups(self._sessions_cursor(level=level), answers):
             s = self._session(row)
             flow = self.flow(s.flow_id, s.flow_version)
-            value = self._value
-            rows = [AnswerRow(a[1], value(a[2]), a[3], a[4], a[5] or 0, a[2]) for a in group]
+            known, decode = self._values.get, self._value
+            rows = []
+            for a in group:
+                raw = a[2]
+                value = known(raw, _MISSING)
+                rows.append(AnswerRow(a[1], decode(raw) if value is _MISSING else value, a[3], a[4], a[5] or 0, raw))
             view = self.view(flow)
             values = None
             if view is not None:
@@ -349,8 +353,9 @@ class Job:
             yield s, flow, rows
 
     def _value(self, raw: str | None) -> Any:
-        """A stored answer's value. Most are one of a few choices: those that are a text, a number
-        or a boolean (immutable) are decoded once per export, up to ``VALUE_CACHE`` of them."""
+        """A stored answer's value, decoded. Most are one of a few choices: those that are a text,
+        a number or a boolean (immutable) are kept in ``_values``, up to ``VALUE_CACHE`` of them,
+        so the next session's same answer is a look-up."""
         found = self._values.get(raw, _MISSING)
         if found is _MISSING:
             found = loads(raw)
@@ -594,7 +599,7 @@ class CsvCells:
     exports that write whole lines: a cell that recurs (a question text, a choice label) is
     written once, up to :data:`CACHE` of them, so memory stays flat however large the study."""
 
-    CACHE = 20_000
+    CACHE = 4096
 
     def __init__(self, raw: bool) -> None:
         self.raw = raw
