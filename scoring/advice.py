@@ -174,10 +174,14 @@ def _theme_item(theme: Theme, enablers: Enablers) -> Suggestion:
 @lru_cache(maxsize=1024)
 def _theme_why(in_own_words: bool, label_id: str, label_en: str) -> Text:
     key = "theme_words" if in_own_words else "theme_choice"
-    return Text(id=_WHY[key].id.format(label=_lower_first(label_id)), en=_WHY[key].en.format(label=_lower_first(label_en)))
+    return Text(
+        id=_WHY[key].id.format(label=_lower_first(label_id)), en=_WHY[key].en.format(label=_lower_first(label_en))
+    )
 
 
-def _upkeep_item(entry: Upkeep, results: Mapping[str, CriterionResult], asking: Mapping[str, tuple[str, ...]]) -> Suggestion:
+def _upkeep_item(
+    entry: Upkeep, results: Mapping[str, CriterionResult], asking: Mapping[str, tuple[str, ...]]
+) -> Suggestion:
     cid = entry.criterion
     rating = results[cid].rating if cid in results else None
     because = _rests_on(cid, results, asking) if cid in results else ()

@@ -384,9 +384,7 @@ def _notes(
     higher = _elements_above(level, ratings, ix)
     if higher is not None:
         h, met, total = higher
-        notes.append(
-            _note("elements", ("level", level), ("h", h), ("met", met), ("total", total), ("nxt", level + 1))
-        )
+        notes.append(_note("elements", ("level", level), ("h", h), ("met", met), ("total", total), ("nxt", level + 1)))
     if profile.capability != profile.outcome:
         notes.append(_note("profile", ("capability", profile.capability), ("outcome", profile.outcome)))
     if confidence < LOW_CONFIDENCE:

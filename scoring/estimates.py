@@ -72,7 +72,11 @@ def _questions(flow: Flow) -> tuple[str | None, str | None]:
         variables = flow.variables()
         if len(_QUESTIONS) > 64:
             _QUESTIONS.clear()
-        known = _QUESTIONS[id(flow)] = (flow, variables.get("response_time_hours"), variables.get("response_time_basis"))
+        known = _QUESTIONS[id(flow)] = (
+            flow,
+            variables.get("response_time_hours"),
+            variables.get("response_time_basis"),
+        )
     return known[1], known[2]
 
 

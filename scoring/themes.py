@@ -295,7 +295,9 @@ def _readers(flow: Flow, codebook: Codebook) -> dict[str, Mapping[str, tuple[str
 _SOURCES: dict[tuple[Any, ...], Source] = {}
 
 
-def _source(question: str, start: int | None, end: int | None, text: str | None, part: int, choice: str | None) -> Source:
+def _source(
+    question: str, start: int | None, end: int | None, text: str | None, part: int, choice: str | None
+) -> Source:
     # Sources are immutable values; a ticked option's recurs in every session that ticks it.
     key = (question, start, end, text, part, choice)
     found = _SOURCES.get(key)
@@ -349,7 +351,20 @@ class _Word:
     cues it can start, and what kind of word it is. Worked out once per word and shared by every
     place the word occurs, so reading a text costs a look-up per word."""
 
-    __slots__ = ("word", "keys", "cues", "seconds", "later", "neg", "problem", "enough", "stop", "context", "punct", "filler")
+    __slots__ = (
+        "word",
+        "keys",
+        "cues",
+        "seconds",
+        "later",
+        "neg",
+        "problem",
+        "enough",
+        "stop",
+        "context",
+        "punct",
+        "filler",
+    )
 
     def __init__(self, word: str, keys: frozenset[tuple[str, str]], cues: tuple[_Cue, ...], flags: tuple[bool, ...]):
         self.word, self.keys, self.cues = word, keys, cues

@@ -66,8 +66,8 @@ def make_database(db: Path) -> None:
     texts = [q.id for q in flow.questions if q.type == "text"]
     rng = random.Random(17)
     rows = conn.execute(
-        "select session_id, question_id from answers where question_id in (%s) order by session_id, question_id"
-        % ",".join("?" * len(texts)),
+        f"select session_id, question_id from answers where question_id in ({','.join('?' * len(texts))})"
+        " order by session_id, question_id",
         texts,
     ).fetchall()
     with store.db.atomic():

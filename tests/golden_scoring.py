@@ -14,8 +14,8 @@ purpose, when a result is meant to change (``python -m tests.golden_scoring --wr
 
 from __future__ import annotations
 
-import lzma
 import json
+import lzma
 import random
 import sys
 from pathlib import Path

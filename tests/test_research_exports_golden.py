@@ -9,8 +9,6 @@ before the speed-up: long CSV pseudonymous, identifying in English, raw, and the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.golden_exports import VARIANTS, exports, make_database, read_golden
@@ -30,7 +28,7 @@ def test_the_export_is_byte_for_byte_what_it_was(written: dict[str, bytes], name
     got = written[name]
     if got != golden:
         lines, old = got.split(b"\r\n"), golden.split(b"\r\n")
-        first = next((i for i, (a, b) in enumerate(zip(lines, old)) if a != b), min(len(lines), len(old)))
+        first = next((i for i, (a, b) in enumerate(zip(lines, old, strict=False)) if a != b), min(len(lines), len(old)))
         pytest.fail(f"{name}: line {first + 1} differs:\n now: {lines[first:first + 1]}\n was: {old[first:first + 1]}")
     assert len(got) > 100_000 if name.endswith("large") else len(got) > 10_000
 
