@@ -47,12 +47,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "terminal_help": {
         "id": (
             "Jawab dengan nomor pilihan, teks pilihannya, atau jawaban Bapak/Ibu sendiri. Beberapa pilihan dipisahkan koma (1,3).\n"
-            "Perintah: kembali (back), lewati (skip), tinjau (review), ubah N (edit N), "
+            "Perintah: kembali (back), lewati (skip), tinjau (review), ubah <nomor> (edit <nomor>), "
             "jeda (pause), bantuan (help). Baris kosong = lewati bila boleh."
         ),
         "en": (
             "Answer with the choice number, its wording, or your own text. Separate several choices with commas (1,3).\n"
-            "Commands: back, skip, review, edit N, pause, help. An empty line skips where allowed."
+            "Commands: back, skip, review, edit <number>, pause, help. An empty line skips where allowed."
         ),
     },
     "multi_hint": {
@@ -107,8 +107,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Input ended. Your answers are saved; run `matang interview` again to resume.",
     },
     "terminal_edit_usage": {
-        "id": "Tulis: ubah N, dengan N nomor jawaban pada daftar tinjauan.",
-        "en": "Type: edit N, where N is the answer's number in the review list.",
+        "id": "Tulis ubah dan nomor jawabannya pada daftar tinjauan, misalnya: ubah 3.",
+        "en": "Type edit and the answer's number in the review list, for example: edit 3.",
     },
     "terminal_study_closed": {
         "id": "Studi {code} tidak ditemukan atau sudah ditutup.",
