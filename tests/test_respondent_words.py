@@ -103,6 +103,8 @@ def test_the_terminal_interview_and_the_session_report_show_no_internal_key(tmp_
         store.close()
     # The respondent's own typed words are echoed back; they hold no key either.
     assert leaks(screen, lang) == []
+    # A terminal cannot record: it never offers or mentions voice answers.
+    assert not [w for w in ("suara", "voice", "🎙", "rekaman suara", "recording") if w in screen.casefold()]
     assert leaks(report, lang) == []
     # The report still says everything, in words: the criteria by name, ratings, the suggestions.
     model = load_model()

@@ -33,18 +33,18 @@ PROBE_TEXT = "Bisa Bapak/Ibu ceritakan satu contoh yang terjadi baru-baru ini?"
 
 @pytest.fixture
 def study_db(tmp_path: Path) -> Path:
-    """A database with a study on the probe flow (code ``probev``)."""
+    """A database with a study on the probe flow (code ``lanjut1``)."""
     db = tmp_path / "m.db"
     register_flow(load_flow_file(FLOW))
     store = Store.open(db)
-    create_study(store, "Suara lanjutan", code="probev", flow_id="probe-test")
+    create_study(store, "Suara lanjutan", code="lanjut1", flow_id="probe-test")
     store.close()
     return db
 
 
 async def reach_probe(user, store, lang: str = "id") -> None:
     """Consent, tick one content type, answer the open question thinly: the probe is asked."""
-    await consent(user, lang, start="/start probev")
+    await consent(user, lang, start="/start lanjut1")
     await answer(user, store, ["news"])
     await answer(user, store, "sudah")
     await asked(user, store)
@@ -133,6 +133,31 @@ async def test_a_voice_note_sent_again_to_the_question_after_its_probe_keeps_bot
     assert rows(study_db, "select part, duration from recordings order by id") == [(2, 42), (1, 7)]
 
 
+async def test_the_report_written_in_the_terminal_of_a_voice_session_shows_no_stored_data(api, study_db, tmp_path):
+    """`matang report --session N` on a Telegram session answered partly by voice: the report is
+    made, and no stored shape of an answer in parts (JSON, part kinds, placeholders) leaks into it."""
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from bot.cli import cli
+
+    async with matang_bot(api, study_db, flow=FLOW) as (_, store):
+        user = api.user(3205)
+        await reach_probe(user, store)
+        user.skip()
+        await user.send_voice(duration=42, data=VOICE)
+        await user.next_message()
+        await answer(user, store, "yes")
+        (sid,) = [r[0] for r in store.db.execute("select id from sessions where state = 'finished'").fetchall()]
+    out = tmp_path / "r.pdf"
+    run = CliRunner().invoke(cli, ["report", "--session", str(sid), "--out", str(out), "--db", str(study_db)])
+    assert run.exit_code == 0, run.output
+    text = "\n".join(p.extract_text() for p in PdfReader(str(out)).pages)
+    assert "Tingkat kematangan" in text
+    for raw in ('{"', "parts", "kind", "probe", "[jawaban suara"):
+        assert raw not in text, raw
+
+
 async def test_the_probe_recording_is_in_every_export_and_erased_by_delete(api, study_db, tmp_path):
     import xmlschema
 
@@ -148,7 +173,7 @@ async def test_the_probe_recording_is_in_every_export_and_erased_by_delete(api, 
         name = audio.name
         for fmt, file in (("csv", "long.csv"), ("csv-wide", "wide.csv"), ("jsonl", "events.jsonl"),
                           ("transcripts", "t.zip"), ("qdpx", "p.qdpx")):
-            export_study(store, "probev", fmt, out / file)
+            export_study(store, "lanjut1", fmt, out / file)
         user.skip()
         await user.send("/delete")
         prompt = await user.wait_for(lambda m: m.text == t("tg_delete_confirm", "id"))
