@@ -366,7 +366,6 @@ def _chart(doc: _Doc, assessment: Any, lang: str) -> None:
 
 
 def _section(doc: _Doc, section: Section, lang: str) -> None:
-    from scoring.narrative import rating_words
 
     a = section.assessment
     if section.title:
