@@ -36,6 +36,11 @@ _PLACEHOLDER = {"id": "[jawaban suara, {duration}]", "en": "[voice answer, {dura
 _PLACEHOLDER_RE = re.compile(r"^\[(jawaban suara|voice answer), \d+:\d\d(:\d\d)?\]$")
 
 
+TYPED_NAMES = frozenset({"organisation", "unit"})
+"""Variables whose answer is a name researchers group by (exports, the dashboard, the organisation
+result): a recording cannot stand for it, so these open questions are typed, never recorded."""
+
+
 class RecordingError(RuntimeError):
     """A recording cannot be kept (a database without a file, say)."""
 

@@ -281,6 +281,10 @@ TEXTS.update({
         "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks, atau kirim pesan suara.",
         "en": "For this question, please type your answer as text, or send a voice message.",
     },
+    "tg_expect_typed": {
+        "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks.",
+        "en": "For this question, please type your answer as text.",
+    },
     "review_voice_only": {"id": "jawaban suara {recordings}", "en": "voice answer {recordings}"},
     "tg_voice_received": {
         "id": "🎙 Jawaban suara diterima ({duration}).",
@@ -300,6 +304,18 @@ TEXTS.update({
     "tg_voice_size": {
         "id": " (rekaman ini {size} MB)",
         "en": " (this one is {size} MB)",
+    },
+    "tg_voice_type_name": {
+        "id": (
+            "Mohon maaf, Bapak/Ibu, jawaban pertanyaan ini perlu diketik: nama ini dipakai untuk"
+            " mengelompokkan hasil wawancara, sehingga tidak dapat diambil dari rekaman. Rekaman ini tidak"
+            " disimpan. Pertanyaan terbuka berikutnya dapat dijawab dengan pesan suara."
+        ),
+        "en": (
+            "Sorry, this answer needs to be typed: the name is used to group the interviews' results,"
+            " so it cannot be taken from a recording. This recording was not kept. The open questions"
+            " that follow may be answered with a voice message."
+        ),
     },
     "tg_voice_failed": {
         "id": (

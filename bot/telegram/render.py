@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bot.recordings import is_placeholder, placeholder_clock, spoken
+from bot.recordings import TYPED_NAMES, is_placeholder, placeholder_clock, spoken
 from bot.telegram.keyboards import numbered
 from bot.texts import t
 from interview_flows.answers import describe_answer
@@ -119,6 +119,8 @@ def expected_input(q: Question | None, lang: str) -> str:
         return t("tg_expect_choice", lang)
     if q.type == "number":
         return t("tg_expect_number", lang)
+    if q.variable in TYPED_NAMES:  # a name to group by: typed, never a recording
+        return t("tg_expect_typed", lang)
     return t("tg_expect_text", lang)
 
 

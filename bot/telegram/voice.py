@@ -44,8 +44,9 @@ chats sending long notes at once must not take a gigabyte; the others wait their
 
 
 def takes_voice(q: Question | None) -> bool:
-    """Whether a question may be answered by a voice note: an open (free-text) question."""
-    return q is not None and q.type == "text"
+    """Whether a question may be answered by a voice note: an open (free-text) question, but not
+    one that asks for the name of the organisation or unit (:data:`bot.recordings.TYPED_NAMES`)."""
+    return q is not None and q.type == "text" and q.variable not in recordings.TYPED_NAMES
 
 
 def answer_part(record: SessionRecord) -> int:
@@ -97,6 +98,9 @@ async def voice_message(update: Update, context: Any, bc: BotContext, rid: int |
                         record: SessionRecord | None) -> None:
     """A voice note: the answer to the open question asked, or a hint to tap a button."""
     q = engine_of(record).current(record.session) if record is not None and record.state == "asking" else None
+    if record is not None and q is not None and q.type == "text" and not takes_voice(q):
+        await update.effective_message.reply_text(t("tg_voice_type_name", record.session.lang))
+        return
     if record is None or not takes_voice(q):
         await hint_expected(update, context, bc, rid, record)  # the hint a photo or sticker gets
         return
