@@ -172,7 +172,7 @@ async def test_the_probe_recording_is_in_every_export_and_erased_by_delete(api, 
         (audio,) = sorted(files_dir_for(study_db).iterdir())
         name = audio.name
         for fmt, file in (("csv", "long.csv"), ("csv-wide", "wide.csv"), ("jsonl", "events.jsonl"),
-                          ("transcripts", "t.zip"), ("qdpx", "p.qdpx")):
+                          ("transcripts", "t.zip"), ("qdpx", "p.qdpx"), ("xlsx", "book.xlsx")):
             export_study(store, "lanjut1", fmt, out / file)
         user.skip()
         await user.send("/delete")
@@ -197,6 +197,22 @@ async def test_the_probe_recording_is_in_every_export_and_erased_by_delete(api, 
     assert (wide["how__recording_files"], wide["how__probe__recording_files"]) == ("", name)
     assert wide["how__probe__recording_seconds"] == "42"
     assert (out / "wide-audio" / name).read_bytes() == VOICE
+    book_rows = {r["column"]: r for r in csv.DictReader((out / "wide.codebook.csv").open(encoding="utf-8"))}
+    assert [book_rows[c]["type"] for c in ("how__recording_files", "how__recording_seconds",
+                                           "how__probe__recording_files", "how__probe__recording_seconds")] == [
+        "recording_files", "recording_seconds", "recording_files", "recording_seconds"]
+    assert "pertanyaan lanjutan" in book_rows["how__probe__recording_files"]["text_id"]
+    assert "follow-up" in book_rows["how__probe__recording_seconds"]["text_en"]
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(out / "book.xlsx", read_only=True)
+    header, *values = [list(r) for r in book["long"].iter_rows(values_only=True)]
+    (probe_row,) = [dict(zip(header, v, strict=True)) for v in values if v[header.index("question_id")] == "how__probe"]
+    assert probe_row["recording_files"] == name
+    header, (wide_row,) = (lambda rs: (rs[0], rs[1:]))([list(r) for r in book["wide"].iter_rows(values_only=True)])
+    assert dict(zip(header, wide_row, strict=True))["how__probe__recording_seconds"] == 42  # a number
+    assert (out / "book-audio" / name).read_bytes() == VOICE
 
     lines = [json.loads(x) for x in (out / "events.jsonl").read_text(encoding="utf-8").splitlines()]
     (rec,) = [x for x in lines if x["type"] == "recording"]
