@@ -242,3 +242,29 @@ async def test_the_probe_recording_is_in_every_export_and_erased_by_delete(api, 
         assert spans["how"] == "sudah"
         assert spans["how__probe"] == f"[jawaban suara, 0:42, berkas {name}]"
         assert zf.read(f"sources/{name}") == VOICE
+
+
+async def test_an_old_skip_button_of_the_first_question_does_not_pass_over_the_probe(api, study_db):
+    """The first question's message keeps its Lewati button when its edit was lost: tapped while
+    the probe is asked, it is a stale button (said so), not a skip of the probe; the probe is then
+    answered by voice."""
+    async with matang_bot(api, study_db, flow=FLOW) as (_, store):
+        user = api.user(3206)
+        await consent(user, start="/start lanjut1")
+        await answer(user, store, ["news"])
+        first = user.server.chat_log(3206).messages[(await asked(user, store)).question_message_id]
+        assert "Lewati" in [b.text for row in first.buttons for b in row]  # an optional question
+        api.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
+        await answer(user, store, "sudah")
+        await asked(user, store)  # the probe, in a message of its own
+        assert api.chat_log(3206).messages[first.message_id].buttons, "the lost edit left the old button"
+        await user.press_button("Lewati", api.chat_log(3206).messages[first.message_id])
+        query = list(api.callback_queries.values())[-1]
+        said = await eventually(lambda: query["answer"], what="the answer to the old button")
+        assert said["text"] == t("tg_already_answered", "id")
+        await api.wait_idle()
+        assert (await asked(user, store)).session.cursor == "how"  # the probe still waits
+        user.skip()
+        await user.send_voice(duration=12, data=VOICE)
+        assert (await user.next_message()).text == "🎙 Jawaban suara diterima (0:12)."
+    assert answer_parts(answers_in(study_db)["how"])[1] == {"kind": "probe", "text": "[jawaban suara, 0:12]"}
