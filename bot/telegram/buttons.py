@@ -21,9 +21,9 @@ from bot.telegram import results
 from bot.telegram.chat_commands import review_message
 from bot.telegram.consent import choose_language, confirm, consent
 from bot.telegram.context import CHANNEL, BotContext, bot_context
-from bot.telegram.conversation import Context, lang_of, paused_offer, refuse, replies, stale
+from bot.telegram.conversation import Context, lang_of, paused_offer, refuse, replies, send_html, stale
 from bot.telegram.delivery import quietly
-from bot.telegram.steps import advance, resume, send_question
+from bot.telegram.steps import advance, resume, send_question, submit
 from bot.texts import t
 from interview_flows.answers import AnswerError
 from interview_flows.schema import DONT_KNOW, Question
@@ -78,6 +78,9 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
                              quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
                                      "review page"))
+        return
+    if cb.kind == kb.CHECK:
+        await check_button(bc, context, update, query, record, cb.arg)
         return
     engine = engine_of(record)
     flow = engine.flow
@@ -140,6 +143,25 @@ def before_probe(query: CallbackQuery, record: SessionRecord) -> bool:
     pressed = query.message.message_id if query.message else None
     return (engine_of(record).probing(record.session) and pressed is not None and asked_in is not None
             and asked_in > 0 and pressed < asked_in)
+
+
+async def check_button(bc: BotContext, context: Context, update: Update, query: CallbackQuery,
+                       record: SessionRecord, arg: str) -> None:
+    """At the final check: the answers listed for a look (with ✏️ and a send button), or sent."""
+    lang = record.session.lang
+    if record.state == "paused":
+        await quietly(query.answer(t("tg_paused_offer", lang)), "answerCallbackQuery")
+        await paused_offer(context.bot, update.effective_chat.id, record)
+        return
+    if not engine_of(record).checking(record.session):  # sent already, or a question asked since
+        await stale(query, lang)
+        return
+    if arg == kb.CHECK_SEND:
+        await submit(bc, context, update, record, query)
+        return
+    text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
+    await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                         send_html(context.bot, update.effective_chat.id, text, markup))
 
 
 def choice_value(q: Question, arg: str) -> Any:

@@ -21,7 +21,7 @@ from bot.telegram.conversation import (
     with_session,
 )
 from bot.telegram.render import expected_input
-from bot.telegram.steps import advance
+from bot.telegram.steps import advance, send_question
 from bot.texts import t
 from interview_flows.answers import AnswerError, parse_text_answer
 
@@ -35,7 +35,9 @@ async def text_message(update: Update, context: Context, bc: BotContext, record:
         log.info("session %s: a text sent before the current question is not its answer", record.id)
         return
     q = engine_of(record).current(record.session)
-    assert q is not None
+    if q is None:  # the final check: its buttons, not text, review or send the answers
+        await send_question(bc, context.bot, update.effective_chat.id, record, retire_previous=True)
+        return
     # A text over 4,096 characters that Telegram cut into messages: no piece is an answer. (Only
     # free text could take a piece as one; a choice or a number refuses it in its own words.)
     piece = split_text.split_piece(bc.store, record, update.effective_message) if q.type == "text" else None
@@ -70,6 +72,9 @@ async def hint_expected(update: Update, context: Context, bc: BotContext, rid: i
     paused interview: the offer to resume)."""
     if record is not None and record.state == "paused":
         await paused_offer(context.bot, update.effective_chat.id, record)
+        return
+    if record is not None and engine_of(record).checking(record.session):
+        await send_question(bc, context.bot, update.effective_chat.id, record, retire_previous=True)
         return
     lang = lang_of(bc, context, update.effective_user, rid, record)
     q = engine_of(record).current(record.session) if record is not None else None
