@@ -21,7 +21,7 @@ from bot.research.studies import create_study
 from bot.store import Store, now
 from interview_flows.loader import load_flow_file, register_flow
 
-from .telegram_helpers import SMALL, consent, matang_bot, run_interview
+from .telegram_helpers import SMALL, consent, matang_bot, run_interview, send_answers
 
 RESEARCHER = 7701
 VOICE = b"OggS\x00\x02" + bytes(range(256)) * 64
@@ -34,6 +34,8 @@ async def interview_with_voice(api, store, user_id: int) -> None:
     user.skip()
     await user.send_voice(duration=42, data=VOICE)
     await user.next_message()  # the confirmation
+    await user.next_message()  # the final check
+    await send_answers(user, store)
     await user.wait_for(lambda m: m.kind == "photo")  # the result and its chart: finished
 
 

@@ -20,7 +20,7 @@ from interview_flows.loader import load_flow
 from scoring.criteria import load_model
 from scoring.themes import load_codebook
 
-from .telegram_helpers import answer, asked, consent, matang_bot, open_record
+from .telegram_helpers import answer, asked, consent, matang_bot, open_record, question_message, send_answers
 from .test_research_support import answer_line
 
 FLOW = load_flow("ogmm-social-media")
@@ -64,6 +64,10 @@ def terminal_lines(lang: str) -> list[str]:
     lines: list[str] = []
     while s.state == "asking":
         q = engine.current(s)
+        if q is None:  # the final check: look at the answers once, then send them
+            lines += ["1", "kirim" if lang == "id" else "send"]
+            engine.finish(s)
+            break
         if q.type == "text":
             line = "Diskominfo Kota Contoh" if q.variable == "organisation" else TYPED[lang]
         elif q.dont_know and q.type == "single_choice" and len(lines) % 3 == 0:
@@ -130,6 +134,12 @@ async def test_a_telegram_interview_and_every_result_button_show_no_internal_key
             from bot.interviews import engine_of
 
             q = engine_of(record).current(record.session)
+            if q is None:  # the final check: look at the answers, then send them
+                user.skip()
+                await user.press_button(t("tg_check_review_button", lang), question_message(user, record))
+                await user.wait_for(lambda m: (m.text or "").startswith("<b>" + t("review_title", lang)))
+                await send_answers(user, store)
+                break
             value = None
             if q.type == "text":
                 value = "Diskominfo Kota Contoh" if q.variable == "organisation" else TYPED[lang]

@@ -24,7 +24,7 @@ from bot.texts import t
 from interview_flows.answers import answer_parts
 from interview_flows.loader import load_flow_file, register_flow
 
-from .telegram_helpers import answer, answers_in, asked, consent, eventually, matang_bot, rows
+from .telegram_helpers import answer, answers_in, asked, consent, eventually, matang_bot, rows, send_answers
 
 FLOW = str(Path(__file__).parent / "flows" / "probes.yaml")
 VOICE = b"OggS\x00\x02" + bytes(range(256)) * 30
@@ -148,6 +148,7 @@ async def test_the_report_written_in_the_terminal_of_a_voice_session_shows_no_st
         await user.send_voice(duration=42, data=VOICE)
         await user.next_message()
         await answer(user, store, "yes")
+        await send_answers(user, store)  # the final check: sent
         (sid,) = [r[0] for r in store.db.execute("select id from sessions where state = 'finished'").fetchall()]
     out = tmp_path / "r.pdf"
     run = CliRunner().invoke(cli, ["report", "--session", str(sid), "--out", str(out), "--db", str(study_db)])
