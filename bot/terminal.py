@@ -16,7 +16,7 @@ from bot.faults import storage_fault
 from bot.interviews import Interviews, engine_of, flow_of, result_text
 from bot.screen import Screen
 from bot.store import SessionRecord, Store
-from bot.texts import t
+from bot.texts import CHECK_WORDS, t
 from interview_flows.answers import AnswerError, describe_answer, parse_text_answer
 from interview_flows.engine import Interview
 from interview_flows.schema import Flow, Question
@@ -35,18 +35,6 @@ COMMANDS = {
     "help": "help",
     "bantuan": "help",
 }
-CHECK_WORDS = {
-    "1": "review",
-    "periksa": "review",
-    "check": "review",
-    "2": "send",
-    "kirim": "send",
-    "send": "send",
-    "submit": "send",
-    "selesai": "send",
-    "finish": "send",
-}
-"""At the final check: what the two offers are called (beside the commands above)."""
 YES = {"y", "ya", "iya", "yes", "setuju", "1"}
 LIST_ITEM = re.compile(r"^( *)(\d+\.|•) (.*)$")
 RECAP_QUESTION_CHARS = 60
@@ -276,7 +264,7 @@ class TerminalInterview:
         """At the final check: review (1), send (2), ``ubah N``, back, pause or help."""
         word = line.strip().casefold()
         parts = word.split()
-        command = COMMANDS.get(word) or CHECK_WORDS.get(word)
+        command = COMMANDS.get(word) or CHECK_WORDS.get(word) or ("review" if word == "1" else "send" if word == "2" else None)
         try:
             if command == "review":
                 self.say()

@@ -140,6 +140,21 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+CHECK_WORDS = {
+    "periksa": "review",
+    "tinjau": "review",
+    "check": "review",
+    "review": "review",
+    "kirim": "send",
+    "send": "send",
+    "submit": "send",
+    "selesai": "send",
+    "finish": "send",
+}
+"""What a respondent may type at the final check, in either language: look over the answers, or
+send them (the terminal also takes 1 and 2, the numbers it shows)."""
+
+
 def t(key: str, lang: str, **params: Any) -> str:
     """The text ``key`` in ``lang`` (Indonesian unless ``en``), with ``params`` filled in.
 
