@@ -4,7 +4,8 @@ Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, qu
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status,
 themes (the ids of the themes found in that answer, ``;``-separated; see scoring/data/themes.yaml),
 recording_files and recording_seconds (a voice answer's audio files, space-separated, written
-beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the
+beside the CSV in ``<name>-audio/``, and their durations in seconds; a probe answered by voice has
+its recording on the probe's row); identifying exports add the
 respondent's channel, external id, name and username at the end.
 Question texts and labels are in one language for the whole file (``--lang``, Indonesian by
 default), whatever language each respondent answered in, so grouping by label works. The answer to
@@ -22,6 +23,7 @@ from typing import IO, Any
 
 from bot.research.exports.base import (
     _QUOTED_WHEN,
+    FIRST_PART,
     FORMULA_STARTS,
     CsvCells,
     ExportResult,
@@ -30,6 +32,7 @@ from bot.research.exports.base import (
     copy_study_audio,
     csv_writer,
     later_parts,
+    of_part,
     value_text,
 )
 from bot.research.exports.themes import by_question, joined, session_themes
@@ -83,8 +86,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
                 text, value, label = "", value_text(a.value), value_text(a.value)
             themes = joined(coded.get(a.question_id, ()))
             recs = voices.get(a.question_id, ())
-            files = " ".join(r.file for r in recs)
-            seconds = " ".join(str(r.duration) for r in recs)
+            files, seconds = recording_cells(of_part(recs, FIRST_PART))
             rows.append(
                 [
                     *head,
@@ -101,11 +103,13 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
                     *ident,
                 ]
             )
-            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV; the
-            # themes and recordings of the answer stay on the question's row.
-            for column, prompt, part in later_parts(flow, a.question_id, a.value, lang):
+            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV, with
+            # the recording that answered it (part 2); the themes stay on the question's row.
+            for n, (column, prompt, part) in enumerate(later_parts(flow, a.question_id, a.value, lang), FIRST_PART + 1):
+                pfiles, pseconds = recording_cells(of_part(recs, n))
                 rows.append(
-                    [*head, column, prompt, part, part, a.answered_at, a.times_changed, s.status, "", "", "", *ident]
+                    [*head, column, prompt, part, part, a.answered_at, a.times_changed, s.status, "", pfiles, pseconds,
+                     *ident]
                 )
         yield rows
 
@@ -164,25 +168,33 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
                 at = cell(at)
             changed = str(changed) if changed.__class__ is int else cell(changed)
             recs = voices.get(qid) if voices else None
+            own = of_part(recs, FIRST_PART) if recs else None
             themes = coded.get(qid) if coded else None
-            if recs or themes:
-                extra = cell(" ".join(r.file for r in recs)) + "," + cell(" ".join(str(r.duration) for r in recs)) if recs else ","
+            if own or themes:
+                extra = ",".join(map(cell, recording_cells(own))) if own else ","
                 coded_as = recurring(joined(themes)) if themes else ""
                 lines.append("".join((prefix, both, ",", at, ",", changed, status, coded_as, ",", extra, end)))
             else:
                 lines.append("".join((prefix, both, ",", at, ",", changed, plain_end)))
             if not isinstance(a.value, dict):
                 continue  # only an answer in parts has later parts
-            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV; the
-            # themes and recordings of the answer stay on the question's row.
-            for column, prompt, part in later_parts(flow, qid, a.value, lang):
+            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV, with
+            # the recording that answered it (part 2); the themes stay on the question's row.
+            for n, (column, prompt, part) in enumerate(later_parts(flow, qid, a.value, lang), FIRST_PART + 1):
                 answer = cell(part)
+                spoken = of_part(recs, n) if recs else None
+                tail = status + "," + ",".join(map(cell, recording_cells(spoken))) + end if spoken else plain_end
                 lines.append(
-                    "".join((prefix, recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, plain_end))
+                    "".join((prefix, recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, tail))
                 )
         if len(pieces) > CsvCells.CACHE:
             pieces.clear()
         yield "".join(lines), len(lines)
+
+
+def recording_cells(recs: list[Any]) -> tuple[str, str]:
+    """The recording_files and recording_seconds cells: file names and durations, space-separated."""
+    return " ".join(r.file for r in recs), " ".join(str(r.duration) for r in recs)
 
 
 def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
