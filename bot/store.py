@@ -135,6 +135,17 @@ class Store:
             self.scrub()
         self.db.conn.close()
 
+    def select(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a read-only ``SELECT`` as dicts, straight from the connection.
+
+        sqlite-utils' ``query`` wraps every statement in a savepoint (three statements where one
+        does) to catch a statement that returns no rows; these reads are fixed SELECTs, and on the
+        path of every answer (issue 17).
+        """
+        cursor = self.db.conn.execute(sql, params)
+        keys = [d[0] for d in cursor.description]
+        return (dict(zip(keys, row)) for row in cursor)
+
     # -- meta ------------------------------------------------------------------------------
 
     def meta(self, key: str, make: Any = None) -> str | None:
@@ -179,7 +190,7 @@ class Store:
 
     def respondent_row(self, respondent_id: int) -> dict[str, Any] | None:
         """The respondent's row."""
-        return next(self.db.query("select * from respondents where id = ?", [respondent_id]), None)
+        return next(self.select("select * from respondents where id = ?", [respondent_id]), None)
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -233,13 +244,13 @@ class Store:
 
     def load(self, session_id: int) -> SessionRecord | None:
         """The session with this id, answers included."""
-        row = next(self.db.query("select * from sessions where id = ?", [session_id]), None)
+        row = next(self.select("select * from sessions where id = ?", [session_id]), None)
         return self._record(row) if row else None
 
     def open_session(self, respondent_id: int) -> SessionRecord | None:
         """The respondent's unfinished session (new, asking or paused), the latest if several."""
         row = next(
-            self.db.query(
+            self.select(
                 "select * from sessions where respondent_id = ? and state in ('new', 'asking', 'paused')"
                 " order by id desc limit 1",
                 [respondent_id],
@@ -255,18 +266,20 @@ class Store:
         if state:
             sql += " and state = ?"
             args.append(state)
-        row = next(self.db.query(sql + " order by id desc limit 1", args), None)
+        row = next(self.select(sql + " order by id desc limit 1", args), None)
         return self._record(row) if row else None
 
     def sessions_of(self, respondent_id: int) -> list[int]:
         """Ids of every session of a respondent."""
-        return [r["id"] for r in self.db.query("select id from sessions where respondent_id = ?", [respondent_id])]
+        return [r["id"] for r in self.select("select id from sessions where respondent_id = ?", [respondent_id])]
 
     def _record(self, row: dict[str, Any]) -> SessionRecord:
-        answers = {
-            a["question_id"]: loads(a["value"])
-            for a in self.db.query("select question_id, value from answers where session_id = ?", [row["id"]])
-        }
+        stored = self.db.conn.execute("select question_id, value from answers where session_id = ?",
+                                      [row["id"]]).fetchall()
+        # One JSON document for all the answers: parsed once, not once per answer (a session is
+        # read on every answer; issue 17).
+        values = json.loads("[" + ",".join("null" if v is None else v for _, v in stored) + "]")
+        answers = {question_id: value for (question_id, _), value in zip(stored, values, strict=True)}
         session = Session(
             flow_id=row["flow_id"],
             flow_version=row["flow_version"],
@@ -401,7 +414,7 @@ class Store:
 
     def update_seen(self, update_id: int) -> dict[str, Any] | None:
         """The record of an update already applied (``replied`` says whether its reply went out)."""
-        return next(self.db.query("select * from updates where update_id = ?", [update_id]), None)
+        return next(self.select("select * from updates where update_id = ?", [update_id]), None)
 
     def mark_update(self, update_id: int, *, replied: bool) -> None:
         """Record that an update was handled (and whether its reply went out)."""
