@@ -307,13 +307,14 @@ async def advance(bc: BotContext, context: Context, update: Update, record: Sess
         await refuse(update, query, err.text(lang))
         return
     lang = record.session.lang
-    # The three calls go out together: the reply a respondent waits for is the next question.
-    tasks: list[Awaitable[Any]] = []
+    # The three calls go out together, the next question first: it is the reply a respondent waits
+    # for (its request is built and written before the other two, so the server has it first),
+    # and, as in send_question, a new question goes out before the old one loses its buttons.
+    tasks: list[Awaitable[Any]] = [next_step(bc, context.bot, chat_id, outcome)]
     if query is not None:
         tasks.append(quietly(query.answer(), "answerCallbackQuery"))
     if target:
         tasks.append(show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, event))
-    tasks.append(next_step(bc, context.bot, chat_id, outcome))
     await asyncio.gather(*tasks)
 
 
