@@ -11,6 +11,7 @@ The worker runs at a lower CPU priority than the bot (:data:`NICENESS`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -65,10 +66,8 @@ def _stay_with_parent(parent: int) -> None:
 def _start_worker(parent: int) -> None:
     """In the worker, at start: tied to the bot's life, and below it in CPU priority."""
     _stay_with_parent(parent)
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not allowed, or not POSIX: drawn all the same
         os.nice(NICENESS)
-    except (OSError, AttributeError):  # not allowed, or not POSIX: the chart is drawn all the same
-        pass
 
 
 def _warm() -> bool:

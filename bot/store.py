@@ -144,7 +144,7 @@ class Store:
         """
         cursor = self.db.conn.execute(sql, params)
         keys = [d[0] for d in cursor.description]
-        return (dict(zip(keys, row)) for row in cursor)
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
 
     # -- meta ------------------------------------------------------------------------------
 

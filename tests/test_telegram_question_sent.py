@@ -1,6 +1,5 @@
-"""After an answer: the next question goes out first, and once it is out only what sending it
-changed is written, so a reminder claimed or an erasure made while it was on its way stays as it is
-(the bot's copy of the session is older)."""
+"""Once the next question went out, only what sending it changed is written: a reminder claimed or
+an erasure made while it was on its way stays as it is (the bot's copy of the session is older)."""
 
 from __future__ import annotations
 
@@ -61,24 +60,3 @@ async def test_a_session_erased_while_the_question_was_on_its_way_stays_erased(a
         await api.wait_idle(timeout=5)
         assert rows(db, "select count(*) from sessions where id = ?", (record.id,)) == [(0,)]
 
-
-async def test_the_next_question_goes_out_before_the_answered_one_is_edited(api, tmp_path):
-    """The reply a respondent waits for is written first; the old question loses its buttons after
-    the new one is out (as when a question is sent again)."""
-    async with matang_bot(api, tmp_path / "m.db") as (_app, store):
-        sari = api.user(1001)
-        await consent(sari)
-        for _ in range(4):
-            asked_in = (await asked(sari, store)).question_message_id
-            since = len(api.calls)
-            await answer(sari, store)
-            await api.wait_idle(timeout=5)
-            calls = [c for c in api.calls[since:] if c.method != "getUpdates"]
-            methods = [c.method for c in calls]
-            # Ticks of a multiple choice edit the keyboard first; the edits that retire the
-            # question (no keyboard left) come after the next question.
-            retiring = [i for i, c in enumerate(calls) if c.method.startswith("editMessage")
-                        and int(c.params["message_id"]) == asked_in and not c.params.get("reply_markup")]
-            assert retiring and methods.index("sendMessage") < min(retiring), methods
-            # ...and the answered question has no buttons left.
-            assert not [m for m in sari.messages if m.message_id == asked_in][-1].buttons

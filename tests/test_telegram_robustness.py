@@ -260,9 +260,9 @@ async def test_an_edited_message_is_not_taken_as_an_answer(api, tmp_path):
 
 
 async def test_a_failing_handler_apologises_and_the_bot_goes_on(api, tmp_path, monkeypatch, caplog):
-    import bot.telegram.handlers as handlers
+    import bot.telegram.messages as messages
 
-    real = handlers.parse_text_answer
+    real = messages.parse_text_answer
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -271,7 +271,7 @@ async def test_a_failing_handler_apologises_and_the_bot_goes_on(api, tmp_path, m
             raise RuntimeError("boom")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(handlers, "parse_text_answer", flaky)
+    monkeypatch.setattr(messages, "parse_text_answer", flaky)
     db = tmp_path / "m.db"
     caplog.set_level(logging.ERROR, logger="bot.telegram")
     async with matang_bot(api, db) as (_, store):

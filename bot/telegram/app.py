@@ -33,8 +33,7 @@ from bot.interviews import Interviews
 from bot.logs import update_context
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import handlers as h
-from bot.telegram import voice
+from bot.telegram import buttons, chat_commands, errors, messages, recovery, voice
 from bot.telegram.context import KEY, BotContext
 from bot.telegram.delivery import (
     DEFAULT_RETRY_DELAYS,
@@ -58,20 +57,20 @@ MAIN_GROUP = 0
 MENU = ("start", "help", "language", "back", "skip", "review", "pause", "resume", "result", "restart",
         "delete", "cancel")
 COMMANDS: dict[str, Callable[..., Awaitable[None]]] = {
-    "start": h.start,
-    "help": h.help_command,
-    "bantuan": h.help_command,
-    "language": h.language,
-    "bahasa": h.language,
-    "back": h.back,
-    "skip": h.skip,
-    "review": h.review,
-    "pause": h.pause,
-    "resume": h.resume_command,
-    "result": h.result,
-    "restart": h.restart,
-    "delete": h.delete,
-    "cancel": h.cancel,
+    "start": chat_commands.start,
+    "help": chat_commands.help_command,
+    "bantuan": chat_commands.help_command,
+    "language": chat_commands.language,
+    "bahasa": chat_commands.language,
+    "back": chat_commands.back,
+    "skip": chat_commands.skip,
+    "review": chat_commands.review,
+    "pause": chat_commands.pause,
+    "resume": chat_commands.resume_command,
+    "result": chat_commands.result,
+    "restart": chat_commands.restart,
+    "delete": chat_commands.delete,
+    "cancel": chat_commands.cancel,
 }
 
 
@@ -172,22 +171,22 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
 def add_handlers(application: Application) -> None:
     """The wiring table: which update goes to which handler."""
     private = filters.ChatType.PRIVATE
-    h.MY_GROUPS.update({PRE_GROUP, MAIN_GROUP})
-    application.add_handler(TypeHandler(Update, h.skip_seen_update), group=PRE_GROUP)
+    chat_commands.MY_GROUPS.update({PRE_GROUP, MAIN_GROUP})
+    application.add_handler(TypeHandler(Update, recovery.skip_seen_update), group=PRE_GROUP)
     add = application.add_handler
-    add(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, h.edited_message), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, messages.edited_message), group=MAIN_GROUP)
     for name, callback in COMMANDS.items():
         add(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE), group=MAIN_GROUP)
-    add(CallbackQueryHandler(h.button), group=MAIN_GROUP)
-    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, h.text_message),
+    add(CallbackQueryHandler(buttons.button), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, messages.text_message),
         group=MAIN_GROUP)
     if _add_research_handlers(application):
         application.bot_data[KEY].extra["menu_extra"] = ("myreport",)
-    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, h.unknown_command), group=MAIN_GROUP)
+    add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, chat_commands.unknown_command), group=MAIN_GROUP)
     add(MessageHandler(private & filters.UpdateType.MESSAGE & filters.VOICE, voice.voice_message), group=MAIN_GROUP)
     add(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-                       h.other_message), group=MAIN_GROUP)
-    application.add_error_handler(h.on_error)
+                       messages.other_message), group=MAIN_GROUP)
+    application.add_error_handler(errors.on_error)
 
 
 def _add_research_handlers(application: Application) -> bool:
@@ -228,8 +227,8 @@ async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
     context.charts.start()  # matplotlib is imported in the worker while the bot starts
     await register_commands(application)
-    await h.send_unsent_questions(context, application.bot)
-    await h.send_unsent_results(context, application.bot)
+    await recovery.send_unsent_questions(context, application.bot)
+    await recovery.send_unsent_results(context, application.bot)
     context.extra["sweeps"] = start_sweeps(context, application.bot)
 
 

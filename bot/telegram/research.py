@@ -196,7 +196,7 @@ def _replies(func: Handler) -> Handler:
 async def _unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The channel's exact unknown-command reply (so refusals look like a missing command)."""
     try:
-        from bot.telegram.handlers import reply_unknown_command
+        from bot.telegram.chat_commands import reply_unknown_command
     except ImportError:  # the channel is not there (unit tests): say nothing rather than leak
         return
     await reply_unknown_command(update, context)

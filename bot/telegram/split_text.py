@@ -29,7 +29,7 @@ def full_length(text: str) -> bool:
 
     Telegram counts UTF-16 code units: an emoji outside the basic plane counts twice.
     """
-    # surrogatepass: an update may carry a lone surrogate (see handlers.sendable); it counts as one unit.
+    # surrogatepass: an update may carry a lone surrogate (see conversation.sendable); it counts as one unit.
     return len(text.encode("utf-16-le", "surrogatepass")) // 2 >= TELEGRAM_MAX_CHARS
 
 

@@ -23,10 +23,13 @@ from telegram import Update, Voice
 from telegram.error import BadRequest, TelegramError
 
 from bot import recordings
+from bot.interviews import engine_of
 from bot.store import SessionRecord, now
-from bot.telegram import handlers as h
-from bot.telegram.context import BotContext, bot_context
+from bot.telegram.context import BotContext
+from bot.telegram.conversation import sendable, typed_before_question, with_session
 from bot.telegram.delivery import quietly
+from bot.telegram.messages import hint_expected
+from bot.telegram.steps import next_step, show_answer
 from bot.texts import t
 from bot.transcription import NO_TRANSCRIBER, Transcriber
 from interview_flows.answers import AnswerError
@@ -70,17 +73,16 @@ def transcriber_of(bc: BotContext) -> Transcriber:
     return bc.extra.get("transcriber") or NO_TRANSCRIBER
 
 
-@h.replies
-async def voice_message(update: Update, context: Any) -> None:
+@with_session
+async def voice_message(update: Update, context: Any, bc: BotContext, rid: int | None,
+                        record: SessionRecord | None) -> None:
     """A voice note: the answer to the open question asked, or a hint to tap a button."""
-    bc = bot_context(context)
-    rid, record = h._session_for(bc, update)
-    q = h.engine_of(record).current(record.session) if record is not None and record.state == "asking" else None
+    q = engine_of(record).current(record.session) if record is not None and record.state == "asking" else None
     if record is None or not takes_voice(q):
-        await h.other_message.__wrapped__(update, context)  # the hint a photo or sticker gets
+        await hint_expected(update, context, bc, rid, record)  # the hint a photo or sticker gets
         return
     assert q is not None
-    if h.typed_before_question(update, record):  # as for typed text: it answered an earlier question
+    if typed_before_question(update, record):  # as for typed text: it answered an earlier question
         log.info("session %s: a voice note sent before the current question is not its answer", record.id)
         return
     lang = record.session.lang
@@ -136,7 +138,7 @@ async def keep_voice_answer(bc: BotContext, context: Any, update: Update, sessio
     # Fetching took a while: the session may have moved (a reminder sweep wrote it); work on a
     # fresh copy and only if the same question is still asked.
     record = bc.store.load(session_id)
-    engine = h.engine_of(record) if record is not None else None
+    engine = engine_of(record) if record is not None else None
     if record is None or engine is None or record.state != "asking" or engine.current(record.session) != q:
         log.info("session %s: the question changed while its voice note was fetched; not applied", session_id)
         return
@@ -152,7 +154,7 @@ async def keep_voice_answer(bc: BotContext, context: Any, update: Update, sessio
     chat_id = update.effective_chat.id
     target = record.question_message_id
     bc.schedule_reminder(record)
-    record.question_message_id = None  # as in handlers.advance: "the next question is not sent yet"
+    record.question_message_id = None  # as in steps.advance: "the next question is not sent yet"
     try:
         with bc.store.db.atomic():
             recordings.add_recording(bc.store.db, record.id, q.id, path, data, mime_type=mime, duration=duration,
@@ -161,7 +163,7 @@ async def keep_voice_answer(bc: BotContext, context: Any, update: Update, sessio
             outcome = bc.interviews.act(record, "answer", value, command="voice", update_id=update.update_id)
     except AnswerError as err:
         recordings.discard_audio(path)
-        await update.effective_message.reply_text(h.sendable(err.text(lang)))
+        await update.effective_message.reply_text(sendable(err.text(lang)))
         return
     except BaseException:
         recordings.discard_audio(path)
@@ -169,8 +171,8 @@ async def keep_voice_answer(bc: BotContext, context: Any, update: Update, sessio
     log.info("session %s: voice answer to %s kept (%ss, %d bytes)", record.id, q.id, duration, len(data))
     tasks = [update.effective_message.reply_text(t("tg_voice_received", lang, duration=recordings.clock(duration)))]
     if target:
-        tasks.append(h.show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, "answer"))
+        tasks.append(show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, "answer"))
     # The confirmation first, then the next question: the person reads them in that order.
     await tasks[0]
     await asyncio.gather(*(quietly(task, "show answer") for task in tasks[1:]),
-                         h.next_step(bc, context.bot, chat_id, outcome))
+                         next_step(bc, context.bot, chat_id, outcome))
