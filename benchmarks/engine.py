@@ -36,7 +36,9 @@ def _interview(engine: Interview, rng: random.Random) -> int:
     events = 1
     while s.state == "asking":
         q = engine.current(s)
-        if q.answerable:
+        if q is None:  # the final check: send
+            engine.finish(s)
+        elif q.answerable:
             engine.answer(s, _value(q, rng))
         else:
             engine.skip(s)

@@ -16,7 +16,7 @@ from bot.faults import storage_fault
 from bot.interviews import Interviews, engine_of, flow_of, result_text
 from bot.screen import Screen
 from bot.store import SessionRecord, Store
-from bot.texts import t
+from bot.texts import CHECK_WORDS, t
 from interview_flows.answers import AnswerError, describe_answer, parse_text_answer
 from interview_flows.engine import Interview
 from interview_flows.schema import Flow, Question
@@ -200,16 +200,24 @@ class TerminalInterview:
 
     def _loop(self, record: SessionRecord) -> SessionRecord:
         engine = engine_of(record)
+        at_check = False  # shown once on arrival; at the check a hint or a review follows input
         while record.state == "asking":
             q = engine.current(record.session)
-            assert q is not None
-            self._show(engine, record, q)
+            if q is None:  # every question answered: the final check before the answers are sent
+                if not at_check:
+                    self._show_check(engine, record)
+            else:
+                self._show(engine, record, q)
+            at_check = q is None
             line = self.read()
             if line is None:
                 self.interviews.act(record, "pause", command="eof")
                 self.say(t("terminal_saved_eof", self.lang))
                 return record
-            self._handle(engine, record, q, line)
+            if q is None:
+                self._handle_check(engine, record, line)
+            else:
+                self._handle(engine, record, q, line)
         if record.state == "paused":
             self.say(t("paused", self.lang))
         elif record.state == "finished":
@@ -240,6 +248,38 @@ class TerminalInterview:
                 self.interviews.act(record, "skip", command="skip")
             else:
                 self._answer(record, q, line)
+        except AnswerError as err:
+            self.say("! " + err.text(self.lang))
+
+    def _show_check(self, engine: Interview, record: SessionRecord) -> None:
+        """The final check: the answers may be looked over and changed before they are sent."""
+        self._review = [i.question.id for i in engine.review(record.session)]
+        self.say()
+        self.say("── " + t("check_title", self.lang) + " ──")
+        self.say(t("check_intro", self.lang, count=len(self._review)))
+        self.screen.item("1.", t("terminal_check_review", self.lang))
+        self.screen.item("2.", t("terminal_check_send", self.lang))
+
+    def _handle_check(self, engine: Interview, record: SessionRecord, line: str) -> None:
+        """At the final check: review (1), send (2), ``ubah N``, back, pause or help."""
+        word = line.strip().casefold()
+        parts = word.split()
+        command = COMMANDS.get(word) or CHECK_WORDS.get(word) or ("review" if word == "1" else "send" if word == "2" else None)
+        try:
+            if command == "review":
+                self.say()
+                self._show_review(engine, record, usage=False)  # the hint below names "ubah N"
+                self.say(t("terminal_check_hint", self.lang))
+            elif command == "send":
+                self.interviews.act(record, "finish", command="send")
+            elif len(parts) == 2 and parts[0] in ("edit", "ubah"):
+                self._edit(record, parts[1])
+            elif command in ("back", "pause"):
+                self.interviews.act(record, command, command=command)
+            elif command == "help":
+                self.say(t("terminal_help", self.lang))
+            else:
+                self.say("! " + t("terminal_check_hint", self.lang))
         except AnswerError as err:
             self.say("! " + err.text(self.lang))
 
@@ -293,7 +333,7 @@ class TerminalInterview:
         if not q.answerable:
             self.say(f"[{t('continue', lang)}: Enter]", indent=3)
 
-    def _show_review(self, engine: Interview, record: SessionRecord) -> None:
+    def _show_review(self, engine: Interview, record: SessionRecord, *, usage: bool = True) -> None:
         items = engine.review(record.session)
         self._review = [i.question.id for i in items]
         if not items:
@@ -303,7 +343,8 @@ class TerminalInterview:
         for n, item in enumerate(items, 1):
             shown = t("skipped", self.lang) if item.skipped else describe_answer(item.question, item.value, self.lang)
             self.screen.item(f"{n}.", f"{item.question.text.get(self.lang)}\n→ {shown}", indent=2)
-        self.say(t("terminal_edit_usage", self.lang))
+        if usage:
+            self.say(t("terminal_edit_usage", self.lang))
 
     def _show_recap(self, engine: Interview, record: SessionRecord) -> None:
         """The answers of a finished interview, one short line each."""

@@ -42,6 +42,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "scale_ends": {"id": "{min} = {min_label}, {max} = {max_label}", "en": "{min} = {min_label}, {max} = {max_label}"},
     "number_range": {"id": "Angka dari {min} sampai {max}.", "en": "A number from {min} to {max}."},
     "optional": {"id": "(boleh dilewati)", "en": "(optional)"},
+    "check_title": {"id": "Periksa sebelum dikirim", "en": "Check before sending"},
+    "check_intro": {
+        "id": (
+            "Semua pertanyaan sudah dijawab ({count} jawaban). Sebelum dikirim, Bapak/Ibu dapat "
+            "memeriksa dan mengubah jawaban. Setelah dikirim, hasil penilaian langsung ditampilkan."
+        ),
+        "en": (
+            "Every question is answered ({count} answers). Before sending, you can check and change "
+            "your answers. Once they are sent, the assessment is shown at once."
+        ),
+    },
     "assessment_title": {"id": "Hasil penilaian sementara", "en": "Provisional assessment"},
     # Terminal only.
     "terminal_help": {
@@ -54,6 +65,18 @@ TEXTS: dict[str, dict[str, str]] = {
             "Answer with the choice number, its wording, or your own text. Separate several choices with commas (1,3).\n"
             "Commands: back, skip, review, edit N, pause, help. An empty line skips where allowed."
         ),
+    },
+    "terminal_check_review": {
+        "id": "Periksa jawaban: ketik 1 atau tinjau; untuk mengubah jawaban nomor N, ketik ubah N.",
+        "en": "Check the answers: type 1 or review; to change answer number N, type edit N.",
+    },
+    "terminal_check_send": {
+        "id": "Kirim jawaban dan lihat hasilnya: ketik 2 atau kirim.",
+        "en": "Send the answers and see the result: type 2 or send.",
+    },
+    "terminal_check_hint": {
+        "id": "Ketik 1 (periksa jawaban), 2 (kirim), ubah N, kembali, atau jeda.",
+        "en": "Type 1 (check the answers), 2 (send), edit N, back, or pause.",
     },
     "multi_hint": {
         "id": "(ketik nomornya; beberapa nomor dipisahkan koma, misalnya 1,3)",
@@ -115,6 +138,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Study {code} does not exist or is closed.",
     },
 }
+
+
+CHECK_WORDS = {
+    "periksa": "review",
+    "tinjau": "review",
+    "check": "review",
+    "review": "review",
+    "kirim": "send",
+    "send": "send",
+    "submit": "send",
+    "selesai": "send",
+    "finish": "send",
+}
+"""What a respondent may type at the final check, in either language: look over the answers, or
+send them (the terminal also takes 1 and 2, the numbers it shows)."""
 
 
 def t(key: str, lang: str, **params: Any) -> str:
@@ -471,6 +509,23 @@ TEXTS.update({
         "en": (
             "Your Matang interview is not finished yet (question {progress}). All answers are "
             "saved; you can continue whenever you like."
+        ),
+    },
+    "tg_check_review_button": {"id": "📝 Periksa jawaban", "en": "📝 Check the answers"},
+    "tg_check_send_button": {"id": "✅ Kirim jawaban", "en": "✅ Send the answers"},
+    "tg_check_sent": {"id": "✅ Jawaban sudah dikirim.", "en": "✅ The answers were sent."},
+    "tg_check_review_hint": {
+        "id": "Ketuk ✏️ dengan nomor jawaban untuk mengubahnya, atau ✅ Kirim jawaban bila sudah sesuai.",
+        "en": "Tap ✏️ with an answer's number to change it, or ✅ Send the answers when they are right.",
+    },
+    "tg_reminder_check": {
+        "id": (
+            "Jawaban wawancara Matang Bapak/Ibu sudah lengkap, tetapi belum dikirim. Ketuk tombol di "
+            "bawah untuk memeriksa dan mengirimnya; hasil penilaian langsung ditampilkan."
+        ),
+        "en": (
+            "Your Matang interview is complete but not sent yet. Tap the button below to check and "
+            "send your answers; the assessment is shown at once."
         ),
     },
     "tg_review_page": {"id": "Halaman {page} dari {pages}", "en": "Page {page} of {pages}"},

@@ -35,6 +35,8 @@ def mermaid(flow: Flow, lang: str = "id") -> str:
                 if q.probe is not None:
                     lines.append(f'    {q.id}__probe{{{{"probe: {_label(q.probe.text.get(lang))}"}}}}')
         lines.append("  end")
+    # Every path ends at the final check, where the answers are reviewed, changed or sent.
+    lines.append('  check{{"check: review, change or send"}}')
     lines.append('  finish(["finish"])')
     previous = ["start"]
     for q in flow.questions:
@@ -51,7 +53,8 @@ def mermaid(flow: Flow, lang: str = "id") -> str:
             lines.append(f'  {q.id} -. "{_thin(q, lang)}" .-> {q.id}__probe')
             previous = [*previous, f"{q.id}__probe"]
     for p in previous:
-        lines.append(f"  {p} --> finish")
+        lines.append(f"  {p} --> check")
+    lines.append('  check -- "send" --> finish')
     return "\n".join(lines)
 
 

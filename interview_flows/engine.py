@@ -2,7 +2,9 @@
 
 The machine holds the lifecycle (``new → asking ⇄ paused → finished``, ``withdrawn`` from any open
 state); which question is asked is the session's ``cursor``, always derived from the flow's order
-and its ``relevant`` conditions, so skip logic lives in the flow and nowhere else. Every event
+and its ``relevant`` conditions, so skip logic lives in the flow and nowhere else. Once nothing
+is left to ask the session stays ``asking`` with no cursor: the final check, where the answers
+are reviewed and changed until ``finish`` submits them (:meth:`Interview.checking`). Every event
 either applies completely and returns the :class:`Change` records to log, or raises
 :class:`~interview_flows.answers.AnswerError` and leaves the session exactly as it was.
 The engine does no I/O.
@@ -142,8 +144,7 @@ class Interview:
             send_event=True,
             transitions=[
                 {"trigger": "start", "source": "new", "dest": "asking", "after": self._move_on},
-                # answer/skip/edit set the values first; "advance" then finds the next question,
-                # or finishes when none is left.
+                # answer/skip/edit set the values first; "advance" then finds the next question.
                 {
                     "trigger": "advance",
                     "source": "asking",
@@ -151,7 +152,9 @@ class Interview:
                     "conditions": self._has_pending,
                     "after": self._move_on,
                 },
-                {"trigger": "advance", "source": "asking", "dest": "finished", "after": self._clear_cursor},
+                # Nothing left to ask: the final check (still asking, no question), where the
+                # respondent reviews, changes or submits (``finish``).
+                {"trigger": "advance", "source": "asking", "dest": "asking", "after": self._clear_cursor},
                 {
                     "trigger": "back",
                     "source": "asking",
@@ -196,6 +199,11 @@ class Interview:
             return probe_question(q)
         return q
 
+    def checking(self, session: Session) -> bool:
+        """Whether every question is answered and the respondent is at the final check: the
+        answers can be reviewed and changed (``edit``, ``back``) before ``finish`` submits them."""
+        return session.state == "asking" and session.cursor is None
+
     def probing(self, session: Session) -> bool:
         """Whether the question being asked is the follow-up (probe) of a thin open answer."""
         if not session.cursor:
@@ -221,10 +229,12 @@ class Interview:
 
     def previous(self, session: Session) -> Question | None:
         """The answered or skipped question asked before the current one (notes are passed over)."""
-        if session.cursor is None:
+        if session.cursor is None and session.state != "asking":
             return None
+        # At the final check (no cursor) the previous question is the last one answered.
+        end = len(self.flow.questions) if session.cursor is None else self.flow.position(session.cursor)
         known = _known(session.answers)
-        for q in reversed(self.flow.questions[: self.flow.position(session.cursor)]):
+        for q in reversed(self.flow.questions[:end]):
             if not q.answerable or (q.id not in session.answers and q.id not in session.skipped):
                 continue
             cond = self._conditions.get(q.id)
@@ -405,15 +415,17 @@ class Interview:
         return self._apply(session, "advance", apply)
 
     def back(self, session: Session) -> list[Change]:
-        """Go back to the previous answered question (its answer stays until it is changed)."""
-        self._asking(session)
+        """Go back to the previous answered question (its answer stays until it is changed); at
+        the final check, the last one."""
+        self._open(session)
         if self.previous(session) is None:
             raise AnswerError("nothing_before")
         return self._apply(session, "back", [])
 
     def edit(self, session: Session, question_id: str) -> list[Change]:
-        """Ask an answered (or skipped) question again so its answer can be changed."""
-        self._asking(session)
+        """Ask an answered (or skipped) question again so its answer can be changed (also at the
+        final check: once answered, the interview comes back to the check)."""
+        self._open(session)
         if question_id not in self.flow._index:
             raise AnswerError("unknown_question", {"question": question_id[:40]})
         if question_id not in session.answers and question_id not in session.skipped:
@@ -440,8 +452,9 @@ class Interview:
         return self._apply(session, "resume", [Change("state", old="paused", new="asking")])
 
     def finish(self, session: Session) -> list[Change]:
-        """End now; allowed when no required question that applies is still unanswered."""
-        self._asking(session)
+        """Submit the answers and end: at the final check, or earlier when no required question
+        that applies is still unanswered."""
+        self._open(session)
         missing = self._missing_required(session)
         if missing:
             raise AnswerError("questions_remaining", {"count": missing})
@@ -455,6 +468,11 @@ class Interview:
 
     # -- machinery -------------------------------------------------------------------------
 
+    def _open(self, session: Session) -> None:
+        """Refuse an event unless the interview is asking (a question, or the final check)."""
+        if session.state != "asking":
+            raise AnswerError(_state_error(session.state))
+
     def _asking(self, session: Session) -> Question:
         if session.state != "asking" or session.cursor is None:
             raise AnswerError(_state_error(session.state))
@@ -462,7 +480,6 @@ class Interview:
 
     def _apply(self, session: Session, trigger: str, changes: Any) -> list[Change]:
         before = session.snapshot()
-        old_state = session.state
         try:
             done = changes() if callable(changes) else list(changes)
             if not self.machine.events[trigger].trigger(session):
@@ -470,8 +487,6 @@ class Interview:
         except BaseException:
             session.restore(before)
             raise
-        if trigger == "advance" and session.state == "finished" and old_state != "finished":
-            done.append(Change("state", old=old_state, new="finished"))
         return done
 
     def _has_pending(self, event: Any) -> bool:

@@ -210,11 +210,22 @@ async def run_interview(user: SimUser, store: Store, answers: dict[str, Any] | N
         record = await asked(user, store)
         flow = load_flow(record.session.flow_id, record.session.flow_version)
         q = engine_for(flow).current(record.session)
-        assert q is not None
+        if q is None:  # the final check: send the answers as they are
+            await send_answers(user, store)
+            return steps
         if stop is not None and stop(q):
             return steps
         await answer(user, store, answers.get(q.id))
         steps += 1
+
+
+async def send_answers(user: SimUser, store: Store) -> None:
+    """At the final check, tap "Kirim jawaban" and wait for the result's first message."""
+    record = await asked(user, store)
+    assert engine_for(load_flow(record.session.flow_id, record.session.flow_version)).checking(record.session)
+    user.skip()
+    await user.press(f"k:{record.id}:s", record.question_message_id)
+    await user.next_message(timeout=10)
 
 
 async def consent(user: SimUser, lang: str = "id", start: str = "/start") -> None:

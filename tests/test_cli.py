@@ -76,6 +76,9 @@ def test_flows_diagram_is_mermaid_with_skip_logic():
     out = matang("flows", "diagram", str(TEST_FLOWS / "small.yaml")).stdout
     assert out.startswith("flowchart TD")
     assert "has_team -. \"has_team == 'yes'\" .-> team_size" in out
+    # Every path ends at the final check; only "send" leads from there to the end.
+    assert "example --> check" in out and 'check -- "send" --> finish' in out
+    assert "--> finish" not in out.replace('check -- "send" --> finish', "")
 
 
 @pytest.mark.parametrize("case, level", [("kemlu_staff", 1), ("sleman_staff", 3)])

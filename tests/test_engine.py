@@ -260,7 +260,7 @@ def test_random_event_sequences_keep_the_session_valid_and_lose_no_answer(small_
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(picks=st.lists(st.integers(0, 50), min_size=12, max_size=12))
-def test_answering_everything_always_finishes(small_flow, picks):
+def test_answering_everything_always_reaches_the_check_and_send_finishes(small_flow, picks):
     engine = Interview(small_flow)
     s = started(engine)
     for pick in picks:
@@ -271,8 +271,48 @@ def test_answering_everything_always_finishes(small_flow, picks):
             engine.answer(s, valid_value(q, pick))
         else:
             engine.skip(s)
-    assert s.state == "finished"
+    # Nothing left to ask: the final check, still open, with every answer kept.
+    assert s.state == "asking" and engine.checking(s) and engine.current(s) is None
     assert engine.progress(s).position == engine.progress(s).total
+    answers = dict(s.answers)
+    changes = engine.finish(s)
+    assert s.state == "finished" and not engine.checking(s) and s.answers == answers
+    assert [(c.kind, c.new) for c in changes] == [("state", "finished")]
+
+
+def test_the_final_check_lets_answers_be_changed_and_comes_back_to_itself(small_flow):
+    engine = Interview(small_flow)
+    s = started(engine)
+    while (q := engine.current(s)) is not None:
+        engine.answer(s, valid_value(q, 0)) if q.answerable else engine.skip(s)
+    assert engine.checking(s)
+    # back: the last question answered, its answer kept until changed
+    last = engine.review(s)[-1].question
+    engine.back(s)
+    assert engine.current(s) == last and not engine.checking(s) and last.id in s.answers
+    engine.answer(s, s.answers[last.id])
+    assert engine.checking(s)
+    # edit: any answered question; once answered again, the check comes back (not the next question)
+    first = engine.review(s)[0].question
+    engine.edit(s, first.id)
+    assert engine.current(s) == first
+    engine.answer(s, s.answers[first.id])
+    assert engine.checking(s)
+    # pause and resume keep the check
+    engine.pause(s)
+    assert s.state == "paused" and not engine.checking(s)
+    engine.resume(s)
+    assert engine.checking(s)
+    # nothing to answer or skip at the check; the session is unchanged by a refusal
+    before = s.snapshot()
+    for refused in (lambda: engine.answer(s, "x"), lambda: engine.skip(s)):
+        with pytest.raises(AnswerError):
+            refused()
+        assert s.snapshot() == before
+    engine.finish(s)
+    assert s.state == "finished"
+    with pytest.raises(AnswerError):
+        engine.finish(s)
 
 
 def test_odd_digits_and_huge_numbers_are_refused_cleanly(small_flow):

@@ -55,6 +55,10 @@ def interview_lines() -> list[str]:
     lines = ["ya"]
     while session.state == "asking":
         q = engine.current(session)
+        if q is None:  # the final check: send
+            lines.append("kirim")
+            engine.finish(session)
+            break
         line = TYPED.get(q.id, PLAIN) if q.type == "text" else answer_line(q, 0.95, "")
         lines.append(line)
         if q.answerable:

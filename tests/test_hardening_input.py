@@ -39,7 +39,7 @@ from interview_flows.answers import AnswerError, clean_text, parse_text_answer
 from interview_flows.engine import engine_for
 from interview_flows.loader import load_flow
 
-from .telegram_helpers import answer, consent, open_record, run_interview
+from .telegram_helpers import answer, consent, open_record, run_interview, send_answers
 from .test_hardening_support import LiveBot, chat_events, check_records, rows, snapshot
 
 VICTIM_MIDWAY = 610_000_001
@@ -491,6 +491,9 @@ def at_question(live: LiveBot, user: Any, types: tuple[str, ...]) -> tuple[Any, 
         for _ in range(20):
             record = await live.asking(user)
             q = engine_for(load_flow(record.session.flow_id, record.session.flow_version)).current(record.session)
+            if q is None:  # the final check: send, and the next round starts a new interview
+                await send_answers(user, live.store)
+                continue
             if q.type in types:
                 return record, q
             await answer(user, live.store)

@@ -22,9 +22,10 @@ from bot.store import SessionRecord, Store
 from bot.texts import t
 from fakebotapi import FakeBotApi, SimUser
 from interview_flows.answers import validate_answer
+from interview_flows.engine import engine_for
 from interview_flows.loader import load_flow
 
-from .telegram_helpers import TOKEN, asked, eventually, matang_bot, open_record
+from .telegram_helpers import TOKEN, asked, eventually, matang_bot, open_record, send_answers
 
 T = TypeVar("T")
 STEP_SECONDS = 30.0
@@ -98,7 +99,12 @@ class LiveBot:
             await user.send("/start")
             prompt = await user.wait_for(lambda m: any((b.data or "").startswith("c:y") for r in m.buttons for b in r))
             await user.press_button(lambda b: (b.data or "").startswith("c:y"), prompt)
-        return await asked(user, self.store)
+        record = await asked(user, self.store)
+        if engine_for(load_flow(record.session.flow_id, record.session.flow_version)).checking(record.session):
+            # Every question answered: send them, and begin a new interview with a question asked.
+            await send_answers(user, self.store)
+            return await self.asking(user)
+        return record
 
 
 # -- what the database says ---------------------------------------------------------------------

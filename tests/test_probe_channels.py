@@ -48,7 +48,7 @@ def _terminal(db: Path, lines: list[str], flow=None, lang: str = "id", code: str
 
 def test_terminal_refuses_a_third_choice_and_asks_the_probe_once(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    screen, record = _terminal(db, ["ya", "1,2,3", "1,2", "ada", EXAMPLE, "1"])
+    screen, record = _terminal(db, ["ya", "1,2,3", "1,2", "ada", EXAMPLE, "1", "kirim"])
     assert "! Mohon pilih paling banyak 2; Bapak/Ibu memilih 3." in screen
     assert screen.count("Bisa Bapak/Ibu ceritakan satu contoh yang terjadi baru-baru ini?") == 1
     assert "Jawaban Bapak/Ibu tadi: “ada”" in screen
@@ -66,7 +66,7 @@ def test_terminal_refuses_a_third_choice_and_asks_the_probe_once(tmp_path: Path)
 
 
 def test_terminal_probe_in_english_can_be_skipped_with_an_empty_line(tmp_path: Path) -> None:
-    screen, record = _terminal(tmp_path / "t.db", ["yes", "2", "fine", "", "2"], lang="en")
+    screen, record = _terminal(tmp_path / "t.db", ["yes", "2", "fine", "", "2", "send"], lang="en")
     assert "Could you tell us about one recent example?" in screen
     assert record.state == "finished"
     assert answer_parts(record.session.answers["how"])[1] == {"kind": "probe", "skipped": True}
@@ -130,6 +130,10 @@ def probed_study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, i
     lines, probes = [], 0
     while s.state == "asking":
         q = engine.current(s)
+        if q is None:  # the final check: send
+            lines.append("kirim")
+            engine.finish(s)
+            break
         if engine.probing(s):
             line = EXAMPLE if probes == 0 else ""
             probes += 1

@@ -40,7 +40,9 @@ def research(tmp_path_factory: pytest.TempPathFactory) -> Research:
 
         while record.state == "asking":
             q = engine.current(record.session)
-            if q.id == DONT_KNOW_QUESTION:
+            if q is None:  # the final check: send
+                interviews.act(record, "finish", command="send")
+            elif q.id == DONT_KNOW_QUESTION:
                 interviews.act(record, "answer", "dont_know")
             elif q.answerable:
                 interviews.act(record, "answer", parse_text_answer(q, answer_line(q, 0.5, ORG_B), "id"))

@@ -66,6 +66,10 @@ def script(
     lines: list[str] = []
     while session.state == "asking" and (stop_after is None or len(lines) < stop_after):
         q = engine.current(session)
+        if q is None:  # the final check: send the answers
+            lines.append("kirim" if lang == "id" else "send")
+            engine.finish(session)
+            break
         line = answer_line(q, profile, organisation)
         lines.append(line)
         if q.answerable:
@@ -117,7 +121,9 @@ def run_telegram_like(
     steps = 0
     while record.state == "asking" and (stop_after is None or steps < stop_after):
         q = engine.current(record.session)
-        if q.answerable:
+        if q is None:  # the final check: send
+            interviews.act(record, "finish", command="send")
+        elif q.answerable:
             interviews.act(record, "answer", parse_text_answer(q, answer_line(q, profile, organisation), "id"))
         else:
             interviews.act(record, "skip")

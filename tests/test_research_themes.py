@@ -66,6 +66,10 @@ def interview(tmp_path_factory):
     lines = []
     while session.state == "asking":
         q = engine.current(session)
+        if q is None:  # the final check: send
+            lines.append("kirim")
+            engine.finish(session)
+            break
         if not q.answerable:
             lines.append("")
             engine.skip(session)

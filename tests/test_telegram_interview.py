@@ -72,7 +72,12 @@ async def test_a_whole_interview_from_start_to_result_and_chart(api, tmp_path, l
     assert rows(db, "select count(*) from events where kind = 'answer'") == [(len(stored),)]
     assert rows(db, "select max(times_changed) from answers") == [(0,)]
     # The progress line and no stale buttons: every answered question lost its buttons.
-    questions = [m for m in sari.messages if m.kind == "text" and "✅" in m.content and "Matang —" not in m.content]
+    check_title = f"<i>{t('check_title', lang)}</i>"
+    checks = [m for m in sari.messages if m.kind == "text" and m.content.startswith(check_title)]
+    # The final check came once, and says the answers were sent (its buttons gone).
+    assert len(checks) == 1 and checks[0].content.endswith(t("tg_check_sent", lang)) and not checks[0].buttons
+    questions = [m for m in sari.messages if m.kind == "text" and "✅" in m.content and "Matang —" not in m.content
+                 and m not in checks]
     # A probe (the follow-up of a thin open answer) is a question message of its own.
     probes = sum(1 for v in stored.values() if isinstance(v, dict) and len(answer_parts(v)) > 1)
     assert len(questions) == len(stored) + probes

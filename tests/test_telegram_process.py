@@ -134,6 +134,9 @@ def test_killed_mid_interview_and_restarted_loses_and_doubles_nothing(api, tmp_p
             before = cursor(db)
             answer_small(sari, db)
             wait_for(lambda b=before: cursor(db) != b, 10, f"{before} answered")
+        # The final check: send.
+        sari.press_button("✅ Kirim jawaban", with_button(sari, "✅ Kirim jawaban"))
+        wait_for(lambda: rows(db, "select state from sessions") == [("finished",)], 10, "the answers sent")
         sari.next_event(lambda e: e.kind == "sent" and e.message.kind == "photo", timeout=20)
         assert stop(bot) == 0
     finally:

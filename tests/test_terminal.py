@@ -41,7 +41,7 @@ def answers(db: Path) -> dict[str, str]:
     return dict(rows(db, "select question_id, value from answers order by question_id"))
 
 
-FULL = ["ya", "", "ya", "4", "1,3", "2", "5", "Kami membalas komentar setiap pagi."]
+FULL = ["ya", "", "ya", "4", "1,3", "2", "5", "Kami membalas komentar setiap pagi.", "kirim"]
 
 
 def test_a_whole_interview_from_standard_input(tmp_path):
@@ -67,7 +67,7 @@ def test_a_whole_interview_from_standard_input(tmp_path):
 def test_english_interview_and_progress_line(tmp_path):
     done = matang(
         ["interview", "--flow", SMALL, "--lang", "en", "--user", "sam"],
-        ["yes", "", "no", "x", "dont_know", ""],
+        ["yes", "", "no", "x", "dont_know", "", "send"],
         tmp_path,
     )
     assert done.returncode == 0, done.stderr
@@ -215,10 +215,45 @@ def test_enter_on_a_question_shown_again_keeps_its_answer(tmp_path):
 
 def test_dont_know_by_its_number_or_words_and_no_internal_key_shown(tmp_path):
     # ig_followers has two choices: "3" is "Tidak tahu"; the scale offers 6 for it.
-    lines = ["ya", "", "tidak", "1", "3", "tidak tahu", ""]
+    lines = ["ya", "", "tidak", "1", "3", "tidak tahu", "", "kirim"]
     done = matang(["interview", "--flow", SMALL, "--user", "sari"], lines, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "   3. Tidak tahu" in done.stdout and "6 = Tidak tahu" in done.stdout
     assert "dont_know" not in done.stdout
     stored = answers(tmp_path / "matang.db")
     assert stored["ig_followers"] == stored["satisfaction"] == '"dont_know"'
+
+
+def test_the_final_check_reviews_changes_and_sends_only_when_asked(tmp_path):
+    # After the last answer: the check. Enter and a stray word change nothing; "1" lists the
+    # answers; "ubah 2" asks that question again and then comes back to the check; "kembali" goes
+    # to the last question; "2" sends. Nothing is scored before that.
+    lines = FULL[:-1] + ["", "apa ini", "1", "ubah 2", "7", "kembali", "", "2"]
+    done = matang(["interview", "--flow", SMALL, "--user", "sari"], lines, tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    check = out.index("── Periksa sebelum dikirim ──")
+    assert "Semua pertanyaan sudah dijawab (6 jawaban)" in out[check:]
+    assert "2. Kirim jawaban dan lihat hasilnya: ketik 2 atau kirim." in out[check:]
+    assert out[check:].count("! Ketik 1 (periksa jawaban), 2 (kirim), ubah N, kembali, atau jeda.") == 2
+    assert out.index("Jawaban Bapak/Ibu sejauh ini:") > check
+    # The check came back after the change and after "kembali" (Enter kept the last answer).
+    assert out.count("── Periksa sebelum dikirim ──") == 3
+    assert out.index("Terima kasih, wawancara selesai") > out.rindex("── Periksa sebelum dikirim ──")
+    db = tmp_path / "matang.db"
+    assert answers(db)["team_size"] == "7"
+    assert rows(db, "select state from sessions") == [("finished",)]
+    kinds = [k for (k,) in rows(db, "select kind from events order by id")]
+    assert kinds.count("state") == 2 and kinds[-1] == "state"  # asking, then finished when sent
+
+
+def test_input_ending_at_the_check_keeps_the_interview_open_and_it_resumes_there(tmp_path):
+    first = matang(["interview", "--flow", SMALL, "--user", "sari"], FULL[:-1], tmp_path)
+    assert first.returncode == 0, first.stderr
+    db = tmp_path / "matang.db"
+    assert rows(db, "select state, cursor from sessions") == [("paused", None)]
+    assert "Hasil penilaian" not in first.stdout
+    again = matang(["interview", "--flow", SMALL, "--user", "sari"], ["kirim"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "── Periksa sebelum dikirim ──" in again.stdout
+    assert rows(db, "select state from sessions") == [("finished",)]

@@ -31,9 +31,12 @@ def spawn(tmp_path: Path, width: int) -> pexpect.spawn:
 
 
 def cursor(db: Path) -> str | None:
+    """The question asked; "check" at the final check; None once the interview is finished."""
     with sqlite3.connect(db) as conn:
-        row = conn.execute("select cursor from sessions order by id desc limit 1").fetchone()
-    return row[0] if row else None
+        row = conn.execute("select cursor, state from sessions order by id desc limit 1").fetchone()
+    if row is None or row[1] != "asking":
+        return None
+    return row[0] or "check"
 
 
 def answer_for(question_id: str) -> str:
@@ -80,7 +83,7 @@ def take_interview(tmp_path: Path, width: int) -> tuple[str, list[str]]:
         asking = cursor(db)
         if asking is None:  # finished: this prompt is the end screen's
             break
-        line = answer_for(asking)
+        line = "kirim" if asking == "check" else answer_for(asking)
         child.sendline(line)
         typed.append(line)
     # The result stays on screen: the program waits for Enter rather than leaving.

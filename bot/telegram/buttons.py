@@ -21,9 +21,9 @@ from bot.telegram import results
 from bot.telegram.chat_commands import review_message
 from bot.telegram.consent import choose_language, confirm, consent
 from bot.telegram.context import CHANNEL, BotContext, bot_context
-from bot.telegram.conversation import Context, lang_of, paused_offer, refuse, replies, stale
+from bot.telegram.conversation import Context, lang_of, paused_offer, refuse, replies, send_html, stale
 from bot.telegram.delivery import quietly
-from bot.telegram.steps import advance, resume, send_question
+from bot.telegram.steps import advance, resume, send_question, submit
 from bot.texts import t
 from interview_flows.answers import AnswerError
 from interview_flows.schema import DONT_KNOW, Question
@@ -79,6 +79,9 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
                              quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
                                      "review page"))
         return
+    if cb.kind == kb.CHECK:
+        await check_button(bc, context, update, query, record, cb.arg)
+        return
     engine = engine_of(record)
     flow = engine.flow
     if cb.kind == kb.EDIT:
@@ -127,6 +130,25 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await advance(bc, context, update, record, "answer", value, query=query)
     elif cb.kind == kb.TOGGLE:
         await toggle(bc, update, query, record, q, cb.arg)
+
+
+async def check_button(bc: BotContext, context: Context, update: Update, query: CallbackQuery,
+                       record: SessionRecord, arg: str) -> None:
+    """At the final check: the answers listed for a look (with ✏️ and a send button), or sent."""
+    lang = record.session.lang
+    if record.state == "paused":
+        await quietly(query.answer(t("tg_paused_offer", lang)), "answerCallbackQuery")
+        await paused_offer(context.bot, update.effective_chat.id, record)
+        return
+    if not engine_of(record).checking(record.session):  # sent already, or a question asked since
+        await stale(query, lang)
+        return
+    if arg == kb.CHECK_SEND:
+        await submit(bc, context, update, record, query)
+        return
+    text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
+    await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
+                         send_html(context.bot, update.effective_chat.id, text, markup))
 
 
 def choice_value(q: Question, arg: str) -> Any:

@@ -97,6 +97,9 @@ async def skip(update: Update, context: Context, bc: BotContext, record: Session
     if typed_before_question(update, record):
         log.info("session %s: /skip was sent before the current question; not applied", record.id)
         return
+    if engine_of(record).checking(record.session):  # nothing left to skip: the check again
+        await send_question(bc, context.bot, update.effective_chat.id, record, retire_previous=True)
+        return
     await advance(bc, context, update, record, "skip", command="skip")
 
 
@@ -119,8 +122,11 @@ def review_message(record: SessionRecord, page: int, voices: dict[str, str] | No
     engine = engine_of(record)
     lang = record.session.lang
     editable = record.state == "asking"
+    checking = engine.checking(record.session)
     hint = None
-    if editable:
+    if checking:
+        hint = t("tg_check_review_hint", lang)
+    elif editable:
         hint = t("tg_review_hint", lang)
     elif record.state == "paused":
         hint = t("tg_review_resume_hint", lang)
@@ -129,7 +135,9 @@ def review_message(record: SessionRecord, page: int, voices: dict[str, str] | No
     if not editable:
         shown = []
     page = max(0, min(page, pages - 1))
-    markup = kb.review_keyboard(record.id, shown, page, pages) if (shown or pages > 1) else None
+    send_lang = lang if checking else None
+    markup = (kb.review_keyboard(record.id, shown, page, pages, send_lang=send_lang)
+              if (shown or pages > 1 or checking) else None)
     return text, markup
 
 

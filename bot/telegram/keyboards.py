@@ -28,9 +28,11 @@ LABEL_CHARS = 32
 """Longer choice labels are listed in the message and shortened on their buttons."""
 
 ANSWER, TOGGLE, DONE, SKIP, NOTE = "a", "t", "m", "s", "n"
-EDIT, PAGE, RESUME, RESULT = "e", "v", "r", "h"
+EDIT, PAGE, RESUME, RESULT, CHECK = "e", "v", "r", "h", "k"
 CONSENT, CONFIRM, LANGUAGE = "c", "x", "l"
-SESSION_KINDS = (ANSWER, TOGGLE, DONE, SKIP, NOTE, EDIT, PAGE, RESUME, RESULT)
+SESSION_KINDS = (ANSWER, TOGGLE, DONE, SKIP, NOTE, EDIT, PAGE, RESUME, RESULT, CHECK)
+CHECK_REVIEW, CHECK_SEND = "v", "s"
+"""At the final check: look over the answers, or send them."""
 RESULT_PARTS = ("f", "s", "p")
 """Under a short result: the full explanation, all suggestions, the PDF report."""
 DONT_KNOW_ARG = "d"
@@ -75,6 +77,9 @@ def parse(data: str | None) -> Callback | None:
         if kind == RESUME:
             (sid,) = parts
             return Callback(kind, int(sid), None, "")
+        if kind == CHECK:
+            sid, what = parts
+            return Callback(kind, int(sid), None, what) if what in (CHECK_REVIEW, CHECK_SEND) else None
         if kind == RESULT:
             sid, part = parts
             return Callback(kind, int(sid), None, part) if part in RESULT_PARTS else None
@@ -207,8 +212,18 @@ def language_keyboard() -> InlineKeyboardMarkup:
                                   button("English", encode(LANGUAGE, "en"))]])
 
 
-def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pages: int) -> InlineKeyboardMarkup:
-    """✏️ buttons for ``(number, position)`` items, four to a row, then page navigation."""
+def check_keyboard(session_id: int, lang: str) -> InlineKeyboardMarkup:
+    """The final check's two buttons: look over the answers, or send them."""
+    return InlineKeyboardMarkup([
+        [button(t("tg_check_review_button", lang), encode(CHECK, session_id, CHECK_REVIEW))],
+        [button(t("tg_check_send_button", lang), encode(CHECK, session_id, CHECK_SEND))],
+    ])
+
+
+def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pages: int, *,
+                    send_lang: str | None = None) -> InlineKeyboardMarkup:
+    """✏️ buttons for ``(number, position)`` items, four to a row, then page navigation;
+    ``send_lang``: at the final check, a button to send the answers (in that language) below."""
     rows: list[list[InlineKeyboardButton]] = []
     edit_buttons = [button(f"✏️ {n}", encode(EDIT, session_id, pos)) for n, pos in items]
     rows.extend(edit_buttons[i: i + 4] for i in range(0, len(edit_buttons), 4))
@@ -219,6 +234,8 @@ def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pa
         nav.append(button("▶", encode(PAGE, session_id, page + 1)))
     if nav:
         rows.append(nav)
+    if send_lang is not None:
+        rows.append([button(t("tg_check_send_button", send_lang), encode(CHECK, session_id, CHECK_SEND))])
     return InlineKeyboardMarkup(rows)
 
 

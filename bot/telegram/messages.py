@@ -8,21 +8,24 @@ import logging
 from telegram import Update
 
 from bot.interviews import engine_of
+from bot.recordings import review_marks
 from bot.store import SessionRecord
 from bot.telegram import split_text
+from bot.telegram.chat_commands import review_message
 from bot.telegram.context import BotContext
 from bot.telegram.conversation import (
     Context,
     lang_of,
     paused_offer,
+    send_html,
     sendable,
     typed_before_question,
     while_asking,
     with_session,
 )
 from bot.telegram.render import expected_input
-from bot.telegram.steps import advance
-from bot.texts import t
+from bot.telegram.steps import advance, send_question, submit
+from bot.texts import CHECK_WORDS, t
 from interview_flows.answers import AnswerError, parse_text_answer
 
 log = logging.getLogger("bot.telegram")
@@ -35,7 +38,9 @@ async def text_message(update: Update, context: Context, bc: BotContext, record:
         log.info("session %s: a text sent before the current question is not its answer", record.id)
         return
     q = engine_of(record).current(record.session)
-    assert q is not None
+    if q is None:  # the final check: "kirim" sends, "periksa" lists the answers, else the check again
+        await at_check(update, context, bc, record)
+        return
     # A text over 4,096 characters that Telegram cut into messages: no piece is an answer. (Only
     # free text could take a piece as one; a choice or a number refuses it in its own words.)
     piece = split_text.split_piece(bc.store, record, update.effective_message) if q.type == "text" else None
@@ -57,6 +62,20 @@ async def text_message(update: Update, context: Context, bc: BotContext, record:
     await advance(bc, context, update, record, "answer", value)
 
 
+async def at_check(update: Update, context: Context, bc: BotContext, record: SessionRecord) -> None:
+    """A text typed at the final check: the words for sending or reviewing do that (as the
+    buttons would); anything else shows the check again, with its buttons."""
+    chat_id = update.effective_chat.id
+    wanted = CHECK_WORDS.get((update.effective_message.text or "").strip().casefold())
+    if wanted == "send":
+        await submit(bc, context, update, record)
+    elif wanted == "review":
+        text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
+        await send_html(context.bot, chat_id, text, markup)
+    else:
+        await send_question(bc, context.bot, chat_id, record, retire_previous=True)
+
+
 @with_session
 async def other_message(update: Update, context: Context, bc: BotContext, rid: int | None,
                         record: SessionRecord | None) -> None:
@@ -70,6 +89,9 @@ async def hint_expected(update: Update, context: Context, bc: BotContext, rid: i
     paused interview: the offer to resume)."""
     if record is not None and record.state == "paused":
         await paused_offer(context.bot, update.effective_chat.id, record)
+        return
+    if record is not None and engine_of(record).checking(record.session):
+        await send_question(bc, context.bot, update.effective_chat.id, record, retire_previous=True)
         return
     lang = lang_of(bc, context, update.effective_user, rid, record)
     q = engine_of(record).current(record.session) if record is not None else None

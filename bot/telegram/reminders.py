@@ -56,9 +56,13 @@ def claim(bc: BotContext, session_id: int) -> SessionRecord | None:
 async def send_reminder(bot: Bot, record: SessionRecord) -> bool:
     """Send the reminder of a claimed session; False when it could not be delivered."""
     lang = record.session.lang
-    progress = str(engine_of(record).progress(record.session))
+    engine = engine_of(record)
+    if engine.checking(record.session):  # every question answered, not sent yet
+        text = t("tg_reminder_check", lang)
+    else:
+        text = t("tg_reminder", lang, progress=str(engine.progress(record.session)))
     try:
-        await bot.send_message(record.chat_id, t("tg_reminder", lang, progress=progress),
+        await bot.send_message(record.chat_id, text,
                                reply_markup=kb.resume_keyboard(record.id, lang))
     except Forbidden:
         log.info("session %s: reminder not delivered (the bot is blocked)", record.id)

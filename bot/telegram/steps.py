@@ -26,6 +26,7 @@ from bot.telegram.delivery import quietly
 from bot.telegram.render import answered_text, question_text
 from bot.texts import t
 from interview_flows.answers import AnswerError
+from interview_flows.engine import Interview
 from interview_flows.schema import Flow, Question
 
 log = logging.getLogger("bot.telegram")
@@ -41,16 +42,22 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
     """
     engine = engine_of(record)
     q = engine.current(record.session)
-    if q is None:
-        return
     lang = record.session.lang
-    current = record.session.answers.get(q.id)
-    if q.type == "multiple_choice" and not record.draft and isinstance(current, list):
-        record.draft = list(current)
-    text = question_text(engine, record.session, q, lang, current=current)
+    if q is None:
+        if not engine.checking(record.session):
+            return
+        # Every question answered: the final check, asked like a question (its message is the
+        # one whose buttons act, and a resend after a crash sends it again).
+        text = check_text(engine, record, lang)
+        markup = kb.check_keyboard(record.id, lang)
+    else:
+        current = record.session.answers.get(q.id)
+        if q.type == "multiple_choice" and not record.draft and isinstance(current, list):
+            record.draft = list(current)
+        text = question_text(engine, record.session, q, lang, current=current)
+        markup = kb.question_keyboard(q, record.id, engine.flow.position(q.id), lang, record.draft)
     if note:
         text = f"<i>{_escape(note)}</i>\n\n{text}"
-    markup = kb.question_keyboard(q, record.id, engine.flow.position(q.id), lang, record.draft)
     previous = record.question_message_id
     # The new copy goes out before the old one loses its buttons: a crash in between leaves two
     # copies that work, never a question without buttons that nothing would ask again.
@@ -58,10 +65,39 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
     # Other tasks (the reminder sweep) may have written the session while we waited: only what
     # sending the question changed is written.
     if not bc.store.question_sent(record, message.message_id, chat_id, bc.remind_time(),
-                                  draft=record.draft if q.type == "multiple_choice" else None):
+                                  draft=record.draft if q is not None and q.type == "multiple_choice" else None):
         return  # erased meanwhile
     if retire_previous and previous and abs(previous) != message.message_id:
         await quietly(bot.edit_message_reply_markup(chat_id, abs(previous), reply_markup=None), "retire question")
+
+
+def check_text(engine: Interview, record: SessionRecord, lang: str) -> str:
+    """The final check's message: every question is answered; look them over or send them."""
+    count = len(engine.review(record.session))
+    return f"<i>{_escape(t('check_title', lang))}</i>\n\n{_escape(t('check_intro', lang, count=count))}"
+
+
+async def submit(bc: BotContext, context: Context, update: Update, record: SessionRecord,
+                 query: CallbackQuery | None = None) -> None:
+    """Send the answers from the final check: the interview finishes, the check's message says
+    so (without its buttons), and the result follows."""
+    chat_id = update.effective_chat.id
+    target = record.question_message_id
+    try:
+        outcome = bc.interviews.act(record, "finish", command="send", update_id=update.update_id)
+    except AnswerError as err:
+        await refuse(update, query, err.text(record.session.lang))
+        return
+    lang = record.session.lang
+    tasks: list[Awaitable[Any]] = []
+    if query is not None:
+        tasks.append(quietly(query.answer(), "answerCallbackQuery"))
+    if target:
+        sent = f"{check_text(engine_of(record), record, lang)}\n\n{_escape(t('tg_check_sent', lang))}"
+        tasks.append(quietly(context.bot.edit_message_text(sent, chat_id, abs(target), parse_mode=ParseMode.HTML,
+                                                           reply_markup=None), "check sent"))
+    tasks.append(next_step(bc, context.bot, chat_id, outcome))
+    await asyncio.gather(*tasks)
 
 
 async def resume(bc: BotContext, context: Context, update: Update, record: SessionRecord) -> None:
