@@ -351,7 +351,7 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
 
         build_echo_application(api_url, token, 64).run_polling(poll_interval=0, timeout=10)
         return
-    from bot.memory import fix_mmap_threshold
+    from bot.memory import fix_mmap_threshold, tune_garbage_collector
     from bot.settings import Settings
     from bot.store import Store
     from bot.telegram.app import build_application
@@ -364,6 +364,7 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
     try:
         application = build_application(settings, store, token=token, rate_limit=False,
                                         chart=lambda assessment, lang: TINY_PNG)
+        tune_garbage_collector()  # as `matang run` does
         application.run_polling(poll_interval=0, timeout=10)
     finally:
         store.close()

@@ -172,6 +172,7 @@ class Load:
 
 async def measure_matang(load: Load, users: int, first: int) -> dict[str, Any]:
     """Matang: ``users`` respondents answering whole interviews at once."""
+    from bot.memory import tune_garbage_collector
     from bot.settings import Settings
     from bot.store import Store
     from bot.telegram.app import build_application, running
@@ -183,6 +184,7 @@ async def measure_matang(load: Load, users: int, first: int) -> dict[str, Any]:
         settings = Settings(telegram_token=None, telegram_api_url=load.base_url, db=db, flow=FLOW, _env_file=None)
         store = Store.open(db)
         app = build_application(settings, store, token=load.token, rate_limit=False, concurrency=CONCURRENCY)
+        tune_garbage_collector()  # as `matang run` does
         try:
             async with running(app, poll_timeout=10):
                 # The worker imports matplotlib at start; let it, before the clock runs.
