@@ -182,6 +182,16 @@ class Respondent:
 
     async def answer(self, message: BotMessage) -> BotMessage | None:
         """Answer the question on ``message``; the next question, or None when the interview ended."""
+        send = next((d for d in _data(message) if d.startswith("k:") and d.endswith(":s")), None)
+        if send is not None:  # the final check: send the answers as they are
+            await self.pause()
+            t0 = time.perf_counter()
+            await self.user.press(send, message.message_id)
+            await self.reply(t0, lambda m: (m.text or "").startswith(self.thanks), "result after the check")
+            self.tidy()
+            self.ledger.interviews_finished += 1
+            await self.reply(t0, lambda m: m.kind == "photo", "result chart")
+            return None
         q = self.question_of(message)
         data = _data(message)
         await self.pause()

@@ -1,7 +1,6 @@
 """Keep a long-running bot's memory flat (glibc's threshold for serving big blocks with mmap) and
 its garbage collector out of the way of the answers.
 
-
 glibc serves a request of at least ``M_MMAP_THRESHOLD`` bytes with its own ``mmap``, returned to
 the system when freed. By default that threshold moves up to the largest block freed so far, so
 after the first big Bot API response (a ``getUpdates`` batch of a hundred updates is a few hundred
