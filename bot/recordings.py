@@ -36,6 +36,11 @@ _PLACEHOLDER = {"id": "[jawaban suara, {duration}]", "en": "[voice answer, {dura
 _PLACEHOLDER_RE = re.compile(r"^\[(jawaban suara|voice answer), \d+:\d\d(:\d\d)?\]$")
 
 
+TYPED_NAMES = frozenset({"organisation", "unit"})
+"""Variables whose answer is a name researchers group by (exports, the dashboard, the organisation
+result): a recording cannot stand for it, so these open questions are typed, never recorded."""
+
+
 class RecordingError(RuntimeError):
     """A recording cannot be kept (a database without a file, say)."""
 
@@ -261,11 +266,32 @@ def remove_files(db: Database, names: Iterable[str]) -> int:
 
 
 def review_marks(db: Database, session_id: int) -> dict[str, str]:
-    """For the review: ``🎙 0:42`` (one per recording) by question id of a session's voice answers."""
+    """For the review: ``🎙 0:42`` (one per recording) by question id of a session's voice answers.
+
+    Only recordings of the answer itself (part 1): a probe answered by voice has its placeholder
+    in the answer's second part, and the review shows it there (:func:`spoken`).
+    """
     if not has_recordings_table(db):
         return {}
-    return {qid: " ".join(f"🎙 {r.clock}" for r in recs)
-            for qid, recs in recordings_by_question(db, session_id).items()}
+    marks = {qid: " ".join(f"🎙 {r.clock}" for r in recs if r.part == 1)
+             for qid, recs in recordings_by_question(db, session_id).items()}
+    return {qid: mark for qid, mark in marks.items() if mark}
+
+
+_PLACEHOLDER_IN_TEXT = re.compile(r"\[(?:jawaban suara|voice answer), (\d+:\d\d(?::\d\d)?)\]")
+
+
+def spoken(text: str, lang: str) -> str:
+    """An answer as a respondent reads it, each recording's placeholder said in words.
+
+    >>> spoken("ada\\n+ [jawaban suara, 0:42]", "id")
+    'ada\\n+ jawaban suara 🎙 0:42'
+    >>> spoken("[jawaban suara, 1:05]", "en")
+    'voice answer 🎙 1:05'
+    """
+    from bot.texts import t
+
+    return _PLACEHOLDER_IN_TEXT.sub(lambda m: t("review_voice_only", lang, recordings=f"🎙 {m.group(1)}"), text)
 
 
 def copy_files(names: Iterable[str], source: Path, dest: Path) -> tuple[int, int]:

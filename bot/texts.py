@@ -58,25 +58,25 @@ TEXTS: dict[str, dict[str, str]] = {
     "terminal_help": {
         "id": (
             "Jawab dengan nomor pilihan, teks pilihannya, atau jawaban Bapak/Ibu sendiri. Beberapa pilihan dipisahkan koma (1,3).\n"
-            "Perintah: kembali (back), lewati (skip), tinjau (review), ubah N (edit N), "
+            "Perintah: kembali (back), lewati (skip), tinjau (review), ubah <nomor> (edit <nomor>), "
             "jeda (pause), bantuan (help). Baris kosong = lewati bila boleh."
         ),
         "en": (
             "Answer with the choice number, its wording, or your own text. Separate several choices with commas (1,3).\n"
-            "Commands: back, skip, review, edit N, pause, help. An empty line skips where allowed."
+            "Commands: back, skip, review, edit <number>, pause, help. An empty line skips where allowed."
         ),
     },
     "terminal_check_review": {
-        "id": "Periksa jawaban: ketik 1 atau tinjau; untuk mengubah jawaban nomor N, ketik ubah N.",
-        "en": "Check the answers: type 1 or review; to change answer number N, type edit N.",
+        "id": "Periksa jawaban: ketik 1 atau tinjau; untuk mengubah sebuah jawaban, ketik ubah dan nomornya, misalnya ubah 3.",
+        "en": "Check the answers: type 1 or review; to change an answer, type edit and its number, for example edit 3.",
     },
     "terminal_check_send": {
         "id": "Kirim jawaban dan lihat hasilnya: ketik 2 atau kirim.",
         "en": "Send the answers and see the result: type 2 or send.",
     },
     "terminal_check_hint": {
-        "id": "Ketik 1 (periksa jawaban), 2 (kirim), ubah N, kembali, atau jeda.",
-        "en": "Type 1 (check the answers), 2 (send), edit N, back, or pause.",
+        "id": "Ketik 1 (periksa jawaban), 2 (kirim), ubah dan nomor jawaban, kembali, atau jeda.",
+        "en": "Type 1 (check the answers), 2 (send), edit and an answer's number, back, or pause.",
     },
     "multi_hint": {
         "id": "(ketik nomornya; beberapa nomor dipisahkan koma, misalnya 1,3)",
@@ -130,8 +130,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Input ended. Your answers are saved; run `matang interview` again to resume.",
     },
     "terminal_edit_usage": {
-        "id": "Tulis: ubah N, dengan N nomor jawaban pada daftar tinjauan.",
-        "en": "Type: edit N, where N is the answer's number in the review list.",
+        "id": "Tulis ubah dan nomor jawabannya pada daftar tinjauan, misalnya: ubah 3.",
+        "en": "Type edit and the answer's number in the review list, for example: edit 3.",
     },
     "terminal_study_closed": {
         "id": "Studi {code} tidak ditemukan atau sudah ditutup.",
@@ -319,6 +319,10 @@ TEXTS.update({
         "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks, atau kirim pesan suara.",
         "en": "For this question, please type your answer as text, or send a voice message.",
     },
+    "tg_expect_typed": {
+        "id": "Untuk pertanyaan ini, silakan ketik jawaban Bapak/Ibu sebagai teks.",
+        "en": "For this question, please type your answer as text.",
+    },
     "review_voice_only": {"id": "jawaban suara {recordings}", "en": "voice answer {recordings}"},
     "tg_voice_received": {
         "id": "🎙 Jawaban suara diterima ({duration}).",
@@ -338,6 +342,18 @@ TEXTS.update({
     "tg_voice_size": {
         "id": " (rekaman ini {size} MB)",
         "en": " (this one is {size} MB)",
+    },
+    "tg_voice_type_name": {
+        "id": (
+            "Mohon maaf, Bapak/Ibu, jawaban pertanyaan ini perlu diketik: nama ini dipakai untuk"
+            " mengelompokkan hasil wawancara, sehingga tidak dapat diambil dari rekaman. Rekaman ini tidak"
+            " disimpan. Pertanyaan terbuka berikutnya dapat dijawab dengan pesan suara."
+        ),
+        "en": (
+            "Sorry, this answer needs to be typed: the name is used to group the interviews' results,"
+            " so it cannot be taken from a recording. This recording was not kept. The open questions"
+            " that follow may be answered with a voice message."
+        ),
     },
     "tg_voice_failed": {
         "id": (

@@ -41,9 +41,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+VOICE_PLAN = {"siti": 2, "agus.prasetyo": 1}
+"""Open answers also given as recordings (text plus recording): two from ORG_A's siti, one from ORG_B."""
+
+
+def add_recordings(research: Research, plan: dict[str, int]) -> None:
+    """Give the first open answers of some sessions a recording, kept as the voice handler keeps one."""
+    from bot import recordings
+    from bot.store import Store, now
+    from interview_flows.loader import load_flow
+
+    store = Store.open(research.db)
+    try:
+        for user, n in plan.items():
+            sid = research.sessions[user]
+            row = store.db.execute("select flow_id, flow_version from sessions where id = ?", [sid]).fetchone()
+            flow = load_flow(*row)
+            answered = {r[0] for r in store.db.execute("select question_id from answers where session_id = ?", [sid])}
+            open_ids = [q.id for q in flow.questions if q.type == "text" and q.id in answered and not q.variable]
+            for qid in open_ids[:n]:
+                data = b"OggS" + qid.encode() * 50
+                path = recordings.keep_audio(store.db, data, "audio/ogg")
+                with store.db.atomic():
+                    recordings.add_recording(store.db, sid, qid, path, data, mime_type="audio/ogg", duration=90,
+                                             recorded_at=now())
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def research(tmp_path_factory: pytest.TempPathFactory) -> Research:
-    return build_research(tmp_path_factory.mktemp("dashboard"))
+    research = build_research(tmp_path_factory.mktemp("dashboard"))
+    add_recordings(research, VOICE_PLAN)
+    return research
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +214,14 @@ def test_the_dashboard_shows_progress_organisations_and_charts_in_the_browser(se
     assert "Study dashboard" in browser.page_source
     assert browser.find_element(By.ID, "chart-finished").text.strip().splitlines()[0] == "4"
     assert browser.find_element(By.ID, "chart-declined").text.strip().splitlines()[0] == "1"
+    # Voice answers, counted for the study and per organisation.
+    _wait(browser, lambda b: b.find_element(By.ID, "chart-voice_answers").text.strip() != "")
+    assert "Voice answers per organisation" in browser.find_element(By.TAG_NAME, "body").text
+    assert browser.find_element(By.ID, "chart-voice_answers").text.strip().splitlines()[0] == "3"
+    voice_rows = _wait(browser, lambda b: [r.text for r in b.find_elements(By.CSS_SELECTOR,
+                                                                           "#chart-voice_by_organisation tr")])
+    assert any(r.startswith(ORG_A) and " 2 " in f" {r} " for r in voice_rows), voice_rows
+    assert any(r.startswith(ORG_B) and " 1 " in f" {r} " for r in voice_rows), voice_rows
     table = _wait(browser, lambda b: b.find_element(By.ID, "chart-disagreeing").text or True)
     assert table
     rendered = browser.find_element(By.TAG_NAME, "body").get_attribute("innerHTML")
@@ -204,6 +242,11 @@ def test_canned_query_and_interview_page_in_the_browser(served, browser, researc
     browser.get(base + "/analysis/progress_by_organisation")
     text = browser.find_element(By.TAG_NAME, "body").text
     assert ORG_A in text and ORG_B in text and "Organisation" in text
+    assert "Voice answers" in text
+    browser.get(base + "/analysis/progress")
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "td")]
+    head = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "th")]
+    assert cells[head.index("Voice answers")] == "3" and cells[head.index("Minutes recorded")] == "4.5"
     browser.get(base + "/analysis/interviews")
     link = browser.find_element(By.LINK_TEXT, str(research.sessions["budi.santoso"]))
     link.click()

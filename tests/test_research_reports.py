@@ -53,7 +53,9 @@ def test_session_report_has_level_suggestions_and_method(research):
     for s in a.suggestions:
         assert squash(s.text.id)[:60] in text
         assert squash(s.first_step.id)[:40] in text
-    assert "Alur wawancara: ogmm-social-media versi 1.1.0" in text
+    # The respondent's report names the interview by its title, never by the flow's id.
+    assert "Alur wawancara: Kematangan Pemerintahan Terbuka dalam Pengelolaan Media Sosial, versi 1.1.0" in text
+    assert "ogmm-social-media" not in text
     assert ORG_A in text  # "Sléman": the accent survives the embedded font and extraction
     assert "Penilaian per kriteria" in text and "Metode" in text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -223,9 +224,11 @@ def test_the_pdf_report_lists_the_themes_and_the_suggestions_with_why(interview,
     finally:
         store.close()
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Hambatan yang disebut responden" in text
+    # The respondent's own report: the themes by their names, never their ids.
+    assert "Hambatan yang Bapak/Ibu sebut" in text
     for t in interview["stored"]["themes"]:
-        assert t["id"] in text
+        assert t["label"]["id"] in text
+        assert not re.search(rf"\b{re.escape(t['id'])}\b", text), t["id"]
     for s in interview["stored"]["suggestions"]:
         assert " ".join(s["why"]["id"].split()) in text
         assert " ".join(s["text"]["id"].split())[:60] in text

@@ -20,6 +20,12 @@ GIVEN = {"has_team": "yes", "team_size": 4, "platforms": ["instagram"], "ig_foll
          "example": "Kami membalas komentar setiap pagi."}
 
 
+async def result_arrives(user, lang: str = "id") -> None:
+    """Wait for the result's first message (the thanks)."""
+    thanks = "Terima kasih." if lang == "id" else "Thank you."
+    await user.wait_for(lambda m: (m.text or "").startswith(thanks), timeout=10)
+
+
 def check_title(lang: str) -> str:
     return f"<i>{t('check_title', lang)}</i>"
 
@@ -29,13 +35,15 @@ def is_check(message) -> bool:
     return check_title("id") in (message.text or "") or check_title("en") in (message.text or "")
 
 
-async def run_to_check(user, store):
-    """run_interview sends the answers at the check; this stops there instead."""
+async def run_to_check(user, store, lang: str = "id"):
+    """Consent and answer every question (GIVEN), stopping at the final check (run_interview
+    would send the answers there); the check's message and the open record."""
     from interview_flows.engine import engine_for
     from interview_flows.loader import load_flow
 
     from .telegram_helpers import answer
 
+    await consent(user, lang)
     while True:
         record = await asked(user, store)
         engine = engine_for(load_flow(record.session.flow_id, record.session.flow_version))
@@ -49,7 +57,6 @@ async def test_the_last_answer_brings_the_check_and_nothing_is_scored_until_sent
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(4001)
-        await consent(user)
         check, record = await run_to_check(user, store)
         assert record.state == "asking" and record.assessment is None
         assert rows(db, "select state, assessment is null from sessions") == [("asking", 1)]
@@ -73,8 +80,7 @@ async def test_review_from_the_check_changes_an_answer_and_comes_back_to_the_che
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(4002, language_code="en")
-        await consent(user, "en")
-        check, record = await run_to_check(user, store)
+        check, record = await run_to_check(user, store, "en")
         user.skip()
         await user.press_button(t("tg_check_review_button", "en"), check)
         review = await user.next_message()
@@ -106,7 +112,6 @@ async def test_at_the_check_stray_input_shows_it_again_and_typed_words_send(api,
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(4003)
-        await consent(user)
         check, record = await run_to_check(user, store)
         for stray in ("apa ini?", "/skip"):
             user.skip()
@@ -137,7 +142,6 @@ async def test_a_double_tap_on_send_gives_one_result(api, tmp_path):
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(4004)
-        await consent(user)
         check, _ = await run_to_check(user, store)
         user.skip()
         first = await user.press_button(t("tg_check_send_button", "id"), check)
@@ -155,7 +159,6 @@ async def test_pause_at_the_check_and_resume_there(api, tmp_path):
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(4005)
-        await consent(user)
         await run_to_check(user, store)
         user.skip()
         await user.send("/pause")
@@ -166,7 +169,7 @@ async def test_pause_at_the_check_and_resume_there(api, tmp_path):
         resumed = (await user.next_event(lambda e: e.kind == "sent" and is_check(e.message))).message
         assert resumed.buttons
         await user.press_button(t("tg_check_send_button", "id"), resumed)
-        await user.wait_for(lambda m: (m.text or "").startswith("Terima kasih."))
+        await result_arrives(user)
     assert rows(db, "select state from sessions") == [("finished",)]
 
 
@@ -174,7 +177,6 @@ async def test_a_check_lost_in_a_crash_is_sent_again_at_start_up(api, tmp_path):
     db = tmp_path / "m.db"
     async with matang_bot(api, db) as (_, store):
         user = api.user(4006)
-        await consent(user)
         check, record = await run_to_check(user, store)
         # As if the bot died after committing the last answer, before the check went out.
         store.db.execute("update sessions set question_message_id = ? where id = ?", [-check.message_id, record.id])
@@ -183,5 +185,5 @@ async def test_a_check_lost_in_a_crash_is_sent_again_at_start_up(api, tmp_path):
         resent = (await user.next_event(lambda e: e.kind == "sent" and is_check(e.message), timeout=10)).message
         assert resent.buttons and resent.message_id != check.message_id
         await user.press_button(t("tg_check_send_button", "id"), resent)
-        await user.wait_for(lambda m: (m.text or "").startswith("Terima kasih."))
+        await result_arrives(user)
     assert rows(db, "select state from sessions") == [("finished",)]

@@ -370,3 +370,31 @@ async def test_many_chats_sending_voice_at_once_fetch_a_few_recordings_at_a_time
     # At most DOWNLOADS_AT_ONCE fetches began within any one holding time.
     assert all(arrived[i + DOWNLOADS_AT_ONCE] - arrived[i] >= hold * 0.9 for i in range(len(arrived) - DOWNLOADS_AT_ONCE))
     assert rows(db, "select count(*) from recordings") == [(len(users),)]
+
+
+async def test_a_voice_note_naming_the_organisation_is_refused_politely_and_it_is_typed(api, tmp_path):
+    """The organisation's name groups every result: it is typed, never a recording."""
+    db = tmp_path / "m.db"
+    setup = Store.open(db)
+    create_study(setup, "Nama", code="nama01")
+    setup.close()
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(3010)
+        await consent(user, start="/start nama01")
+        await answer(user, store)  # the welcome note
+        assert (await asked(user, store)).session.cursor == "organisation"
+        user.skip()
+        await user.send_voice(duration=4, data=VOICE)
+        refused = await user.next_message()
+        assert refused.text == t("tg_voice_type_name", "id") and "Bapak/Ibu" in refused.text
+        assert "diketik" in refused.text
+        assert open_record(store, 3010).session.cursor == "organisation"
+        await user.send_sticker()  # the hint for other messages does not offer a voice note here
+        hint = await user.next_message()
+        assert hint.text.endswith(t("tg_expect_typed", "id")) and "suara" not in hint.text
+        await user.send("Diskominfo Kota Contoh")
+        await user.next_message()
+        assert open_record(store, 3010).session.cursor == "unit"
+    assert not api.calls_for("getFile")
+    assert rows(db, "select count(*) from recordings") == [(0,)] and audio_files(db) == []
+    assert answers_in(db)["organisation"] == "Diskominfo Kota Contoh"

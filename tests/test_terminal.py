@@ -235,7 +235,7 @@ def test_the_final_check_reviews_changes_and_sends_only_when_asked(tmp_path):
     check = out.index("── Periksa sebelum dikirim ──")
     assert "Semua pertanyaan sudah dijawab (6 jawaban)" in out[check:]
     assert "2. Kirim jawaban dan lihat hasilnya: ketik 2 atau kirim." in out[check:]
-    assert out[check:].count("! Ketik 1 (periksa jawaban), 2 (kirim), ubah N, kembali, atau jeda.") == 2
+    assert out[check:].count("! Ketik 1 (periksa jawaban), 2 (kirim), ubah dan nomor jawaban, kembali, atau jeda.") == 2
     assert out.index("Jawaban Bapak/Ibu sejauh ini:") > check
     # The check came back after the change and after "kembali" (Enter kept the last answer).
     assert out.count("── Periksa sebelum dikirim ──") == 3

@@ -24,7 +24,7 @@ def interview(
 
     When standard input is not a terminal, each line answers the current question: a choice by
     its number or value, several choices separated by commas, free text as typed, an empty line
-    to skip where allowed; commands as words (back, skip, review, edit N, pause).
+    to skip where allowed; commands as words (back, skip, review, edit <number>, pause).
     """
     from bot.terminal import TerminalInterview
 

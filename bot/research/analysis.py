@@ -41,14 +41,14 @@ create table if not exists studies (
     code text primary key, name text, flow_id text, flow_version text, organisation text,
     created_at text, closed_at text,
     invited integer, consented integer, finished integer, in_progress integer, withdrawn integer,
-    declined integer, median_minutes real, refreshed_at text
+    declined integer, median_minutes real, refreshed_at text, voice_answers integer, voice_seconds integer
 );
 create table if not exists sessions (
     id integer primary key, study text references studies(code), respondent text, organisation text,
     flow_id text, flow_version text, lang text, status text, started_at text, updated_at text,
     finished_at text, duration_minutes real, answers integer, level integer, level_name text,
     level_name_id text, level_name_en text, capability_level integer, outcome_level integer,
-    confidence real, transcript text
+    confidence real, transcript text, voice_answers integer
 );
 create table if not exists answers (
     id integer primary key, session integer references sessions(id), study text, respondent text,
@@ -150,6 +150,8 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
                     status.declined,
                     status.median_minutes,
                     stamp,
+                    status.voice_answers,
+                    status.voice_seconds,
                 )
             ],
         )
@@ -159,6 +161,7 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
             # One stored assessment at a time (several kB each): memory stays flat with the study's size.
             a = _stored_assessment(store, s.id) if s.state == "finished" else None
             minutes = duration_minutes(s)
+            voiced = job.recordings(s.id)  # question id -> recordings; empty for typed interviews
             yield (
                 "sessions",
                 [
@@ -184,11 +187,13 @@ def study_rows(store: Store, codes: Iterable[str], lang: str = "id") -> Iterator
                         a["profile"]["outcome"] if a else None,
                         a["confidence"] if a else None,
                         markdown(job, s, flow, answers),
+                        # Counted as `matang study status` counts them: each part of an answer
+                        # (the answer itself, its probe) given by a recording is one voice answer.
+                        len({(r.question_id, r.part) for recs in voiced.values() for r in recs}),
                     )
                 ],
             )
             rows = []
-            voiced = job.recordings(s.id)  # question id -> recordings; empty for typed interviews
             for n, ans in enumerate(answers, 1):
                 q = view.questions.get(ans.question_id) if view is not None else None
                 if view is not None:

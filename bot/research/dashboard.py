@@ -69,6 +69,9 @@ T: dict[str, dict[str, str]] = {
     "answer": {"id": "Jawaban", "en": "Answer"},
     "answered_at": {"id": "Dijawab pada", "en": "Answered at"},
     "transcript": {"id": "Transkrip", "en": "Transcript"},
+    "voice_answers": {"id": "Jawaban suara", "en": "Voice answers"},
+    "voice_minutes": {"id": "Menit rekaman", "en": "Minutes recorded"},
+    "q_voice_org": {"id": "Jawaban suara per instansi", "en": "Voice answers per organisation"},
     "q_progress": {"id": "Kemajuan per studi", "en": "Progress per study"},
     "q_progress_org": {"id": "Kemajuan per instansi", "en": "Progress per organisation"},
     "q_levels": {"id": "Sebaran tingkat kematangan", "en": "Distribution of maturity levels"},
@@ -109,7 +112,9 @@ def canned_queries(lang: str) -> dict[str, dict[str, Any]]:
             "title": _t("q_progress", lang),
             "sql": f"select code as {q('study')}, name, invited as {q('invited')}, consented as {q('consented')},"
             f" finished as {q('finished')}, in_progress as {q('in_progress')}, withdrawn as {q('withdrawn')},"
-            f" declined as {q('declined')}, median_minutes as {q('minutes')} from studies order by code",
+            f" declined as {q('declined')}, median_minutes as {q('minutes')},"
+            f" voice_answers as {q('voice_answers')}, round(voice_seconds / 60.0, 1) as {q('voice_minutes')}"
+            " from studies order by code",
         },
         "progress_by_organisation": {
             "title": _t("q_progress_org", lang),
@@ -118,7 +123,8 @@ def canned_queries(lang: str) -> dict[str, dict[str, Any]]:
             f" count(*) filter (where status = 'finished') as {q('finished')},"
             f" count(*) filter (where status = 'partial') as {q('in_progress')},"
             f" count(*) filter (where status = 'withdrawn') as {q('withdrawn')},"
-            f" count(*) filter (where status = 'declined') as {q('declined')}"
+            f" count(*) filter (where status = 'declined') as {q('declined')},"
+            f" coalesce(sum(voice_answers), 0) as {q('voice_answers')}"
             " from sessions group by study, organisation order by study, organisation",
         },
         "level_distribution": {
@@ -179,6 +185,7 @@ def dashboards(lang: str) -> dict[str, Any]:
             "settings": {"allow_fullscreen": True, "autorefresh": 1},
             "layout": [
                 ["invited", "consented", "finished", "declined"],
+                ["voice_answers", "voice_answers", "voice_by_organisation", "voice_by_organisation"],
                 ["by_organisation", "by_organisation", "levels", "levels"],
                 ["heatmap", "heatmap", "heatmap", "heatmap"],
                 ["disagreeing", "disagreeing", "interviews", "interviews"],
@@ -196,6 +203,15 @@ def dashboards(lang: str) -> dict[str, Any]:
                 "consented": metric("consented", "consented"),
                 "finished": metric("finished", "finished"),
                 "declined": metric("declined", "declined"),
+                "voice_answers": metric("voice_answers", "voice_answers"),
+                "voice_by_organisation": {
+                    "title": _t("q_voice_org", lang),
+                    "db": DATABASE,
+                    "query": f'select coalesce(organisation, \'–\') as "{_t("organisation", lang)}",'
+                    f' sum(voice_answers) as "{_t("voice_answers", lang)}", sum(answers) as "{_t("answers", lang)}"'
+                    f" from sessions where 1 = 1 {study_filter} group by organisation order by organisation",
+                    "library": "table",
+                },
                 "by_organisation": {
                     "title": _t("q_progress_org", lang),
                     "db": DATABASE,

@@ -91,6 +91,20 @@ W: dict[str, dict[str, str]] = {
     },
     "no_themes": {"id": "Tidak ada hambatan yang disebut.", "en": "No obstacle named."},
     "ticked": {"id": "dipilih pada pertanyaan {q}", "en": "ticked in question {q}"},
+    "themes_yours": {"id": "Hambatan yang Bapak/Ibu sebut", "en": "Obstacles you named"},
+    "no_themes_yours": {"id": "Bapak/Ibu tidak menyebut hambatan.", "en": "You named no obstacle."},
+    "ratings_key_words": {
+        "id": "Nilai: belum ada (≤15%), sebagian (≤50%), sebagian besar (≤85%), penuh (>85%); – = belum ada "
+        "jawaban yang mendukung.",
+        "en": "Ratings: not yet (≤15%), partly (≤50%), largely (≤85%), fully (>85%); – = no answer gives "
+        "evidence yet.",
+    },
+    "level_criterion": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
+    "said_in": {"id": "dipilih Bapak/Ibu pada pertanyaan “{q}”", "en": "you ticked it in the question “{q}”"},
+    "addresses_words": {"id": "Menjawab: {what}; berdasarkan jawaban Bapak/Ibu atas: {why}",
+                        "en": "Addresses: {what}; rests on your answers to: {why}"},
+    "m_flow_title": {"id": "Alur wawancara: {flow}, versi {version}", "en": "Interview flow: {flow}, version {version}"},
+    "version_short": {"id": "versi {version}", "en": "version {version}"},
     "addresses": {"id": "menjawab {what}; berdasarkan {why}", "en": "addresses {what}; rests on {why}"},
     "notes": {"id": "Catatan", "en": "Notes"},
     "consistency": {"id": "Jawaban yang tidak sejalan", "en": "Answers that do not fit together"},
@@ -168,6 +182,10 @@ class Section:
     assessment: Any
     individual: list[Any] = field(default_factory=list)
     provisional_status: str | None = None
+    for_respondent: Any = None
+    """The flow of a respondent's own report: the section then names criteria, ratings, themes and
+    questions in words only (no criterion id, rating letter, theme or question id), as everything
+    a respondent reads does. None in a researcher's report, where the ids stay (the key explains them)."""
 
 
 def _w(key: str, lang: str, **values: Any) -> str:
@@ -295,6 +313,7 @@ class _Doc:
 
 def _criteria_rows(section: Section, lang: str) -> tuple[list[str], list[list[str]], list[float]]:
     from scoring.criteria import load_model
+    from scoring.narrative import rating_words
 
     model = load_model()
     a = section.assessment
@@ -302,7 +321,9 @@ def _criteria_rows(section: Section, lang: str) -> tuple[list[str], list[list[st
     flagged = set(getattr(a, "disagreements", ()))
     header = [_w("criterion", lang), _w("rating", lang), _w("fulfilment", lang)]
     widths = [90.0, 18.0, 22.0]
-    if several:
+    if section.for_respondent is not None:
+        widths = [82.0, 28.0, 20.0]  # the rating in words, never its letter
+    elif several:
         header += [_w("given", lang), _w("agreement", lang)]
         widths = [70.0, 14.0, 20.0, 32.0, 28.0]
     rows = []
@@ -310,7 +331,12 @@ def _criteria_rows(section: Section, lang: str) -> tuple[list[str], list[list[st
         if c.level < 2 and c.fulfilment is None:
             continue
         name = model.criterion(c.id).name.get(lang)
-        row = [f"{c.id} {name}", c.rating or "–", "–" if c.fulfilment is None else f"{round(c.fulfilment * 100)}%"]
+        fulfilment = "–" if c.fulfilment is None else f"{round(c.fulfilment * 100)}%"
+        if section.for_respondent is not None:
+            rating = rating_words(c.rating, lang) if c.rating else "–"
+            rows.append([_w("level_criterion", lang, n=c.level, name=name), rating, fulfilment])
+            continue
+        row = [f"{c.id} {name}", c.rating or "–", fulfilment]
         if several:
             given = [p.criterion(c.id).rating for p in section.individual]
             counts = Counter(r for r in given if r is not None)
@@ -340,7 +366,6 @@ def _chart(doc: _Doc, assessment: Any, lang: str) -> None:
 
 
 def _section(doc: _Doc, section: Section, lang: str) -> None:
-    from scoring.narrative import rating_words
 
     a = section.assessment
     if section.title:
@@ -356,6 +381,31 @@ def _section(doc: _Doc, section: Section, lang: str) -> None:
     doc.heading(_w("criteria", lang), size=12)
     header, rows, widths = _criteria_rows(section, lang)
     doc.table(header, rows, widths)
+    flow = section.for_respondent
+    if flow is not None:
+        _respondent_findings(doc, a, flow, lang)
+    else:
+        _researcher_findings(doc, a, lang)
+    if a.notes:
+        doc.heading(_w("notes", lang), size=12)
+        for note in a.notes:
+            doc.bullet(note.get(lang))
+    # Answers that do not fit together, for the researcher: each respondent's own, named by the
+    # questions involved (a combined assessment has none of its own).
+    found = [(n, c) for n, one in enumerate(section.individual or [a], 1) for c in getattr(one, "consistency", ())]
+    if found:
+        doc.heading(_w("consistency", lang), size=12)
+        many = len(section.individual) > 1
+        for n, c in found:
+            who = f"{_w('respondent_n', lang, n=n)}: " if many else ""
+            which = "" if flow is not None else f" ({', '.join(c.questions)})"  # question ids: researchers only
+            doc.bullet(f"{who}{c.note.get(lang)}{which}")
+
+
+def _researcher_findings(doc: _Doc, a: Any, lang: str) -> None:
+    """The key, blockers, themes and suggestions with their ids (a researcher's report)."""
+    from scoring.narrative import rating_words
+
     doc.para(_w("ratings_key", lang), size=8, colour=(90, 90, 90))
 
     doc.heading(_w("blocking", lang, n=min(a.level + 1, 5)), size=12)
@@ -384,19 +434,66 @@ def _section(doc: _Doc, section: Section, lang: str) -> None:
         if getattr(s, "because", ()):
             what = s.addresses or s.criterion or ""
             doc.para(_w("addresses", lang, what=what, why=", ".join(s.because)), size=8, colour=(90, 90, 90))
-    if a.notes:
-        doc.heading(_w("notes", lang), size=12)
-        for note in a.notes:
-            doc.bullet(note.get(lang))
-    # Answers that do not fit together, for the researcher: each respondent's own, named by the
-    # questions involved (a combined assessment has none of its own).
-    found = [(n, c) for n, one in enumerate(section.individual or [a], 1) for c in getattr(one, "consistency", ())]
-    if found:
-        doc.heading(_w("consistency", lang), size=12)
-        many = len(section.individual) > 1
-        for n, c in found:
-            who = f"{_w('respondent_n', lang, n=n)}: " if many else ""
-            doc.bullet(f"{who}{c.note.get(lang)} ({', '.join(c.questions)})")
+
+
+QUESTION_SHOWN_CHARS = 70
+"""How much of a question's text the respondent's report quotes where it names the question."""
+
+
+def _respondent_findings(doc: _Doc, a: Any, flow: Any, lang: str) -> None:
+    """The key, blockers, themes and suggestions in the respondent's words: criteria and themes by
+    their names, ratings in words, questions by their text (never an id, a letter or a key)."""
+    from scoring.criteria import load_model
+    from scoring.narrative import rating_words
+    from scoring.themes import load_codebook
+
+    doc.para(_w("ratings_key_words", lang), size=8, colour=(90, 90, 90))
+
+    doc.heading(_w("blocking", lang, n=min(a.level + 1, 5)), size=12)
+    if not a.blocking:
+        doc.para(_w("no_blocking", lang))
+    for b in a.blocking:
+        doc.bullet(f"{b.name.get(lang)}: {rating_words(b.rating, lang)}")
+
+    def question(qid: str) -> str:
+        if qid not in flow._index:
+            return ""
+        text = " ".join(flow.question(qid).text.get(lang).split())
+        return text if len(text) <= QUESTION_SHOWN_CHARS else text[: QUESTION_SHOWN_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+    doc.heading(_w("themes_yours", lang), size=12)
+    themes = getattr(a, "themes", ())
+    if not themes:
+        doc.para(_w("no_themes_yours", lang))
+    for t in themes:
+        said = []
+        for src in t.sources:
+            shown = f"“{src.text}”" if src.text else (_w("said_in", lang, q=question(src.question))
+                                                    if question(src.question) else "")
+            if shown and shown not in said:
+                said.append(shown)
+        doc.bullet(f"{t.label.get(lang)}: {'; '.join(said)}" if said else t.label.get(lang))
+
+    model = load_model()
+    theme_labels = {th.id: th.label for th in load_codebook().themes}
+
+    def named(key: str) -> str:
+        if key in model.by_id:
+            return model.criterion(key).name.get(lang)
+        label = theme_labels.get(key)
+        return label.get(lang) if label is not None else ""
+
+    doc.heading(_w("suggestions", lang), size=12)
+    if not a.suggestions:
+        doc.para(_w("no_suggestions", lang))
+    for n, s in enumerate(a.suggestions, 1):
+        why = f"{s.why.get(lang)}. " if getattr(s, "why", None) else ""
+        doc.para(f"{n}. {why}{s.text.get(lang)}", size=10)
+        doc.para(f"{_w('first_step', lang)}: {s.first_step.get(lang)}", size=9, colour=(40, 70, 110))
+        what = named(s.addresses or s.criterion or "")
+        asked = [f"“{q}”" for q in dict.fromkeys(question(qid) for qid in getattr(s, "because", ())) if q]
+        if what and asked:
+            doc.para(_w("addresses_words", lang, what=what, why="; ".join(asked)), size=8, colour=(90, 90, 90))
 
 
 # -- the reports -----------------------------------------------------------------------------
@@ -435,7 +532,7 @@ def session_report(store: Store, session_id: int, lang: str | None = None) -> by
         for p in (
             f"{study.name} ({study.code})" if study else "",
             when,
-            f"{flow.id} {_w('version', lang)} {flow.version}",
+            _w("version_short", lang, version=flow.version),
         )
         if p
     )
@@ -449,9 +546,9 @@ def session_report(store: Store, session_id: int, lang: str | None = None) -> by
     meta.append(f"{_w('session', lang)} {session_id} · {_date(row['finished_at'] or row['updated_at'])}")
     doc.para("\n".join(meta), size=10, colour=(60, 60, 60))
     provisional = None if row["state"] == "finished" else _w("st_partial", lang)
-    _section(doc, Section(None, assessment, [assessment], provisional), lang)
+    _section(doc, Section(None, assessment, [assessment], provisional, for_respondent=flow), lang)
     doc.heading(_w("method", lang), size=12)
-    doc.bullet(_w("m_flow", lang, flow=flow.id, version=flow.version))
+    doc.bullet(_w("m_flow_title", lang, flow=flow.title.get(lang), version=flow.version))
     doc.bullet(_w("m_model", lang, rule=_rule(assessment.rule, lang)))
     doc.bullet(_w("m_respondents", lang, n=1))
     doc.bullet(_w("m_dates", lang, first=_date(row["started_at"]), last=_date(row["finished_at"] or row["updated_at"])))

@@ -103,7 +103,7 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await paused_offer(context.bot, chat_id, record)
         return
     q = engine.current(record.session)
-    if record.state != "asking" or q is None or flow.position(q.id) != cb.position:
+    if record.state != "asking" or q is None or flow.position(q.id) != cb.position or before_probe(query, record):
         await stale(query, lang)
         return
     if cb.kind == kb.NOTE:
@@ -130,6 +130,19 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
         await advance(bc, context, update, record, "answer", value, query=query)
     elif cb.kind == kb.TOGGLE:
         await toggle(bc, update, query, record, q, cb.arg)
+
+
+def before_probe(query: CallbackQuery, record: SessionRecord) -> bool:
+    """Whether a button was pressed on the message of the first question while its probe is asked.
+
+    The probe keeps the question's id and position, so the old message's buttons (its "Lewati",
+    left there when the edit that retires them was lost) would act on the probe; they belong to
+    the answer already given. The probe's own message is the one sent last.
+    """
+    asked_in = record.question_message_id
+    pressed = query.message.message_id if query.message else None
+    return (engine_of(record).probing(record.session) and pressed is not None and asked_in is not None
+            and asked_in > 0 and pressed < asked_in)
 
 
 async def check_button(bc: BotContext, context: Context, update: Update, query: CallbackQuery,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bot.recordings import is_placeholder, placeholder_clock
+from bot.recordings import TYPED_NAMES, is_placeholder, placeholder_clock, spoken
 from bot.telegram.keyboards import numbered
 from bot.texts import t
 from interview_flows.answers import describe_answer
@@ -70,7 +70,7 @@ def question_text(engine: Interview, session: Any, q: Question, lang: str, *,
     if current is not None:
         lines.append("")
         key = "probe_context" if engine.probing(session) else "tg_current_answer"
-        lines.append(escape(t(key, lang, answer=describe_answer(q, current, lang))))
+        lines.append(escape(t(key, lang, answer=spoken(describe_answer(q, current, lang), lang))))
     return "\n".join(lines).strip()
 
 
@@ -100,7 +100,7 @@ def answered_text(flow: Flow, q: Question, lang: str, value: Any = None, *, skip
     head = f"<i>{escape(section.title.get(lang))}</i>\n\n"
     if not q.answerable:
         return head + escape(q.text.get(lang))
-    shown = t("skipped", lang) if skipped or value is None else describe_answer(q, value, lang)
+    shown = t("skipped", lang) if skipped or value is None else spoken(describe_answer(q, value, lang), lang)
     if not skipped and is_placeholder(value):  # a recording alone: said as the review says it
         shown = t("review_voice_only", lang, recordings=f"🎙 {placeholder_clock(value)}")
     mark = "⏭" if skipped or value is None else "✅"
@@ -119,6 +119,8 @@ def expected_input(q: Question | None, lang: str) -> str:
         return t("tg_expect_choice", lang)
     if q.type == "number":
         return t("tg_expect_number", lang)
+    if q.variable in TYPED_NAMES:  # a name to group by: typed, never a recording
+        return t("tg_expect_typed", lang)
     return t("tg_expect_text", lang)
 
 
@@ -140,7 +142,7 @@ def review_page(engine: Interview, items: list[ReviewItem], page: int, lang: str
         text = q.text.get(lang)
         if len(text) > REVIEW_TEXT_CHARS:
             text = text[: REVIEW_TEXT_CHARS - 1].rstrip() + "…"
-        answer = t("skipped", lang) if item.skipped else describe_answer(q, item.value, lang)
+        answer = t("skipped", lang) if item.skipped else spoken(describe_answer(q, item.value, lang), lang)
         if len(answer) > REVIEW_ANSWER_CHARS:
             answer = answer[: REVIEW_ANSWER_CHARS - 1].rstrip() + "…"
         voice = (voices or {}).get(q.id) if not item.skipped else None

@@ -4,7 +4,7 @@
 |---|---|---|
 | ``/studies`` | researchers | the studies they may see |
 | ``/status CODE`` | researchers of the study | progress and the organisation level so far |
-| ``/export CODE FORMAT`` | researchers of the study | the export as a document (always pseudonymous) |
+| ``/export CODE FORMAT`` | researchers of the study | the export as a document (always pseudonymous; with its audio in a ZIP) |
 | ``/report CODE [id\\|en]`` | researchers of the study | the study's PDF report |
 | ``/myreport`` (``/laporan``) | everyone | their own latest finished interview as a PDF |
 
@@ -24,6 +24,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "export_caption": {
         "id": "{code} · {fmt} · {sessions} sesi, tanpa identitas (pseudonim)",
         "en": "{code} · {fmt} · {sessions} session(s), pseudonymous",
+    },
+    "export_audio": {
+        "id": "Berkas ZIP: data beserta {n} rekaman suara di folder {folder}/, seperti hasil matang export.",
+        "en": "A ZIP file: the data with {n} voice recording(s) in the {folder}/ folder, as matang export writes it.",
+    },
+    "audio_too_big": {
+        "id": "Rekaman suara ({n} berkas, {mb} MB) tidak ikut: bersama data melebihi batas 50 MB Telegram untuk "
+        "bot. Nama berkasnya ada di kolom recording_files. Untuk data beserta rekamannya, jalankan di server: "
+        "matang export --study {code} --format {fmt} --out BERKAS",
+        "en": "The voice recordings ({n} files, {mb} MB) are not included: with the data they are above "
+        "Telegram's 50 MB limit for bots. Their file names are in the recording_files columns. For the data "
+        "with its recordings, run on the server: matang export --study {code} --format {fmt} --out FILE",
     },
     "report_caption": {"id": "{code} · laporan studi", "en": "{code} · study report"},
     "study_line": {
@@ -286,17 +299,19 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if fmt not in FORMATS:
         await _reply(update, _t("unknown_format", lang, fmt=fmt, formats=formats))
         return
-    name, data, sessions, size = await _in_thread(ctx.store, _export_bytes, code, fmt)
-    if data is None:
-        await _reply(update, _t("too_big", lang, fmt=fmt, mb=size // (1024 * 1024), code=code))
+    sent = await _in_thread(ctx.store, _export_bytes, code, fmt)
+    if sent.data is None:
+        await _reply(update, _t("too_big", lang, fmt=fmt, mb=_mb(sent.size), code=code))
         return
     message = update.effective_message
     assert message is not None
-    await message.reply_document(
-        document=io.BytesIO(data),
-        filename=name,
-        caption=_t("export_caption", lang, code=code, fmt=fmt, sessions=sessions),
-    )
+    caption = _t("export_caption", lang, code=code, fmt=fmt, sessions=sent.sessions)
+    if sent.audio:
+        caption += "\n" + _t("export_audio", lang, n=sent.audio, folder=sent.audio_folder)
+    await message.reply_document(document=io.BytesIO(sent.data), filename=sent.name, caption=caption)
+    if sent.audio_left_out:
+        await _reply(update, _t("audio_too_big", lang, n=sent.audio_left_out, mb=_mb(sent.audio_bytes), code=code,
+                                fmt=fmt))
 
 
 @_replies
@@ -369,23 +384,68 @@ async def _in_thread(store: Any, work: Any, *args: Any) -> Any:
     return await in_worker_thread(store, work, *args)
 
 
-def _export_bytes(store: Any, code: str, fmt: str) -> tuple[str, bytes | None, int, int]:
-    """Export into a temporary directory: (file name, bytes or None when too big, sessions, size)."""
+@dataclass
+class ExportDocument:
+    """What ``/export`` sends: one document, or nothing when even the data alone is too big."""
+
+    name: str
+    data: bytes | None
+    """The document's bytes; None when it is above :data:`MAX_DOCUMENT_BYTES`."""
+    sessions: int
+    size: int
+    audio: int = 0
+    """Recordings inside the document (in ``audio_folder``)."""
+    audio_folder: str = ""
+    audio_left_out: int = 0
+    """Recordings left out because with them the document would not fit."""
+    audio_bytes: int = 0
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}" if size >= 10 * 1024 * 1024 else f"{size / (1024 * 1024):.1f}"
+
+
+def _export_bytes(store: Any, code: str, fmt: str) -> ExportDocument:
+    """Export into a temporary directory and make the one document ``/export`` sends.
+
+    What ``matang export`` writes, in one file a phone can open: the export alone when it is one
+    file; otherwise a ZIP holding the file(s) (the wide CSV's codebook) and the audio folder
+    beside them (``…-audio/``), so the file names in ``recording_files`` point into the archive
+    as they do on disk. Audio is compressed already and goes in stored. When the whole does not
+    fit Telegram's upload limit, the data goes without its audio (and the reply says so).
+    """
     from bot.research.exports import SUFFIXES, export_study
 
     with tempfile.TemporaryDirectory(prefix="matang-export-") as tmp:
-        suffix = SUFFIXES[fmt]
-        out = Path(tmp) / f"{file_stem(code, fmt)}{suffix}"
+        stem = file_stem(code, fmt)
+        out = Path(tmp) / f"{stem}{SUFFIXES[fmt]}"
         result = export_study(store, code, fmt, out)
-        if len(result.paths) > 1:  # csv-wide: the data and its codebook, in one zip
-            bundle = Path(tmp) / f"{file_stem(code, fmt)}.zip"
-            with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as zf:
-                for p in result.paths:
+        files = [p for p in result.paths if p.is_file()]
+        folders = [p for p in result.paths if p.is_dir()]
+        sounds = [f for folder in folders for f in sorted(folder.iterdir()) if f.is_file()]
+        audio_bytes = sum(f.stat().st_size for f in sounds)
+
+        def bundle(name: str, with_audio: bool) -> Path:
+            path = Path(tmp) / name
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in files:
                     zf.write(p, p.name)
-            out = bundle
-        size = out.stat().st_size
-        data = out.read_bytes() if size <= MAX_DOCUMENT_BYTES else None
-        return out.name, data, result.sessions, size
+                for f in sounds if with_audio else []:
+                    zf.write(f, f"{f.parent.name}/{f.name}", compress_type=zipfile.ZIP_STORED)
+            return path
+
+        def read(path: Path, **audio: Any) -> ExportDocument:
+            size = path.stat().st_size
+            data = path.read_bytes() if size <= MAX_DOCUMENT_BYTES else None
+            return ExportDocument(path.name, data, result.sessions, size, audio_bytes=audio_bytes, **audio)
+
+        if sounds:
+            whole = bundle(f"{stem}.zip", with_audio=True)
+            if whole.stat().st_size <= MAX_DOCUMENT_BYTES:
+                return read(whole, audio=len(sounds), audio_folder=folders[0].name)
+            whole.unlink()
+        alone = files[0] if len(files) == 1 else bundle(f"{stem}.zip", with_audio=False)
+        return read(alone, audio_left_out=len(sounds))
 
 
 def _study_pdf(store: Any, code: str, lang: str) -> bytes:

@@ -89,14 +89,25 @@ async def submit(bc: BotContext, context: Context, update: Update, record: Sessi
         await refuse(update, query, err.text(record.session.lang))
         return
     lang = record.session.lang
+    shown = None
+    if target:
+        sent = f"{check_text(engine_of(record), record, lang)}\n\n{_escape(t('tg_check_sent', lang))}"
+        shown = quietly(context.bot.edit_message_text(sent, chat_id, abs(target), parse_mode=ParseMode.HTML,
+                                                      reply_markup=None), "check sent")
+    await reply_to_event(bc, context.bot, chat_id, outcome, query, shown)
+
+
+async def reply_to_event(bc: BotContext, bot: Bot, chat_id: int, outcome: Outcome, query: CallbackQuery | None,
+                         shown: Awaitable[Any] | None) -> None:
+    """The replies to an applied event, sent together (the one a respondent waits for is the
+    next step): the button's answer, the answered message shown as answered, then the next
+    question, the final check or the result."""
     tasks: list[Awaitable[Any]] = []
     if query is not None:
         tasks.append(quietly(query.answer(), "answerCallbackQuery"))
-    if target:
-        sent = f"{check_text(engine_of(record), record, lang)}\n\n{_escape(t('tg_check_sent', lang))}"
-        tasks.append(quietly(context.bot.edit_message_text(sent, chat_id, abs(target), parse_mode=ParseMode.HTML,
-                                                           reply_markup=None), "check sent"))
-    tasks.append(next_step(bc, context.bot, chat_id, outcome))
+    if shown is not None:
+        tasks.append(shown)
+    tasks.append(next_step(bc, bot, chat_id, outcome))
     await asyncio.gather(*tasks)
 
 
@@ -131,14 +142,8 @@ async def advance(bc: BotContext, context: Context, update: Update, record: Sess
         await refuse(update, query, err.text(lang))
         return
     lang = record.session.lang
-    # The three calls go out together: the reply a respondent waits for is the next question.
-    tasks: list[Awaitable[Any]] = []
-    if query is not None:
-        tasks.append(quietly(query.answer(), "answerCallbackQuery"))
-    if target:
-        tasks.append(show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, event))
-    tasks.append(next_step(bc, context.bot, chat_id, outcome))
-    await asyncio.gather(*tasks)
+    shown = show_answer(context.bot, chat_id, target, engine.flow, q, lang, record, event) if target else None
+    await reply_to_event(bc, context.bot, chat_id, outcome, query, shown)
 
 
 async def show_answer(bot: Bot, chat_id: int, message_id: int, flow: Flow, q: Question, lang: str,

@@ -44,17 +44,37 @@ chats sending long notes at once must not take a gigabyte; the others wait their
 
 
 def takes_voice(q: Question | None) -> bool:
-    """Whether a question may be answered by a voice note: an open (free-text) question."""
-    return q is not None and q.type == "text"
+    """Whether a question may be answered by a voice note: an open (free-text) question, but not
+    one that asks for the name of the organisation or unit (:data:`bot.recordings.TYPED_NAMES`)."""
+    return q is not None and q.type == "text" and q.variable not in recordings.TYPED_NAMES
 
 
-def answer_part(record: SessionRecord, q: Question) -> int:
-    """Which part of the answer a recording gives: 1, the answer itself.
+def answer_part(record: SessionRecord) -> int:
+    """Which part of the answer a recording gives: 1, the answer itself, or 2 while the probe
+    (the follow-up asked once after a thin first answer) is asked: the recording is its answer."""
+    return PROBE_PART if engine_of(record).probing(record.session) else FIRST_PART
 
-    A probe's follow-up (asked after a thin answer) is part 2 of the same answer; this is where
-    a session waiting for that follow-up says so.
+
+FIRST_PART, PROBE_PART = 1, 2
+"""A recording's ``part``: the position in :func:`interview_flows.answers.answer_parts` plus one."""
+
+
+def voice_value(record: SessionRecord, q: Question, duration: int) -> Any:
+    """The answer a voice note gives to the question asked (before the engine checks it).
+
+    The probe's answer is the recording: its placeholder becomes the probe part and the first
+    part stays as typed. For the question itself, a typed answer (or an answer already in parts)
+    is kept as it is and the recording goes beside it (text plus recording); a recording alone
+    stands as its placeholder.
     """
-    return 1
+    lang = record.session.lang
+    if answer_part(record) == PROBE_PART:
+        return recordings.placeholder(duration, lang)
+    current = record.session.answers.get(q.id)
+    if isinstance(current, dict):
+        return current  # an answer in parts (after its probe): kept whole, the engine keeps it as is
+    typed = isinstance(current, str) and not recordings.is_placeholder(current)
+    return current if typed else recordings.placeholder(duration, lang)
 
 
 def seconds_of(voice: Voice) -> int:
@@ -78,6 +98,9 @@ async def voice_message(update: Update, context: Any, bc: BotContext, rid: int |
                         record: SessionRecord | None) -> None:
     """A voice note: the answer to the open question asked, or a hint to tap a button."""
     q = engine_of(record).current(record.session) if record is not None and record.state == "asking" else None
+    if record is not None and q is not None and q.type == "text" and not takes_voice(q):
+        await update.effective_message.reply_text(t("tg_voice_type_name", record.session.lang))
+        return
     if record is None or not takes_voice(q):
         await hint_expected(update, context, bc, rid, record)  # the hint a photo or sticker gets
         return
@@ -146,19 +169,19 @@ async def keep_voice_answer(bc: BotContext, context: Any, update: Update, sessio
     mime = voice.mime_type or "audio/ogg"
     duration = seconds_of(voice)
     transcript = transcriber_of(bc).transcribe(data, mime, lang)
-    current = record.session.answers.get(q.id)
-    # Text plus recording: a typed answer stays the answer's text; alone, a recording has a placeholder.
-    typed = isinstance(current, str) and not recordings.is_placeholder(current)
-    value = current if typed else recordings.placeholder(duration, lang)
+    part = answer_part(record)
+    value = voice_value(record, q, duration)
     path = recordings.keep_audio(bc.store.db, data, mime)
     chat_id = update.effective_chat.id
     target = record.question_message_id
     bc.schedule_reminder(record)
-    record.question_message_id = None  # as in steps.advance: "the next question is not sent yet"
+    # As in steps.advance: "the next question is not sent yet", the old message's id negated so
+    # that a resend after a crash can still take its buttons off (a probe's "Lewati" among them).
+    record.question_message_id = -target if target else None
     try:
         with bc.store.db.atomic():
             recordings.add_recording(bc.store.db, record.id, q.id, path, data, mime_type=mime, duration=duration,
-                                     recorded_at=now(), part=answer_part(record, q),
+                                     recorded_at=now(), part=part,
                                      source_id=voice.file_unique_id, transcript=transcript)
             outcome = bc.interviews.act(record, "answer", value, command="voice", update_id=update.update_id)
     except AnswerError as err:

@@ -555,6 +555,33 @@ def later_parts(flow: Any, question_id: str, value: Any, lang: str) -> list[tupl
     return out
 
 
+FIRST_PART = 1
+"""A recording's ``part`` when it answers the question itself; part ``n + 2`` answers the
+``n``-th of :func:`later_parts` (the probe is part 2)."""
+
+
+def of_part(recs: Iterable[Any], part: int) -> list[Any]:
+    """The recordings (:class:`bot.recordings.Recording`) that answer one part of an answer."""
+    return [r for r in recs if r.part == part]
+
+
+def part_column(question_id: str, part: int, value: Any = None) -> str:
+    """The column a part of an answer is exported under: the question's own for part 1, else
+    ``<question>__<kind>`` as :func:`later_parts` names it (``how__probe``). Without the answer's
+    value a later part is the probe, the only later part an interview asks.
+
+    >>> part_column("how", 1, "ada"), part_column("how", 2, {"parts": [{"kind": "text"}, {"kind": "probe"}]})
+    ('how', 'how__probe')
+    """
+    if part <= FIRST_PART:
+        return question_id
+    from interview_flows.answers import answer_parts
+
+    parts = answer_parts(value)
+    kind = str(parts[part - 1].get("kind", "part")) if len(parts) >= part else "probe"
+    return f"{question_id}__{kind}"
+
+
 def label_text(flow: Any, question_id: str, value: Any, lang: str) -> str:
     """The answer as the respondent read it (choice labels in ``lang``)."""
     if flow is None or question_id not in flow._index:

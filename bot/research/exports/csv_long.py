@@ -4,7 +4,8 @@ Columns: study, respondent (pseudonym), session, flow_id, flow_version, lang, qu
 question_text, value, label, answered_at (ISO 8601 with offset), times_changed, session_status,
 themes (the ids of the themes found in that answer, ``;``-separated; see scoring/data/themes.yaml),
 recording_files and recording_seconds (a voice answer's audio files, space-separated, written
-beside the CSV in ``<name>-audio/``, and their durations in seconds); identifying exports add the
+beside the CSV in ``<name>-audio/``, and their durations in seconds; a probe answered by voice has
+its recording on the probe's row); identifying exports add the
 respondent's channel, external id, name and username at the end.
 Question texts and labels are in one language for the whole file (``--lang``, Indonesian by
 default), whatever language each respondent answered in, so grouping by label works. The answer to
@@ -21,12 +22,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.research.exports.base import (
+    FIRST_PART,
     ExportResult,
     Job,
     atomic_file,
     copy_study_audio,
     csv_writer,
     later_parts,
+    of_part,
     value_text,
 )
 from bot.research.exports.themes import by_question, joined, session_themes
@@ -80,8 +83,7 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
                 text, value, label = "", value_text(a.value), value_text(a.value)
             themes = joined(coded.get(a.question_id, ()))
             recs = voices.get(a.question_id, ())
-            files = " ".join(r.file for r in recs)
-            seconds = " ".join(str(r.duration) for r in recs)
+            files, seconds = recording_cells(of_part(recs, FIRST_PART))
             rows.append(
                 [
                     *head,
@@ -98,13 +100,20 @@ def session_rows(job: Job) -> Iterator[list[list[Any]]]:
                     *ident,
                 ]
             )
-            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV; the
-            # themes and recordings of the answer stay on the question's row.
-            for column, prompt, part in later_parts(flow, a.question_id, a.value, lang):
+            # A probe's answer is a row of its own under <question>__probe, as in the wide CSV, with
+            # the recording that answered it (part 2); the themes stay on the question's row.
+            for n, (column, prompt, part) in enumerate(later_parts(flow, a.question_id, a.value, lang), FIRST_PART + 1):
+                pfiles, pseconds = recording_cells(of_part(recs, n))
                 rows.append(
-                    [*head, column, prompt, part, part, a.answered_at, a.times_changed, s.status, "", "", "", *ident]
+                    [*head, column, prompt, part, part, a.answered_at, a.times_changed, s.status, "", pfiles, pseconds,
+                     *ident]
                 )
         yield rows
+
+
+def recording_cells(recs: list[Any]) -> tuple[str, str]:
+    """The recording_files and recording_seconds cells: file names and durations, space-separated."""
+    return " ".join(r.file for r in recs), " ".join(str(r.duration) for r in recs)
 
 
 def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:

@@ -10,7 +10,11 @@ Numbers are numbers (numeric cells in the workbook). Headers are unique: the ans
 languages, each choice value with its labels in both languages, and (``flow_versions``) the
 versions of the flow that have the question or choice, so waves on different versions can be
 compared. An open question with a probe gets a ``<question>__probe`` column for the follow-up's
-answer. As in the long CSV, text
+answer. Every open question (the kind a voice note may answer) gets ``<question>__recording_files``
+(the audio files of its recordings, space-separated, written beside the CSV in ``<name>-audio/``)
+and ``<question>__recording_seconds`` (their length in seconds, added up; empty when there is no
+recording), and its probe ``<question>__probe__recording_files`` / ``__probe__recording_seconds``
+for a probe answered by voice. As in the long CSV, text
 that a spreadsheet would run as a formula gets a leading ``'`` unless the job is ``raw``.
 """
 
@@ -21,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.research.exports.base import (
+    FIRST_PART,
     ExportResult,
     Job,
     atomic_file,
+    copy_study_audio,
     csv_writer,
     duration_minutes,
     later_parts,
+    of_part,
     value_text,
 )
 from bot.research.exports.themes import joined, session_themes
@@ -64,6 +71,28 @@ CODEBOOK_HEADER = [
 
 PROBE = "__probe"
 """The column of a probe's answer (``<question>__probe``); no choice value can start with "_"."""
+REC_FILES, REC_SECONDS = "recording_files", "recording_seconds"
+PROBE_PART = FIRST_PART + 1
+
+
+def recording_holds(what: str, part: int) -> str:
+    """What a recording column holds: its files or seconds, of part 1 (the answer) or 2 (the probe).
+
+    >>> recording_holds(REC_FILES, 2)
+    'recording_files:2'
+    """
+    return f"{what}:{part}"
+
+
+def recording_cell(recs: list[Any], holds: str) -> Any:
+    """A recording cell: the files (space-separated), or the seconds added up ('' for none)."""
+    what, part = holds.split(":")
+    mine = of_part(recs, int(part))
+    if not mine:
+        return ""
+    if what == REC_FILES:
+        return " ".join(r.file for r in mine)
+    return sum(int(r.duration) for r in mine)
 
 
 def codebook_path(out: Path) -> Path:
@@ -87,7 +116,7 @@ def question_columns(flow: Any) -> list[tuple[str, str, str]]:
     >>> from interview_flows.loader import load_flow
     >>> cols = question_columns(load_flow("ogmm-social-media"))
     >>> [c for c, _, _ in cols if c.startswith("organisation")], len({c for c, _, _ in cols}) == len(cols)
-    (['organisation__answer'], True)
+    (['organisation__answer', 'organisation__answer__recording_files', 'organisation__answer__recording_seconds'], True)
     """
     columns: list[tuple[str, str, str]] = []
     if flow is None:
@@ -106,6 +135,10 @@ def question_columns(flow: Any) -> list[tuple[str, str, str]]:
             columns.append((f"{base}__dont_know", q.id, DONT_KNOW))
         if q.probe is not None:
             columns.append((f"{q.id}__probe", q.id, PROBE))
+        if q.type == "text":  # the questions a voice note may answer, and their probe
+            parts = [(FIRST_PART, base)] + ([(PROBE_PART, f"{q.id}{PROBE}")] if q.probe is not None else [])
+            for part, stem in parts:
+                columns += [(f"{stem}__{what}", q.id, recording_holds(what, part)) for what in (REC_FILES, REC_SECONDS)]
     return columns
 
 
@@ -162,8 +195,11 @@ def rows(job: Job) -> Iterator[tuple[list[Any], int]]:
             names[s.level].get(lang) if s.level in names else "",
             joined(t.id for t in session_themes(flow, values)),
         ]
+        voices = job.recordings(s.id)
         for _column, qid, holds in columns:
-            if holds == PROBE:
+            if holds.startswith(("recording_files:", "recording_seconds:")):
+                row.append(recording_cell(voices.get(qid, []), holds))
+            elif holds == PROBE:
                 later = later_parts(flow, qid, values.get(qid), s.lang)
                 row.append(later[0][2] if later else "")
             else:
@@ -269,6 +305,21 @@ def _codebook_rows(job: Job, flow: Any) -> Iterator[list[Any]]:
             ]
         if q.probe is not None:
             yield [f"{q.id}__probe", q.id, "probe", q.section, q.probe.text.id, q.probe.text.en, "", "", ""]
+        for part, whose_id, whose_en in ((FIRST_PART, "", ""),
+                                         (PROBE_PART, " (pertanyaan lanjutan)", " (follow-up question)")):
+            files, seconds = cols.get(recording_holds(REC_FILES, part)), cols.get(recording_holds(REC_SECONDS, part))
+            if files is None or seconds is None:
+                continue
+            yield [files, q.id, REC_FILES, q.section,
+                   f"berkas rekaman jawaban suara untuk {q.id}{whose_id}, dipisah spasi; ada di folder <nama>-audio/"
+                   " di samping berkas ekspor",
+                   f"audio files of the voice answers to {q.id}{whose_en}, space-separated; in the <name>-audio/"
+                   " folder beside the export", "", "", ""]
+            yield [seconds, q.id, REC_SECONDS, q.section,
+                   f"lama rekaman jawaban suara untuk {q.id}{whose_id} dalam detik, dijumlahkan (kosong bila tidak"
+                   " ada rekaman)",
+                   f"length in seconds of the voice answers to {q.id}{whose_en}, added up (empty when there is none)",
+                   "", "", ""]
     for column in job.identity_header():
         yield [column, "", "identity", "", "identitas responden", "respondent identity", "", "", ""]
 
@@ -288,4 +339,5 @@ def write(job: Job, out: Path) -> ExportResult:
         writer = csv_writer(fh, job)
         writer.writerow(CODEBOOK_HEADER)
         writer.writerows(codebook_rows(job))
+    copy_study_audio(job, out, result)
     return result

@@ -4,7 +4,8 @@ One JSON object per line. Each session starts with a ``session`` line (study, re
 pseudonym, flow id and version, language, organisation, status, times) followed by its ``event``
 lines in the order they happened: ``kind`` (consent, state, answer, change, skip, probe,
 probe_skip, language, command…), ``question_id``, ``old`` and ``new`` values, ``at`` and ``detail``. A finished session
-ends with an ``assessment`` line. Each voice answer adds a ``recording`` line (question, part,
+ends with an ``assessment`` line. Each voice answer adds a ``recording`` line (question, part —
+1 for the answer, 2 for the probe's —, ``column`` as the CSV names it, ``how`` or ``how__probe``,
 file and its path beside the export, duration in seconds, MIME type, size, SHA-256). A ``probe``
 event is the answer to the follow-up of a thin open answer (``new`` is the whole answer, now in
 two parts); ``probe_skip`` records that the follow-up was passed. Replaying
@@ -21,7 +22,7 @@ from json.encoder import encode_basestring as encode_string
 from pathlib import Path
 from typing import IO, Any
 
-from bot.research.exports.base import ExportResult, Job, atomic_file, audio_beside, copy_study_audio
+from bot.research.exports.base import ExportResult, Job, atomic_file, audio_beside, copy_study_audio, part_column
 
 
 def write(job: Job, out: Path) -> ExportResult:
@@ -80,6 +81,7 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
                             "session": s.id,
                             "question_id": r.question_id,
                             "part": r.part,
+                            "column": part_column(r.question_id, r.part),
                             "file": r.file,
                             "path": f"{folder}/{r.file}" if folder else None,
                             "duration": r.duration,

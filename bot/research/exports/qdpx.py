@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from bot.research.exports.base import PART_WORDS, ExportResult, Job, SessionInfo, atomic_file
+from bot.research.exports.base import PART_WORDS, ExportResult, Job, SessionInfo, atomic_file, part_column
 from bot.research.exports.themes import session_themes
 from bot.research.exports.transcripts import WORDS, Item, items
 from bot.store import loads
@@ -99,7 +99,7 @@ def source_text(job: Job, s: SessionInfo, flow: Any, found: list[Item]) -> tuple
         if item.free_text and not item.skipped:
             spans.append((item, start, pos))
         add("\n")
-        for column, prompt, text in item.later:
+        for column, prompt, text in item.later_shown(lang, prefix=""):
             # The probe as asked, then its answer, coded like the first part (its own span).
             add(f"{PART_WORDS['probe'][lang]}: {' '.join(prompt.split())}\n")
             start = pos
@@ -230,8 +230,10 @@ def _audio_sources(qde: IO[str], zf: zipfile.ZipFile, job: Job, s: SessionInfo, 
                 continue
             zf.writestr(f"sources/{rec.file}", data, compress_type=zipfile.ZIP_STORED)
             source = guid("audio", code, s.id, rec.id)
+            # A probe's recording is named after the probe's column (how__probe), as its text span is.
+            column = part_column(item.question_id, rec.part, item.value)
             about = (
-                f"session-{s.id:06d} · {item.question_id} · {' '.join(item.text.split())} · {rec.clock}"
+                f"session-{s.id:06d} · {column} · {' '.join(item.text.split())} · {rec.clock}"
                 f" · {rec.mime_type} · {rec.size} bytes · sha256 {rec.sha256}"
             )
             qde.write(
@@ -245,7 +247,7 @@ def _audio_sources(qde: IO[str], zf: zipfile.ZipFile, job: Job, s: SessionInfo, 
                     f"<PlainTextContent>{_t(rec.transcript)}</PlainTextContent></Transcript>\n"
                 )
             qde.write(
-                f'<AudioSelection guid="{guid("audio-selection", code, s.id, rec.id)}" name={_a(item.question_id)}'
+                f'<AudioSelection guid="{guid("audio-selection", code, s.id, rec.id)}" name={_a(column)}'
                 f' begin="0" end="{rec.duration * 1000}" creatingUser="{user}"'
                 f' creationDateTime="{_datetime(rec.recorded_at)}">\n'
             )

@@ -1,7 +1,8 @@
 """``transcripts``: one Markdown file per session — question and answer in the order asked, with
 times, and the assessment at the end. Written to a directory, or to a zip when ``--out`` ends in
 ``.zip``. File names carry the session id only (``session-000012.md``), never a name. A voice
-answer is a line ``[jawaban suara, 0:42, berkas audio/….ogg]`` and its audio is in ``audio/``.
+answer is a line ``[jawaban suara, 0:42, berkas audio/….ogg]`` and its audio is in ``audio/``; a
+probe answered by voice has that line under the probe, the typed first answer above it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from bot.research.exports.base import (
     AUDIO_FOLDER,
+    FIRST_PART,
     PART_WORDS,
     AnswerRow,
     ExportResult,
@@ -22,6 +24,7 @@ from bot.research.exports.base import (
     atomic_file,
     label_text,
     later_parts,
+    of_part,
     question_text,
     value_text,
     voice_note,
@@ -76,27 +79,33 @@ class Item:
 
     def answer_lines(self, lang: str, skipped: str, prefix: str = "audio/") -> list[str]:
         """The answer as transcripts show it: the typed text (not a recording's placeholder), then
-        one ``[jawaban suara, 0:42, berkas …]`` line per recording."""
-        from bot.recordings import is_placeholder
-
+        one ``[jawaban suara, 0:42, berkas …]`` line per recording of the answer itself."""
         if self.skipped:
             return [skipped]
-        lines = [] if self.recordings and is_placeholder(self.value) else self.first.splitlines()
-        for rec in self.recordings:
-            lines += voice_note(rec, lang, prefix).splitlines()
-        return lines
+        return self.answer_block(lang, skipped, prefix).splitlines()
 
     def answer_block(self, lang: str, skipped: str, prefix: str = "audio/") -> str:
         """The answer as one text: the typed text exactly as :attr:`first` has it (so offsets into
-        it still hold), then one line per recording."""
-        from bot.recordings import is_placeholder
-
+        it still hold), then one line per recording of the answer itself (part 1)."""
         if self.skipped:
             return skipped
-        notes = [voice_note(rec, lang, prefix) for rec in self.recordings]
-        if self.recordings and is_placeholder(self.value):
-            return "\n".join(notes)
-        return "\n".join([self.first, *notes])
+        return _with_voice(self.first, of_part(self.recordings, FIRST_PART), lang, prefix)
+
+    def later_shown(self, lang: str, prefix: str = "audio/") -> list[tuple[str, str, str]]:
+        """:attr:`later` as transcripts show it: a part answered by voice (the probe) is its
+        ``[jawaban suara, 0:42, berkas …]`` line instead of the placeholder."""
+        return [(column, prompt, _with_voice(text, of_part(self.recordings, n), lang, prefix))
+                for n, (column, prompt, text) in enumerate(self.later, FIRST_PART + 1)]
+
+
+def _with_voice(text: str, recs: list[Any], lang: str, prefix: str) -> str:
+    """A typed text followed by one line per recording; a recording's placeholder gives way to them."""
+    from bot.recordings import is_placeholder
+
+    notes = [voice_note(rec, lang, prefix) for rec in recs]
+    if notes and is_placeholder(text):
+        return "\n".join(notes)
+    return "\n".join([text, *notes])
 
 
 def items(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> list[Item]:
@@ -199,7 +208,7 @@ def markdown(job: Job, s: SessionInfo, flow: Any, answers: list[AnswerRow]) -> s
             when += f" · {w['changed'].format(n=item.times_changed)}"
         lines.append(when + "  ")
         lines += [f"> {line}" if line else ">" for line in item.answer_lines(lang, w["skipped"]) or [""]]
-        for _column, prompt, text in item.later:
+        for _column, prompt, text in item.later_shown(lang):
             # The probe as it was asked, then its answer: the transcript reads like the interview.
             lines += ["", f"*{PART_WORDS['probe'][lang]}: {_one_line(prompt)}*  "]
             lines += [f"> {line}" if line else ">" for line in text.splitlines() or [""]]
