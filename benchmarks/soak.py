@@ -182,6 +182,16 @@ class Respondent:
 
     async def answer(self, message: BotMessage) -> BotMessage | None:
         """Answer the question on ``message``; the next question, or None when the interview ended."""
+        send = next((d for d in _data(message) if d.startswith("k:") and d.endswith(":s")), None)
+        if send is not None:  # the final check: send the answers as they are
+            await self.pause()
+            t0 = time.perf_counter()
+            await self.user.press(send, message.message_id)
+            await self.reply(t0, lambda m: (m.text or "").startswith(self.thanks), "result after the check")
+            self.tidy()
+            self.ledger.interviews_finished += 1
+            await self.reply(t0, lambda m: m.kind == "photo", "result chart")
+            return None
         q = self.question_of(message)
         data = _data(message)
         await self.pause()
@@ -351,7 +361,7 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
 
         build_echo_application(api_url, token, 64).run_polling(poll_interval=0, timeout=10)
         return
-    from bot.memory import fix_mmap_threshold
+    from bot.memory import fix_mmap_threshold, tune_garbage_collector
     from bot.settings import Settings
     from bot.store import Store
     from bot.telegram.app import build_application
@@ -364,6 +374,7 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
     try:
         application = build_application(settings, store, token=token, rate_limit=False,
                                         chart=lambda assessment, lang: TINY_PNG)
+        tune_garbage_collector()  # as `matang run` does
         application.run_polling(poll_interval=0, timeout=10)
     finally:
         store.close()

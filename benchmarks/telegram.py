@@ -3,7 +3,9 @@
 The fake Bot API server and the simulated respondents run in a process of their own
 (:mod:`benchmarks.telegram_load`); the bots run here, one at a time, so the CPU this process uses
 while they answer is the bot's own. For 1, 10, 50 and 100 respondents at once, each answering a
-whole interview (the result and its real chart included), we measure Matang's answers a second,
+whole interview (the result and its real chart included), we measure Matang's answers a second
+(from the first answer to the last answer's reply, as the echo bot's replies a second run to its
+last reply; the charts still queued in the worker then are timed apart),
 the latency from an answer to the bot's next question or, after the last answer, to the result
 (p50/p99; button presses and typed answers apart; the time to the chart apart), the Bot API calls per answer and the bot's CPU per answer; then the same for a stock echo
 bot with the library's default HTTP client (the floor) and for the echo bot on Matang's transport.
@@ -170,6 +172,7 @@ class Load:
 
 async def measure_matang(load: Load, users: int, first: int) -> dict[str, Any]:
     """Matang: ``users`` respondents answering whole interviews at once."""
+    from bot.memory import tune_garbage_collector
     from bot.settings import Settings
     from bot.store import Store
     from bot.telegram.app import build_application, running
@@ -181,6 +184,7 @@ async def measure_matang(load: Load, users: int, first: int) -> dict[str, Any]:
         settings = Settings(telegram_token=None, telegram_api_url=load.base_url, db=db, flow=FLOW, _env_file=None)
         store = Store.open(db)
         app = build_application(settings, store, token=load.token, rate_limit=False, concurrency=CONCURRENCY)
+        tune_garbage_collector()  # as `matang run` does
         try:
             async with running(app, poll_timeout=10):
                 # The worker imports matplotlib at start; let it, before the clock runs.
@@ -234,7 +238,8 @@ def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: di
         "chart_max_ms": matang["charts"]["max_ms"],
         "calls": matang["calls"],
         # How busy the other side was: near 1.0, the fake server and respondents set the pace.
-        "load_busy": round(matang["load_cpu_s"] / matang["seconds"], 2) if matang["seconds"] else 0.0,
+        "load_busy": round(matang["load_cpu_s"] / matang["whole_seconds"], 2) if matang["whole_seconds"] else 0.0,
+        "charts_done_s": round(matang["whole_seconds"] - matang["seconds"], 2),
         "echo_load_busy": round(echo["load_cpu_s"] / echo["seconds"], 2) if echo["seconds"] else 0.0,
     }
     row["rate_vs_echo"] = round(row["answers_per_s"] / row["echo_per_s"], 2) if row["echo_per_s"] else 0.0
@@ -283,12 +288,14 @@ def run(quick: bool = False) -> dict[str, Any]:
               f"{r['echo_fast_cpu_ms_per_reply']:>5.2f} {r['chart_cpu_ms_per_interview']:>8.0f}")
         print(f"      {r['presses']} presses (p99 {r['press_p99_ms']:.1f} ms), {r['typed']} typed "
               f"(p99 {r['typed_p99_ms']:.1f} ms); {r['charts']} charts, last answer to chart p50 "
-              f"{r['chart_p50_ms']:.0f} ms, max {r['chart_max_ms']:.0f} ms; load process busy {r['load_busy']:.0%} "
+              f"{r['chart_p50_ms']:.0f} ms, max {r['chart_max_ms']:.0f} ms, the last {r['charts_done_s']:.1f} s after the last "
+              f"answer's reply; load process busy {r['load_busy']:.0%} "
               f"(echo {r['echo_load_busy']:.0%}); calls: "
               + ", ".join(f"{m} {n}" for m, n in sorted(r["calls"].items())))
         if r["errors"]:
             print(f"      {r['errors']} error(s): {r['first_error']}")
-    print("ans/s: Matang's answers a second (whole interviews, chart drawn); echo/s: the stock echo bot "
+    print("ans/s: Matang's answers a second (whole interviews, charts drawn meanwhile; to the last answer's reply, "
+          "as echo/s to the last reply); echo/s: the stock echo bot "
           "(library's HTTP client); fast/s: the echo bot on Matang's transport; ×echo, ×p99: Matang against the "
           "stock echo bot; calls: Bot API calls per answer (long polls apart); cpu ms: this process's CPU per "
           "answer or reply; chart ms: the chart worker's CPU per finished interview.")

@@ -19,6 +19,7 @@ DPI = 100
 COLOURS = {"N": "#d73027", "P": "#f28e2b", "L": "#8cc152", "F": "#1a9850", None: "#bdbdbd"}
 LEVEL_BAR = "#4a5a6a"
 THRESHOLDS = (0.50, 0.85)
+PNG_COMPRESS_LEVEL = 1
 
 _W = {
     "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
@@ -137,7 +138,10 @@ def render_chart(
     ax.axis("off")
 
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white")
+    # zlib's fastest level: a fifth of the chart's time at the default level, for a file 10 % larger
+    # (Telegram re-encodes every photo anyway).
+    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
+    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", **extra)
     return buf.getvalue()
 
 

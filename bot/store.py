@@ -135,6 +135,17 @@ class Store:
             self.scrub()
         self.db.conn.close()
 
+    def select(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a read-only ``SELECT`` as dicts, straight from the connection.
+
+        sqlite-utils' ``query`` wraps every statement in a savepoint (three statements where one
+        does) to catch a statement that returns no rows; these reads are fixed SELECTs, and on the
+        path of every answer (issue 17).
+        """
+        cursor = self.db.conn.execute(sql, params)
+        keys = [d[0] for d in cursor.description]
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
+
     # -- meta ------------------------------------------------------------------------------
 
     def meta(self, key: str, make: Any = None) -> str | None:
@@ -179,7 +190,7 @@ class Store:
 
     def respondent_row(self, respondent_id: int) -> dict[str, Any] | None:
         """The respondent's row."""
-        return next(self.db.query("select * from respondents where id = ?", [respondent_id]), None)
+        return next(self.select("select * from respondents where id = ?", [respondent_id]), None)
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -233,13 +244,13 @@ class Store:
 
     def load(self, session_id: int) -> SessionRecord | None:
         """The session with this id, answers included."""
-        row = next(self.db.query("select * from sessions where id = ?", [session_id]), None)
+        row = next(self.select("select * from sessions where id = ?", [session_id]), None)
         return self._record(row) if row else None
 
     def open_session(self, respondent_id: int) -> SessionRecord | None:
         """The respondent's unfinished session (new, asking or paused), the latest if several."""
         row = next(
-            self.db.query(
+            self.select(
                 "select * from sessions where respondent_id = ? and state in ('new', 'asking', 'paused')"
                 " order by id desc limit 1",
                 [respondent_id],
@@ -255,18 +266,20 @@ class Store:
         if state:
             sql += " and state = ?"
             args.append(state)
-        row = next(self.db.query(sql + " order by id desc limit 1", args), None)
+        row = next(self.select(sql + " order by id desc limit 1", args), None)
         return self._record(row) if row else None
 
     def sessions_of(self, respondent_id: int) -> list[int]:
         """Ids of every session of a respondent."""
-        return [r["id"] for r in self.db.query("select id from sessions where respondent_id = ?", [respondent_id])]
+        return [r["id"] for r in self.select("select id from sessions where respondent_id = ?", [respondent_id])]
 
     def _record(self, row: dict[str, Any]) -> SessionRecord:
-        answers = {
-            a["question_id"]: loads(a["value"])
-            for a in self.db.query("select question_id, value from answers where session_id = ?", [row["id"]])
-        }
+        stored = self.db.conn.execute("select question_id, value from answers where session_id = ?",
+                                      [row["id"]]).fetchall()
+        # One JSON document for all the answers: parsed once, not once per answer (a session is
+        # read on every answer; issue 17).
+        values = json.loads("[" + ",".join("null" if v is None else v for _, v in stored) + "]")
+        answers = {question_id: value for (question_id, _), value in zip(stored, values, strict=True)}
         session = Session(
             flow_id=row["flow_id"],
             flow_version=row["flow_version"],
@@ -341,6 +354,34 @@ class Store:
                 ],
             )
 
+    def question_sent(self, record: SessionRecord, message_id: int, chat_id: int, remind_at: str | None, *,
+                      draft: list[str] | None = None) -> bool:
+        """Record that the session's current question went out as ``message_id`` in ``chat_id``,
+        changing only what sending it changes; False when the session was erased meanwhile.
+
+        Other tasks (the reminder sweep, an erasure) may have written the session while the question
+        was on its way, so the row is not overwritten from ``record``: one UPDATE sets the message,
+        the chat, ``draft`` (a multiple choice's ticks so far) where the stored one is empty, and
+        ``remind_at`` where no reminder is scheduled nor was sent and the session is asking.
+        ``record`` is changed alike.
+        (It used to be a fresh read and a whole save: twice the work on every answer; issue 17.)
+        """
+        stamp = now()
+        draft_text = dumps(draft) if draft else None
+        cursor = self.db.conn.execute(
+            "update sessions set question_message_id = ?, chat_id = ?, updated_at = ?,"
+            " draft = case when ? is not null and (draft is null or draft = '[]') then ? else draft end,"
+            " remind_at = case when remind_at is null and reminded_at is null and state = 'asking'"
+            " then ? else remind_at end where id = ?",
+            [message_id, chat_id, stamp, draft_text, draft_text, remind_at, record.id],
+        )
+        if cursor.rowcount == 0:
+            return False
+        record.question_message_id, record.chat_id, record.updated_at = message_id, chat_id, stamp
+        if record.remind_at is None and record.reminded_at is None and record.state == "asking":
+            record.remind_at = remind_at
+        return True
+
     def _write_changes(self, record: SessionRecord, changes: list[Change], stamp: str) -> None:
         for ch in changes:
             if ch.kind == "answer":
@@ -401,7 +442,7 @@ class Store:
 
     def update_seen(self, update_id: int) -> dict[str, Any] | None:
         """The record of an update already applied (``replied`` says whether its reply went out)."""
-        return next(self.db.query("select * from updates where update_id = ?", [update_id]), None)
+        return next(self.select("select * from updates where update_id = ?", [update_id]), None)
 
     def mark_update(self, update_id: int, *, replied: bool) -> None:
         """Record that an update was handled (and whether its reply went out)."""

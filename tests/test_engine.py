@@ -207,7 +207,10 @@ def invariants(engine: Interview, s: Session) -> None:
     assert s.state in ("asking", "paused", "finished", "withdrawn")
     if s.state in ("asking", "paused"):
         q = engine.current(s)
-        assert q is not None and engine.is_relevant(q.id, s.answers)
+        if q is None:  # the final check: only when nothing is left to ask
+            assert s.cursor is None and engine.pending(s) is None
+        else:
+            assert engine.is_relevant(q.id, s.answers)
     else:
         assert s.cursor is None
     for qid, value in s.answers.items():

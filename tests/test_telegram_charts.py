@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
-from bot.chart_worker import ChartWorker
+import pytest
+
+from bot.chart_worker import NICENESS, ChartWorker
 from bot.telegram.context import KEY
 from tests.telegram_helpers import PNG_MAGIC, ROOT, consent, matang_bot, run_interview
 
@@ -66,3 +69,38 @@ def test_the_bots_process_never_imports_matplotlib_to_draw():
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def _children_niceness() -> dict[int, int]:
+    """This process's children and their niceness (from /proc: field 19 of stat)."""
+    out = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            out[int(entry.name)] = int(fields[16])
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads niceness from /proc (Linux)")
+async def test_the_chart_worker_runs_below_the_bot_in_cpu_priority():
+    """A burst of finished interviews queues charts in the worker; those still answering come first."""
+    from interview_flows.loader import load_named_flow
+    from scoring.assessment import assess
+
+    before = set(_children_niceness())
+    worker = ChartWorker()
+    worker.start()
+    try:
+        png = await worker.chart("s1", assess(load_named_flow("ogmm-social-media"), {}).to_dict(), "id")
+        workers = {pid: nice for pid, nice in _children_niceness().items() if pid not in before}
+    finally:
+        await worker.close()
+    assert png.startswith(PNG_MAGIC)
+    assert workers, "no worker process found"
+    assert all(nice >= os.nice(0) + NICENESS for nice in workers.values()), workers

@@ -51,7 +51,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     from telegram.error import InvalidToken, NetworkError
 
     from bot.logs import redact, setup_logging
-    from bot.memory import fix_mmap_threshold
+    from bot.memory import fix_mmap_threshold, tune_garbage_collector
     from bot.telegram.app import build_application, run_webhook
 
     setup_logging(conf, secrets=[token, secret_token])
@@ -60,6 +60,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     flow = resolve_flow(conf.flow)
     with open_store(conf.db) as store:
         application = build_application(conf, store, flow=flow, token=token)
+        tune_garbage_collector()  # the collector's passes stay out of the answers' way (bot.memory)
         try:
             if webhook_url is None:
                 log.info("Matang bot starting: long polling, database %s, flow %s %s", conf.db, flow.id, flow.version)

@@ -95,7 +95,7 @@ class BotContext:
     def respondent_id(self, user_id: int) -> int | None:
         """The respondent id of a Telegram user, or None when they never consented or refused."""
         row = next(
-            self.store.db.query(
+            self.store.select(
                 "select id from respondents where channel = ? and external_id = ?", [CHANNEL, str(user_id)]
             ),
             None,

@@ -62,19 +62,11 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
     # The new copy goes out before the old one loses its buttons: a crash in between leaves two
     # copies that work, never a question without buttons that nothing would ask again.
     message = await send_html(bot, chat_id, text, markup)
-    # Other tasks (the reminder sweep) may have written the session while we waited: save on top
-    # of a fresh copy, changing only what sending the question changed.
-    fresh = bc.store.load(record.id)
-    if fresh is None:  # erased meanwhile
-        return
-    for target in (record, fresh):
-        target.question_message_id = message.message_id
-        target.chat_id = chat_id
-        if q is not None and q.type == "multiple_choice" and not target.draft:
-            target.draft = list(record.draft)
-        if target.remind_at is None and target.reminded_at is None and target.state == "asking":
-            bc.schedule_reminder(target)
-    bc.store.save(fresh)
+    # Other tasks (the reminder sweep) may have written the session while we waited: only what
+    # sending the question changed is written.
+    if not bc.store.question_sent(record, message.message_id, chat_id, bc.remind_time(),
+                                  draft=record.draft if q is not None and q.type == "multiple_choice" else None):
+        return  # erased meanwhile
     if retire_previous and previous and abs(previous) != message.message_id:
         await quietly(bot.edit_message_reply_markup(chat_id, abs(previous), reply_markup=None), "retire question")
 
