@@ -35,6 +35,8 @@ COMMANDS = {
     "help": "help",
     "bantuan": "help",
 }
+CHECK_NUMBERS = {"1": "review", "2": "send"}
+"""The final check's two offers, by the numbers the terminal shows them with."""
 YES = {"y", "ya", "iya", "yes", "setuju", "1"}
 LIST_ITEM = re.compile(r"^( *)(\d+\.|•) (.*)$")
 RECAP_QUESTION_CHARS = 60
@@ -264,7 +266,7 @@ class TerminalInterview:
         """At the final check: review (1), send (2), ``ubah N``, back, pause or help."""
         word = line.strip().casefold()
         parts = word.split()
-        command = COMMANDS.get(word) or CHECK_WORDS.get(word) or ("review" if word == "1" else "send" if word == "2" else None)
+        command = COMMANDS.get(word) or CHECK_WORDS.get(word) or CHECK_NUMBERS.get(word)
         try:
             if command == "review":
                 self.say()

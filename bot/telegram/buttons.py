@@ -18,10 +18,10 @@ from bot.recordings import review_marks
 from bot.store import SessionRecord
 from bot.telegram import keyboards as kb
 from bot.telegram import results
-from bot.telegram.chat_commands import review_message
+from bot.telegram.chat_commands import review_message, send_review
 from bot.telegram.consent import choose_language, confirm, consent
 from bot.telegram.context import CHANNEL, BotContext, bot_context
-from bot.telegram.conversation import Context, lang_of, paused_offer, refuse, replies, send_html, stale
+from bot.telegram.conversation import Context, lang_of, paused_offer, refuse, replies, stale
 from bot.telegram.delivery import quietly
 from bot.telegram.steps import advance, resume, send_question, submit
 from bot.texts import t
@@ -159,9 +159,8 @@ async def check_button(bc: BotContext, context: Context, update: Update, query: 
     if arg == kb.CHECK_SEND:
         await submit(bc, context, update, record, query)
         return
-    text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
     await asyncio.gather(quietly(query.answer(), "answerCallbackQuery"),
-                         send_html(context.bot, update.effective_chat.id, text, markup))
+                         send_review(bc, context.bot, update.effective_chat.id, record))
 
 
 def choice_value(q: Question, arg: str) -> Any:

@@ -112,8 +112,13 @@ async def review(update: Update, context: Context, bc: BotContext, rid: int | No
         if record is None:
             await no_interview(bc, context, update, rid)
             return
+    await send_review(bc, context.bot, update.effective_chat.id, record)
+
+
+async def send_review(bc: BotContext, bot: Any, chat_id: int, record: SessionRecord) -> None:
+    """Send the first page of a session's review (its recordings marked), with its buttons."""
     text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
-    await send_html(context.bot, update.effective_chat.id, text, markup)
+    await send_html(bot, chat_id, text, markup)
 
 
 def review_message(record: SessionRecord, page: int, voices: dict[str, str] | None = None) -> tuple[str, Any]:

@@ -8,16 +8,14 @@ import logging
 from telegram import Update
 
 from bot.interviews import engine_of
-from bot.recordings import review_marks
 from bot.store import SessionRecord
 from bot.telegram import split_text
-from bot.telegram.chat_commands import review_message
+from bot.telegram.chat_commands import send_review
 from bot.telegram.context import BotContext
 from bot.telegram.conversation import (
     Context,
     lang_of,
     paused_offer,
-    send_html,
     sendable,
     typed_before_question,
     while_asking,
@@ -70,8 +68,7 @@ async def at_check(update: Update, context: Context, bc: BotContext, record: Ses
     if wanted == "send":
         await submit(bc, context, update, record)
     elif wanted == "review":
-        text, markup = review_message(record, 0, review_marks(bc.store.db, record.id))
-        await send_html(context.bot, chat_id, text, markup)
+        await send_review(bc, context.bot, chat_id, record)
     else:
         await send_question(bc, context.bot, chat_id, record, retire_previous=True)
 
