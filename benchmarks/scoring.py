@@ -1,7 +1,12 @@
 """Scoring: completed sessions of the real flow assessed per second, beside a floor in the same run.
 
 The sessions are random but valid and deterministic (seeded): each question is answered in flow
-order when its ``relevant`` condition holds, with "don't know" and skips now and then. The floor
+order when its ``relevant`` condition holds, with "don't know" and skips now and then. Open
+answers are then written the way respondents write them (:func:`with_open_answers`): names of
+agencies and units, and for the open questions one or two sentences of the labelled answers of
+``data/themes.yaml`` (obstacles, negations, typos, both languages), sometimes with a probe's
+follow-up, so that nearly every session's text is its own and the theme matcher reads it in full
+where a respondent names an obstacle. The floor
 is what handling a stored session costs anyway: decoding its answers from JSON (how the store
 keeps them) and, cheaper still, copying the answer dicts. ``assess`` does the whole job:
 relevance, evidence, ratings, level rule, profile, blockers, suggestions and notes.
@@ -16,7 +21,10 @@ import json
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from interview_flows.expressions import parse
 from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
@@ -35,7 +43,12 @@ TEXTS = (
 
 
 def make_sessions(flow: Flow, n: int, seed: int = SEED) -> list[dict[str, Any]]:
-    """``n`` completed sessions (question id to answer), the same for the same seed."""
+    """``n`` completed sessions (question id to answer), the same for the same seed.
+
+    Free-text answers are one of four short sentences here; :func:`with_open_answers` rewrites
+    them. (tests/golden_scoring.py builds its inputs on this function: it must keep drawing the
+    same numbers.)
+    """
     rng = random.Random(seed)
     conditions = {q.id: parse(q.relevant) for q in flow.questions if q.relevant}
     sessions = []
@@ -80,6 +93,68 @@ def _value(q: Question, rng: random.Random) -> Any:
     return rng.choice(TEXTS)[: q.max_length]
 
 
+LABELLED = Path(__file__).with_name("data") / "themes.yaml"
+_AGENCIES = (
+    "Dinas Komunikasi dan Informatika",
+    "Diskominfo",
+    "Bagian Protokol dan Komunikasi Pimpinan",
+    "Dinas Kesehatan",
+    "Badan Pendapatan Daerah",
+    "Sekretariat Daerah",
+    "Dinas Pendidikan",
+    "Kantor Pertanahan",
+)
+_PLACES = (
+    "Kabupaten Sleman", "Kota Bandung", "Provinsi Jawa Timur", "Kabupaten Banyuwangi", "Kota Makassar",
+    "Kabupaten Kutai Kartanegara", "Kota Ambon", "Provinsi Papua Barat", "Kabupaten Lombok Timur",
+    "Kota Padang", "Kabupaten Sumba Barat Daya", "Kota Pontianak",
+)  # fmt: skip
+_UNITS = (
+    "Bidang Informasi dan Komunikasi Publik", "Humas", "Seksi Pengelolaan Media Sosial", "Tim PPID",
+    "Subbagian Hubungan Masyarakat", "Bidang Layanan Pengaduan", "UPT Layanan Informasi",
+)  # fmt: skip
+_OTHERS = ("Podcast", "Radio daerah", "Pengelola konten", "Spotify", "Papan informasi", "Telegram", "Pranata humas")
+
+
+def with_open_answers(flow: Flow, sessions: list[dict[str, Any]], seed: int = SEED) -> list[dict[str, Any]]:
+    """The sessions with their free-text answers written as respondents write them (a copy).
+
+    ``organisation`` and ``unit``: an agency in a place, a unit (they recur, as in a survey of a
+    few hundred agencies); the ``…_other`` answers: a few words; every other open answer: one or
+    two sentences of the labelled answers in the session's language (four sessions in five in
+    Bahasa Indonesia), a quarter of the probed ones with the follow-up's answer as a second part.
+    An example asked for ("how …", "describe one …") names no obstacle three times in five; the
+    obstacle, why and anything-else questions draw from all the answers. "Don't know" stays.
+    """
+    rng = random.Random(seed + 1)
+    answers = yaml.safe_load(LABELLED.read_text("utf-8"))["answers"]
+    by_lang = {lang: [a["text"] for a in answers if a["lang"] == lang] for lang in ("id", "en")}
+    plain = {lang: [a["text"] for a in answers if a["lang"] == lang and not a["themes"]] for lang in ("id", "en")}
+    texts = [q for q in flow.questions if q.type == "text"]
+    out = []
+    for session in sessions:
+        session = dict(session)
+        lang = "id" if rng.random() < 0.8 else "en"
+        for q in texts:
+            if q.id not in session or session[q.id] == DONT_KNOW:
+                continue
+            if q.id == "organisation":
+                value: Any = f"{rng.choice(_AGENCIES)} {rng.choice(_PLACES)}"
+            elif q.id == "unit":
+                value = rng.choice(_UNITS)
+            elif q.id.endswith("_other"):
+                value = rng.choice(_OTHERS)
+            else:
+                example = q.id.endswith(("_example", "_how")) and rng.random() < 0.6
+                pool = (plain if example else by_lang)[lang]
+                value = " ".join(rng.sample(pool, rng.randint(1, 2)))[: q.max_length]
+                if q.probe is not None and rng.random() < 0.25:
+                    value = {"parts": [{"kind": "text", "text": value}, {"kind": "probe", "text": rng.choice(pool)}]}
+            session[q.id] = value
+        out.append(session)
+    return out
+
+
 def _time(fn: Callable[[], Any]) -> float:
     started = time.perf_counter()
     fn()
@@ -90,7 +165,7 @@ def run(quick: bool = False) -> dict:
     """Assess 10,000 (quick: 1,000) generated sessions of the real flow; rates beside floors."""
     flow = load_flow(DEFAULT_FLOW_ID)
     n = QUICK_SESSIONS if quick else SESSIONS
-    sessions = make_sessions(flow, n)
+    sessions = with_open_answers(flow, make_sessions(flow, n))
     encoded = [json.dumps(s, ensure_ascii=False) for s in sessions]
     assess(flow, sessions[0])  # compile the flow and load the data files outside the timing
 
@@ -113,6 +188,8 @@ def run(quick: bool = False) -> dict:
         "flow": f"{flow.id} {flow.version}",
         "sessions": n,
         "answers_per_session": round(sum(len(s) for s in sessions) / n, 1),
+        "distinct_open_answers": len({json.dumps(s[q], ensure_ascii=False) for s in sessions for q in s
+                                      if flow.question(q).type == "text"}),
         "assess_sessions_per_s": per_s(t_assess),
         "assess_us_per_session": round(t_assess / n * 1e6, 1),
         "end_to_end_sessions_per_s": per_s(t_full),
@@ -125,6 +202,7 @@ def run(quick: bool = False) -> dict:
     rows = [
         ("sessions", f"{n:,}"),
         ("answers per session", figures["answers_per_session"]),
+        ("distinct open answers", f"{figures['distinct_open_answers']:,}"),
         ("assess: sessions/s", f"{figures['assess_sessions_per_s']:,}"),
         ("assess: µs/session", figures["assess_us_per_session"]),
         ("json → assess → json: sessions/s", f"{figures['end_to_end_sessions_per_s']:,}"),

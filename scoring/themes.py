@@ -545,28 +545,37 @@ class _Matcher:
         by_theme: dict[str, list[tuple[int, int]]] = {}
         for theme, i, last in hits:
             by_theme.setdefault(theme, []).append((spans[i][0], spans[last][1]))
+        # Only the themes found (the sort below puts them in order); one span needs no merging.
         out = []
-        for theme in self.theme_ids:
-            for start, end in _merge(by_theme.get(theme, [])):
-                out.append((theme, start, end))
+        for theme, found in by_theme.items():
+            if len(found) == 1:
+                out.append((theme, *found[0]))
+            else:
+                out.extend((theme, start, end) for start, end in _merge(found))
         return sorted(out, key=lambda t: (t[1], t[0]))
 
     def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
         hits = []
+        clauses = None  # worked out for the first cue that needs them
         for i, word in enumerate(words):
             for cue in word.cues:
                 last = self._phrase_end(words, i, cue) if cue.rest else i
-                if last is not None and self._counts(words, i, last, cue):
+                if last is None:
+                    continue
+                if clauses is None:
+                    clauses = _clauses(words)
+                if self._counts(words, i, last, cue, clauses[0][i], clauses[1][last]):
                     hits.append((cue.theme, i, last))
         return hits
 
     def _phrase_end(self, tokens: Sequence[_Word], i: int, cue: _Cue) -> int | None:
         pos = i
+        n = len(tokens)
         for key in cue.rest:
             for step in range(1, PHRASE_GAP + 2):
                 j = pos + step
-                if j >= len(tokens) or tokens[j].punct:
+                if j >= n or tokens[j].punct:
                     return None
                 if key in tokens[j].keys:
                     pos = j
@@ -575,40 +584,38 @@ class _Matcher:
                 return None
         return pos
 
-    def _clause(self, tokens: Sequence[_Word], i: int, last: int) -> tuple[int, int]:
-        """The bounds of the clause around tokens i..last (a stop or a boundary word ends it)."""
-        lo = i
-        while lo > 0 and not tokens[lo - 1].stop:
-            lo -= 1
-        hi = last
-        while hi + 1 < len(tokens) and not tokens[hi + 1].stop:
-            hi += 1
-        return lo, hi
-
-    def _counts(self, tokens: Sequence[_Word], i: int, last: int, cue: _Cue) -> bool:
-        lo, hi = self._clause(tokens, i, last)
+    # _counts and _negated run for every cue found: plain loops rather than any() over
+    # generators, which cost more than the tests they make.
+    def _counts(self, tokens: Sequence[_Word], i: int, last: int, cue: _Cue, lo: int, hi: int) -> bool:
+        """Whether the cue at tokens i..last counts, in the clause lo..hi around it."""
         before = range(max(lo, i - NEGATION_WINDOW), i)
         after = range(last + 1, min(hi, last + NEGATION_WINDOW) + 1)
         if self._negated(tokens, i, before, after, cue):
             return False
         if cue.standalone:
             return True
-        window = range(max(lo, i - CONTEXT_WINDOW), min(hi, last + CONTEXT_WINDOW) + 1)
-        if any(tokens[k].context for k in window if k != i):
-            return True
+        for k in range(max(lo, i - CONTEXT_WINDOW), min(hi, last + CONTEXT_WINDOW) + 1):
+            if k != i and tokens[k].context:
+                return True
         # A negator right by the cue says it is missing ("belum ada pelatihan", "data tidak
         # lengkap"); one further off negates something else ("bukan pertanyaan tentang datanya").
         for k in range(lo, hi + 1):
             if i <= k <= last or not tokens[k].neg:
                 continue
-            between = range(k + 1, i) if k < i else range(last + 1, k)
-            if sum(not tokens[m].filler for m in between) <= NEAR_NEGATOR - 1:
+            others = 0
+            for m in range(k + 1, i) if k < i else range(last + 1, k):
+                if not tokens[m].filler:
+                    others += 1
+            if others <= NEAR_NEGATOR - 1:
                 return True
         return False
 
     def _negated(self, tokens: Sequence[_Word], i: int, before: range, after: range, cue: _Cue) -> bool:
+        problem_before = negator_before = False
         for k in before:
-            if tokens[k].neg:
+            token = tokens[k]
+            if token.neg:
+                negator_before = True
                 nxt = k + 1
                 while nxt < i and tokens[nxt].filler:
                     nxt += 1
@@ -618,25 +625,55 @@ class _Matcher:
                 if (nxt < i and tokens[nxt].problem) or (nxt == i and cue.standalone):
                     return True
             # "cukup staf", "enough staff" (but not "tidak cukup staf").
-            if (
-                tokens[k].enough
-                and not any(tokens[m].neg or tokens[m].problem for m in range(max(0, k - 3), k))
-                and all(tokens[m].filler for m in range(k + 1, i))
-            ):
+            if token.enough and _only_fillers(tokens, k + 1, i) and not _neg_or_problem(tokens, max(0, k - 3), k):
                 return True
+            if token.problem:
+                problem_before = True
+        n = len(tokens)
+        negator_after = problem_after = False
         for k in after:
+            token = tokens[k]
             # "anggaran bukan masalah", "budget is not an issue", "approval is not slow".
-            if tokens[k].neg and any(tokens[m].problem for m in range(k + 1, min(k + 3, len(tokens)))):
-                return True
+            if token.neg:
+                negator_after = True
+                for m in range(k + 1, min(k + 3, n)):
+                    if tokens[m].problem:
+                        return True
             # "anggaran sudah cukup", "staff is sufficient" (but not "tidak cukup", "kurang memadai").
-            if tokens[k].enough and not (tokens[k - 1].neg or tokens[k - 1].problem):
+            if token.enough and not (tokens[k - 1].neg or tokens[k - 1].problem):
                 return True
+            if token.problem and k < after.start + 2:
+                problem_after = True
         # "kendala anggaran tidak ada": an obstacle word before the cue, a negator after it;
         # "no security problems", "tidak ada anggaran yang bermasalah": a negator before, an obstacle word after.
-        problem_before = any(tokens[k].problem for k in before)
-        negator_before = any(tokens[k].neg for k in before)
-        problem_after = any(tokens[k].problem for k in after[:2])
-        return (problem_before and any(tokens[k].neg for k in after)) or (negator_before and problem_after)
+        return (problem_before and negator_after) or (negator_before and problem_after)
+
+
+def _clauses(tokens: Sequence[_Word]) -> tuple[list[int], list[int]]:
+    """For each position, the first and the last position of the clause around it, as a scan
+    back and forth to the nearest stop or boundary word would find them."""
+    n = len(tokens)
+    starts = [0] * n
+    for k in range(1, n):
+        starts[k] = k if tokens[k - 1].stop else starts[k - 1]
+    ends = [n - 1] * n
+    for k in range(n - 2, -1, -1):
+        ends[k] = k if tokens[k + 1].stop else ends[k + 1]
+    return starts, ends
+
+
+def _only_fillers(tokens: Sequence[_Word], start: int, stop: int) -> bool:
+    for m in range(start, stop):
+        if not tokens[m].filler:
+            return False
+    return True
+
+
+def _neg_or_problem(tokens: Sequence[_Word], start: int, stop: int) -> bool:
+    for m in range(start, stop):
+        if tokens[m].neg or tokens[m].problem:
+            return True
+    return False
 
 
 _FILLERS = frozenset(
