@@ -133,7 +133,7 @@ def rate_and_keep(
     seen: dict[str, Any] = {}
     sums: dict[str, list[Any]] = {}  # criterion -> [weighted sum, total weight, question ids]
     get = answers.get
-    for qid, holds, feeds, choices, compiled in _rows(flow):
+    for qid, holds, feeds, choices, compiled, ticked in _rows(flow):
         value = get(qid)
         if value is None:
             continue
@@ -144,8 +144,14 @@ def rate_and_keep(
             continue  # an answer, but no evidence
         if feeds:
             seen[qid] = value
-        if choices is not None and isinstance(value, str):
+        if choices is not None and type(value) is str:
             triples = choices.get(value, ())
+        elif ticked is not None and type(value) is list:
+            # The options ticked, as a multiple choice question has seen them before.
+            try:
+                triples = ticked[tuple(value)]
+            except (KeyError, TypeError):
+                triples = compiled.weighted(value)
         elif compiled is not None:
             triples = compiled.weighted(value)
         else:
@@ -165,7 +171,12 @@ def rate_and_keep(
         if acc is None:
             results[cid] = unknown
             continue
-        fulfilment = min(1.0, max(0.0, acc[0] / acc[1]))
+        # min(1.0, max(0.0, …)) without the two calls; -0.0 and NaN become 0.0 as there.
+        fulfilment = acc[0] / acc[1]
+        if not fulfilment > 0.0:
+            fulfilment = 0.0
+        elif fulfilment > 1.0:
+            fulfilment = 1.0
         key = (cid, level, facet, fulfilment, tuple(acc[2]))
         found = made.get(key)
         results[cid] = found if found is not None else _result(*key)
@@ -235,7 +246,7 @@ class _Compiled:
         if kind in ("single_choice", "yes_no") and isinstance(value, str) and self.choice_weighted is not None:
             return self.choice_weighted.get(value, ())  # dont_know is no choice value: no evidence
         if kind == "multiple_choice":
-            key = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list | tuple) else None
+            key = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (list, tuple)) else None
             if key is not None:
                 try:
                     return self.memo[key]
@@ -323,9 +334,10 @@ def _compile_question(q: Question, feeds_conditions: bool = True) -> _Compiled:
 # id(flow) -> (weak reference to the flow, its compiled questions). Flows are frozen, so a plan
 # never goes stale; the weak reference lets a discarded flow (and its plan) be collected.
 _PLANS: dict[int, tuple[weakref.ref[Flow], tuple[_Compiled, ...], tuple[_Row, ...]]] = {}
-_Row = tuple[str, Any, bool, Any, "_Compiled | None"]
+_Row = tuple[str, Any, bool, Any, "_Compiled | None", Any]
 """A compiled question as the rating loop reads it: id, condition, whether a condition names it,
-the weighted evidence of its choices (single choice), the compiled question when it gives evidence."""
+the weighted evidence of its choices (single choice), the compiled question when it gives evidence,
+and its memo of ticked options (multiple choice; see _Compiled.weighted)."""
 
 
 def _plan(flow: Flow) -> tuple[_Compiled, ...]:
@@ -350,6 +362,7 @@ def _compiled_flow(flow: Flow) -> tuple[tuple[_Compiled, ...], tuple[_Row, ...]]
             c.feeds_conditions,
             c.choice_weighted if c.type in ("single_choice", "yes_no") else None,
             c if c.gives_evidence else None,
+            c.memo if c.gives_evidence and c.type == "multiple_choice" else None,
         )
         for c in plan
     )
