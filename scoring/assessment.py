@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from statistics import fmean
+from math import fsum
 from typing import Any
 
 from interview_flows.schema import Flow
@@ -430,7 +430,7 @@ def elements_above(
 
 def _mean(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
-    return fmean(known) if known else None
+    return fsum(known) / len(known) if known else None  # statistics.fmean, without its checks
 
 
 def _round(value: float | None) -> float | None:

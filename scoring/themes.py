@@ -257,6 +257,7 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     matcher = _compiled(codebook)
     readers = _readers(flow, codebook)
     found: dict[str, list[Source]] = {}
+    own: set[str] = set()  # the themes named in free text
     # filter() walks the answers in C: most are choices the codebook does not map.
     for qid in filter(readers.__contains__, answers):
         value = answers[qid]
@@ -266,6 +267,7 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
                     found.setdefault(theme_id, []).append(Source(qid, start, end, text[start:end], part))
+                    own.add(theme_id)
         else:
             values = value if isinstance(value, list) else [value]
             for v in values:
@@ -273,7 +275,16 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
                     found.setdefault(theme_id, []).append(_source(qid, None, None, None, 0, str(v)))
     if not found:
         return ()
-    return tuple(Theme(t.id, t.label, tuple(found[t.id])) for t in codebook.themes if t.id in found)
+    return tuple(_theme(t.id, t.label, found[t.id], t.id in own) for t in codebook.themes if t.id in found)
+
+
+def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
+    theme = Theme(theme_id, label, tuple(sources))
+    # The plan asks both at once for every theme; they are known here (a text source has a span),
+    # so they are kept where the properties look, as the properties would keep them.
+    theme.__dict__["_in_own_words"] = in_own_words
+    theme.__dict__["_questions"] = tuple(dict.fromkeys([s.question for s in sources]))
+    return theme
 
 
 _FREE_TEXT: Mapping[str, tuple[str, ...]] = {}
