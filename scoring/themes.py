@@ -367,6 +367,8 @@ class _Word:
         "word",
         "keys",
         "cues",
+        "singles",
+        "phrases",
         "seconds",
         "neg",
         "problem",
@@ -379,6 +381,13 @@ class _Word:
 
     def __init__(self, word: str, keys: frozenset[tuple[str, str]], cues: tuple[_Cue, ...], flags: tuple[bool, ...]):
         self.word, self.keys, self.cues = word, keys, cues
+        # What the reading loop tries at this word. Two cues that differ only in the language of
+        # their first word ("anggaran" in both lists) find the same span: it is tried once.
+        distinct: dict[tuple[Any, ...], _Cue] = {}
+        for cue in cues:
+            distinct.setdefault((cue.theme, cue.standalone, cue.rest), cue)
+        self.singles = tuple(c for c in distinct.values() if not c.rest)
+        self.phrases = tuple(c for c in distinct.values() if c.rest)
         self.seconds = frozenset(cue.keys[1] for cue in cues if len(cue.keys) > 1)  # of the phrases it starts
         self.neg, self.problem, self.enough, self.stop, self.context = flags
         self.punct = word in _STOPS
@@ -509,27 +518,21 @@ class _Matcher:
         stops = None  # the positions of the stops, found for the first cue that needs them
         n = len(words)
         for i, word in enumerate(words):
-            cues = word.cues
-            if not cues:
+            if not word.cues:
                 continue
+            found = [(cue, i) for cue in word.singles]
             # A phrase goes on within the next PHRASE_GAP + 1 words: when none of them carries the
             # second word of a phrase this word starts, no such phrase can be complete.
             seconds = word.seconds
-            no_phrase = True
             if seconds:
                 for j in range(i + 1, min(n, i + PHRASE_GAP + 2)):
                     if not seconds.isdisjoint(words[j].keys):
-                        no_phrase = False
+                        for cue in word.phrases:
+                            last = self._phrase_end(words, i, cue)
+                            if last is not None:
+                                found.append((cue, last))
                         break
-            for cue in cues:
-                if cue.rest:
-                    if no_phrase:
-                        continue
-                    last = self._phrase_end(words, i, cue)
-                    if last is None:
-                        continue
-                else:
-                    last = i
+            for cue, last in found:
                 if stops is None:
                     stops = [k for k, w in enumerate(words) if w.stop]
                 # The clause around the cue: from after the last stop before it to before the
