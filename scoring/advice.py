@@ -27,6 +27,7 @@ from scoring.levels import Block
 from scoring.ratings import CriterionResult
 from scoring.suggestions import MAX_SUGGESTIONS, Suggestion, chosen_texts
 from scoring.themes import Theme
+from scoring.values import made
 
 MAX_THEME_ITEMS = 2
 """Named obstacles that get a suggestion of their own below the top level (the rest stay in the themes)."""
@@ -106,7 +107,7 @@ def plan(
         n = level + 1 if kind == "blocker" else results[cid].level
         because = _rests_on(cid, results, asking)
         if because:
-            criterion_items.append(Suggestion(cid, rating, text, first_step, kind, cid, because, _why(kind, n)))
+            criterion_items.append(_suggestion(cid, rating, text, first_step, kind, cid, because, _why(kind, n)))
     # The named obstacles in turn; a suggestion is written only for those that get a place.
     named = [t for t in _in_turn(themes) if t.id in enablers.themes]
     top, by_level = _model_facts(model)
@@ -165,10 +166,34 @@ def _why(kind: str, n: int) -> Text:
     return _fmt(_WHY[kind], n=n)
 
 
+def _suggestion(
+    criterion: str | None,
+    rating: str | None,
+    text: Text,
+    first_step: Text,
+    kind: str,
+    addresses: str,
+    because: tuple[str, ...],
+    why: Text,
+) -> Suggestion:
+    # A plan makes a handful of these per assessment; made() skips the per-field __setattr__.
+    return made(
+        Suggestion,
+        criterion=criterion,
+        rating=rating,
+        text=text,
+        first_step=first_step,
+        kind=kind,
+        addresses=addresses,
+        because=because,
+        why=why,
+    )
+
+
 def _theme_item(theme: Theme, enablers: Enablers) -> Suggestion:
     entry = enablers.themes[theme.id]
     why = _theme_why(theme.in_own_words, theme.label.id, theme.label.en)
-    return Suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
+    return _suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
 
 
 @lru_cache(maxsize=1024)

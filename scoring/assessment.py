@@ -25,6 +25,7 @@ from scoring.levels import Block, bar_for, blocking
 from scoring.ratings import CriterionResult, Rating, at_least, rate_and_keep
 from scoring.suggestions import Suggestion, suggest, variable_texts
 from scoring.themes import Theme, find_themes
+from scoring.values import made
 
 LOW_CONFIDENCE = 0.6
 """Below this share of criteria with evidence, a note says the level is provisional."""
@@ -208,7 +209,8 @@ def from_results(
         notes += (RESPONDENT_SENTENCE,)
     if after_notes:
         notes += tuple(after_notes)
-    return Assessment(
+    return made(
+        Assessment,
         level=level,
         level_name=ix.level_names[level],
         levels=levels,

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
+from scoring.values import made
 
 MIN_TYPO_LENGTH = 6
 """Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
@@ -264,7 +265,8 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
             for part, text in enumerate(text_parts(value)):
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
-                    found.setdefault(theme_id, []).append(Source(qid, start, end, text[start:end], part))
+                    source = made(Source, question=qid, start=start, end=end, text=text[start:end], part=part, choice=None)
+                    found.setdefault(theme_id, []).append(source)
                     own.add(theme_id)
         else:
             values = value if isinstance(value, list) else [value]
@@ -277,7 +279,7 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
-    theme = Theme(theme_id, label, tuple(sources))
+    theme = made(Theme, id=theme_id, label=label, sources=tuple(sources))
     # The plan asks both at once for every theme; they are known here (a text source has a span),
     # so they are kept where the properties look, as the properties would keep them.
     theme.__dict__["_in_own_words"] = in_own_words
