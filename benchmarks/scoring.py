@@ -5,8 +5,9 @@ order when its ``relevant`` condition holds, with "don't know" and skips now and
 answers are then written the way respondents write them (:func:`with_open_answers`): names of
 agencies and units, and for the open questions one or two sentences of the labelled answers of
 ``data/themes.yaml`` (obstacles, negations, typos, both languages), sometimes with a probe's
-follow-up, so that nearly every session's text is its own and the theme matcher reads it in full
-where a respondent names an obstacle. The floor
+follow-up. Single answers recur (a few hundred sentences and names), as words and phrases do in
+life, but nothing in scoring keeps a result keyed on a whole text; the theme matcher reads in full
+every answer where a respondent names an obstacle. The floor
 is what handling a stored session costs anyway: decoding its answers from JSON (how the store
 keeps them) and, cheaper still, copying the answer dicts. ``assess`` does the whole job:
 relevance, evidence, ratings, level rule, profile, blockers, suggestions and notes.
