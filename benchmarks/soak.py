@@ -4,7 +4,7 @@ The Matang bot runs as its own process (``python -m benchmarks.soak --serve``: t
 application, python-telegram-bot's HTTP client, a SQLite file) polling the fake Bot API server in
 this process on 127.0.0.1, **with the rate limiter off**: the local server has no flood limit, and
 Telegram's (about 30 messages a second for a whole bot) would make the run measure the limiter.
-Charts are a stand-in PNG (matplotlib would measure itself, not the bot); everything else is as in
+Charts are a stand-in PNG (the chart worker would measure itself, not the bot); everything else is as in
 production, reminder sweeps included.
 
 Each simulated respondent, from their own Telegram account, sends /start, agrees, and answers the

@@ -292,7 +292,8 @@ def _level_row(out: Layout, texts: list[Box | Label], row: Mapping[str, Any], ce
         mark = label(at(0.995) - pad, y, _W["theirs" if theirs else "yours"][lang], 18, OWN_INK, BAND,
                      bold=True, align="r", valign=valign, room=PLOT_PX / 2)
         x0, y0, x1, y1 = mark.bbox
-        texts.append(Box(x0 - pad, y0 - pad, x1 + pad, y1 + pad, BAND))  # over the dashed lines
+        # Over the dashed lines; within the highlight, which a short print row leaves little room in.
+        texts.append(Box(x0 - pad, max(y0 - pad, row["top"]), x1 + pad, y1 + pad, BAND))
         texts.append(mark)
         room = x0 - pad - LEFT_PX - 12
     texts.append(label(LEFT_PX, y, text, 21, HEADING_INK, bg, bold=True, valign=valign, room=room))
@@ -338,6 +339,7 @@ def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, An
     for c in data["criteria"]:
         criteria_by_level.setdefault(int(c["level"]), []).append(c)
     rows: list[dict[str, Any]] = []
+    by_id = model.by_id
     for lv in data["levels"]:
         n = int(lv["level"])
         own = criteria_by_level.get(n, [])
@@ -356,7 +358,7 @@ def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, An
             }
         )
         for c in own:
-            criterion = model.by_id.get(c["id"])
+            criterion = by_id.get(c["id"])
             name = criterion.name.get(lang) if criterion else c["id"]
             rows.append(
                 {"kind": "criterion", "name": name, "rating": c["rating"], "fulfilment": c["fulfilment"], "units": 1.0}

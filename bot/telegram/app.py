@@ -225,7 +225,7 @@ async def register_commands(application: Application) -> bool:
 
 async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
-    context.charts.start()  # matplotlib is imported in the worker while the bot starts
+    context.charts.start()  # the worker imports Pillow and draws its first charts while the bot starts
     await register_commands(application)
     await recovery.send_unsent_questions(context, application.bot)
     await recovery.send_unsent_results(context, application.bot)
