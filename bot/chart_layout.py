@@ -68,6 +68,7 @@ _W = {
         "en": "The criteria of the other levels are in the full explanation and the PDF report.",
     },
     "respondents": {"id": "{n} responden", "en": "{n} respondents"},
+    "respondent": {"id": "{n} responden", "en": "{n} respondent"},
 }
 
 
@@ -269,7 +270,8 @@ def layout_chart(
     out.shapes.append(label(LEFT_PX, 45, title, 30, TITLE_INK, WHITE, bold=True, room=text_room))
     subtitle = _W["subtitle"][lang]
     if data.get("respondents"):
-        subtitle = _W["respondents"][lang].format(n=data["respondents"]) + " · " + subtitle
+        one = "respondent" if data["respondents"] == 1 else "respondents"
+        subtitle = _W[one][lang].format(n=data["respondents"]) + " · " + subtitle
     out.shapes.append(label(LEFT_PX, 105, subtitle, 17, NOTE_INK, WHITE, room=text_room))
     out.shapes.append(label(LEFT_PX, height - 45, _W["bands"][lang], 15, NOTE_INK, WHITE, room=text_room))
     if trimmed:

@@ -71,7 +71,10 @@ def test_chart_of_level_one_and_of_an_organisation() -> None:
     assert _png_size(render_chart(low, "id"))[0] == 1080
     org = ASSESSMENTS["organisation"]
     assert _png_size(render_chart(org, "en"))[0] == 1080
-    assert any(label.text.startswith("3 respondents") for label in layout_chart(org.to_dict(), "en", MODEL).labels)
+    assert any(label.text.startswith("3 respondents ·") for label in layout_chart(org.to_dict(), "en", MODEL).labels)
+    alone = combine([low]).to_dict()
+    assert any(label.text.startswith("1 respondent ·") for label in layout_chart(alone, "en", MODEL).labels)
+    assert any(label.text.startswith("1 responden ·") for label in layout_chart(alone, "id", MODEL).labels)
 
 
 def test_the_print_png_is_the_same_chart_three_times_as_large() -> None:
