@@ -23,6 +23,7 @@ Run: ``python -m benchmarks chart [--quick]``.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import random
@@ -144,11 +145,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     sizes = [len(render_chart(a, lang)) for a, lang in some]
 
     old: list[float] = []
-    try:
+    if importlib.util.find_spec("matplotlib") is not None:  # no longer a dependency of Matang
         from benchmarks.chart_matplotlib import render_chart as old_chart
-    except ImportError:  # matplotlib is no longer a dependency
-        old_chart = None
-    if old_chart is not None:
+
         old_chart(assessments[0], "id")  # its imports, outside the timing
         old = [_cpu_ms(lambda a=a, lang=lang: old_chart(a, lang)) for a, lang in some[:OLD_CHARTS]]
 

@@ -27,6 +27,10 @@ MODEL = load_model()
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{v:02x}" for v in rgb)
+
+
 def _png_size(png: bytes) -> tuple[int, int]:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", png[16:24])
@@ -95,14 +99,14 @@ def test_every_rating_colour_is_painted_and_the_bars_are_where_the_layout_puts_t
     a = assess(FLOW, answers_for(ratings))
     png = render_chart(a, "id", phone=False)
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    painted = {"#%02x%02x%02x" % rgb for _, rgb in image.getcolors(maxcolors=1 << 16)}
+    painted = {_hex(rgb) for _, rgb in image.getcolors(maxcolors=1 << 16)}
     assert {COLOURS[r] for r in ("N", "P", "L", "F")} <= painted
     layout = layout_chart(a.to_dict(), "id", MODEL, phone=False)
     bars = [s for s in layout.shapes if isinstance(s, Box) and s.fill in {LEVEL_BAR, *COLOURS.values()}
             and not s.hatch and s.x1 - s.x0 >= 3]
     assert len(bars) >= 20
     for box in bars:  # each bar's left end (the dashed lines and the value labels are further right)
-        assert "#%02x%02x%02x" % image.getpixel((round(box.x0) + 2, round((box.y0 + box.y1) / 2))) == box.fill
+        assert _hex(image.getpixel((round(box.x0) + 2, round((box.y0 + box.y1) / 2)))) == box.fill
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -148,7 +152,7 @@ def test_labels_are_painted_where_the_layout_says_in_their_colour() -> None:
     image = Image.open(io.BytesIO(render_chart(a, "en"))).convert("RGB")
     for label in layout_chart(a.to_dict(), "en", MODEL).labels:
         box = tuple(round(v) for v in label.bbox)
-        colours = {"#%02x%02x%02x" % rgb for _, rgb in image.crop(box).getcolors(maxcolors=1 << 16)}
+        colours = {_hex(rgb) for _, rgb in image.crop(box).getcolors(maxcolors=1 << 16)}
         assert label.colour in colours, label.text  # the letters' cores, at full coverage
     # The labels' colour pairs are the palette's fixed ones: their letters are kept between charts.
     for a in ASSESSMENTS.values():
@@ -176,7 +180,7 @@ def test_long_indonesian_names_are_shortened_not_overlapping_or_cut_off() -> Non
     labels = layout.labels
     for label in labels:
         x0, y0, x1, y1 = label.bbox
-        assert 0 <= x0 and x1 <= layout.width, label.text
+        assert x0 >= 0 and x1 <= layout.width, label.text
     for a_, b in itertools.combinations(labels, 2):
         assert not _overlap(a_.bbox, b.bbox), (a_.text, b.text)
     shortened = [label for label in labels if label.text.endswith("…")]
