@@ -72,7 +72,7 @@ def test_a_compiled_condition_means_what_its_tree_means(source: str, answers: di
     expression = parse(source)
 
     def outcome(evaluate: Callable[[], object]) -> object:
-        # The tree walk raises for a few odd conditions (``0 in 'x'``): the compiled one must too.
+        # Should a condition ever raise (``0 in 'x'`` did), the compiled one must raise alike.
         try:
             return evaluate()
         except TypeError as e:
@@ -141,3 +141,19 @@ def test_the_ascii_shortcut_finds_what_the_general_path_finds(text: str) -> None
     # the non-ASCII word sends the whole text down the general path.
     general = match_text(text + " . . é")
     assert found == general
+
+
+@settings(max_examples=400, deadline=None)
+@given(_expr(2), st.dictionaries(st.sampled_from(NAMES), VALUES))
+def test_no_condition_raises_whatever_the_answers(source: str, answers: dict) -> None:
+    """A flow's condition decides what is asked next: ``0 in role`` with a text answer used to
+    raise TypeError in the middle of an interview. Every condition now answers True or False."""
+    expression = parse(source)
+    assert expression.evaluate(answers) in (True, False)
+    assert compile_condition(expression)(answers) in (True, False)
+
+
+def test_a_number_is_never_inside_a_text() -> None:
+    assert parse("0 in role").evaluate({"role": "x0"}) is False
+    assert parse("0 not in role").evaluate({"role": "x0"}) is True
+    assert parse("team in role").evaluate({"role": "ab", "team": [1, "a"]}) is True
