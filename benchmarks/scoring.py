@@ -173,11 +173,7 @@ def run(quick: bool = False) -> dict:
     t_json = _time(lambda: [json.loads(e) for e in encoded])
     t_copy = _time(lambda: [copy.deepcopy(s) for s in sessions])
     t_assess = _time(lambda: [assess(flow, s) for s in sessions])
-    t_full = _time(
-        lambda: [
-            json.dumps(assess(flow, json.loads(e)).to_dict(), ensure_ascii=False) for e in encoded
-        ]
-    )
+    t_full = _time(lambda: [json.dumps(assess(flow, json.loads(e)).to_dict(), ensure_ascii=False) for e in encoded])
     levels = [0] * 6
     for s in sessions[: min(n, 2000)]:
         levels[assess(flow, s).level] += 1
@@ -189,8 +185,9 @@ def run(quick: bool = False) -> dict:
         "flow": f"{flow.id} {flow.version}",
         "sessions": n,
         "answers_per_session": round(sum(len(s) for s in sessions) / n, 1),
-        "distinct_open_answers": len({json.dumps(s[q], ensure_ascii=False) for s in sessions for q in s
-                                      if flow.question(q).type == "text"}),
+        "distinct_open_answers": len(
+            {json.dumps(s[q], ensure_ascii=False) for s in sessions for q in s if flow.question(q).type == "text"}
+        ),
         "assess_sessions_per_s": per_s(t_assess),
         "assess_us_per_session": round(t_assess / n * 1e6, 1),
         "end_to_end_sessions_per_s": per_s(t_full),

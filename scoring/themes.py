@@ -265,7 +265,9 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
             for part, text in enumerate(text_parts(value)):
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
-                    source = made(Source, question=qid, start=start, end=end, text=text[start:end], part=part, choice=None)
+                    source = made(
+                        Source, question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
+                    )
                     found.setdefault(theme_id, []).append(source)
                     own.add(theme_id)
         else:
@@ -628,17 +630,11 @@ class _Matcher:
 
 
 def _only_fillers(tokens: Sequence[_Word], start: int, stop: int) -> bool:
-    for m in range(start, stop):
-        if not tokens[m].filler:
-            return False
-    return True
+    return all(tokens[m].filler for m in range(start, stop))
 
 
 def _neg_or_problem(tokens: Sequence[_Word], start: int, stop: int) -> bool:
-    for m in range(start, stop):
-        if tokens[m].neg or tokens[m].problem:
-            return True
-    return False
+    return any(tokens[m].neg or tokens[m].problem for m in range(start, stop))
 
 
 _FILLERS = frozenset(

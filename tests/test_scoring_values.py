@@ -24,8 +24,18 @@ CASES = [
     (
         Assessment,
         dict(
-            level=2, level_name=T, levels=(LevelResult(2, 0.5, False),), criteria=(), profile=Profile(2, 1),
-            confidence=0.8, blocking=(), suggestions=(), notes=(T,), rule="lenient", themes=(), consistency=(),
+            level=2,
+            level_name=T,
+            levels=(LevelResult(2, 0.5, False),),
+            criteria=(),
+            profile=Profile(2, 1),
+            confidence=0.8,
+            blocking=(),
+            suggestions=(),
+            notes=(T,),
+            rule="lenient",
+            themes=(),
+            consistency=(),
             variables={"team_size": T},
         ),
     ),  # fmt: skip
