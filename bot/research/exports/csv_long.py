@@ -137,7 +137,7 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
         prefix = ",".join(map(cell, (code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang))) + ","
         status = "," + cell(s.status) + ","
         end = "".join("," + cell(v) for v in job.identity(s)) + "\r\n"
-        plain_end = status + ",," + end  # the status, no themes, no recordings
+        plain_end = status + ",,"  # the status, no themes, no recordings
         view = job.view(flow)
         voices = job.recordings(s.id)
         # A choice answer's question, text, value and label as written, and its themes cell, by
@@ -164,9 +164,9 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
                 coded_as = recurring(joined(themes)) if themes else ""
                 if free:  # an open answer: said once, not worth remembering
                     answer = cell(shown)
-                    both = asked + answer + "," + (answer if label == shown else cell(label))
+                    both = asked + answer + "," + (answer if label == shown else cell(label)) + ","
                 else:
-                    both = asked + recurring(shown) + "," + recurring(label)
+                    both = asked + recurring(shown) + "," + recurring(label) + ","
                     if len(known) >= CsvCells.CACHE:
                         known.clear()  # memory stays flat however many distinct answers there are
                     known[(qid, raw)] = (both, coded_as)
@@ -179,13 +179,16 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
             changed = _COUNTS[changed] if changed.__class__ is int and 0 <= changed < 100 else (
                 "0" if changed is None else str(changed) if changed.__class__ is int else cell(changed)
             )
-            recs = voices.get(qid) if voices else None
-            own = of_part(recs, FIRST_PART) if recs else None
+            if voices:
+                recs = voices.get(qid)
+                own = of_part(recs, FIRST_PART) if recs else None
+            else:
+                recs = own = None
             if own or coded_as:
                 extra = ",".join(map(cell, recording_cells(own))) if own else ","
-                lines.append("".join((prefix, both, ",", at, ",", changed, status, coded_as, ",", extra, end)))
+                lines.append(f"{both}{at},{changed}{status}{coded_as},{extra}")
             else:
-                lines.append("".join((prefix, both, ",", at, ",", changed, plain_end)))
+                lines.append(f"{both}{at},{changed}{plain_end}")  # an f-string: no tuple, no call
             if value.__class__ is not dict:
                 continue  # only an answer in parts (decoded JSON: a plain dict) has later parts
             # A probe's answer is a row of its own under <question>__probe, as in the wide CSV, with
@@ -193,13 +196,15 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
             for n, (column, prompt, part) in enumerate(later_parts(flow, qid, value, lang), FIRST_PART + 1):
                 answer = cell(part)
                 spoken = of_part(recs, n) if recs else None
-                tail = status + "," + ",".join(map(cell, recording_cells(spoken))) + end if spoken else plain_end
+                tail = status + "," + ",".join(map(cell, recording_cells(spoken))) if spoken else plain_end
                 lines.append(
-                    "".join((prefix, recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, tail))
+                    "".join((recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, tail))
                 )
         if len(pieces) > CsvCells.CACHE:
             pieces.clear()
-        yield "".join(lines), len(lines)
+        # Every line starts with the session's prefix and ends with its end: written between the
+        # lines by one join rather than copied into each.
+        yield (prefix + (end + prefix).join(lines) + end if lines else ""), len(lines)
 
 
 _COUNTS = [str(n) for n in range(100)]
