@@ -134,8 +134,11 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
     code = job.study.code
     lang = job.text_lang()  # one language for the whole file, so labels group across respondents
     for s, flow, values, stored in job.sessions_with_answer_rows():
-        prefix = ",".join(map(cell, (code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang))) + ","
-        status = "," + cell(s.status) + ","
+        prefix = ",".join(
+            (recurring(code), cell(s.respondent), cell(s.id), recurring(s.flow_id), recurring(s.flow_version),
+             recurring(s.lang))
+        ) + ","
+        status = "," + recurring(s.status) + ","
         end = "".join("," + cell(v) for v in job.identity(s)) + "\r\n"
         plain_end = status + ",,"  # the status, no themes, no recordings
         view = job.view(flow)
