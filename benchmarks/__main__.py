@@ -20,8 +20,9 @@ BENCHMARKS = {
     "exports": "benchmarks.exports",
     "soak": "benchmarks.soak",
     "themes": "benchmarks.themes",
+    "chart": "benchmarks.chart",
 }
-DEFAULT = ["engine", "scoring", "telegram", "exports", "themes"]
+DEFAULT = ["engine", "scoring", "telegram", "exports", "themes", "chart"]
 
 
 def main(argv: list[str] | None = None) -> int:

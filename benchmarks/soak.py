@@ -4,7 +4,7 @@ The Matang bot runs as its own process (``python -m benchmarks.soak --serve``: t
 application, python-telegram-bot's HTTP client, a SQLite file) polling the fake Bot API server in
 this process on 127.0.0.1, **with the rate limiter off**: the local server has no flood limit, and
 Telegram's (about 30 messages a second for a whole bot) would make the run measure the limiter.
-Charts are a stand-in PNG (matplotlib would measure itself, not the bot); everything else is as in
+Charts are a stand-in PNG (the chart worker would measure itself, not the bot); everything else is as in
 production, reminder sweeps included.
 
 Each simulated respondent, from their own Telegram account, sends /start, agrees, and answers the
@@ -364,7 +364,7 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
     from bot.memory import fix_mmap_threshold, tune_garbage_collector
     from bot.settings import Settings
     from bot.store import Store
-    from bot.telegram.app import build_application
+    from bot.telegram.app import build_application, run_polling
     from fakebotapi import TINY_PNG
 
     fix_mmap_threshold()  # as `matang run` does
@@ -375,7 +375,7 @@ def serve(kind: str, api_url: str, token: str, db: str) -> None:
         application = build_application(settings, store, token=token, rate_limit=False,
                                         chart=lambda assessment, lang: TINY_PNG)
         tune_garbage_collector()  # as `matang run` does
-        application.run_polling(poll_interval=0, timeout=10)
+        run_polling(application, poll_timeout=10)
     finally:
         store.close()
 

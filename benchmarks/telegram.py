@@ -187,7 +187,7 @@ async def measure_matang(load: Load, users: int, first: int) -> dict[str, Any]:
         tune_garbage_collector()  # as `matang run` does
         try:
             async with running(app, poll_timeout=10):
-                # The worker imports matplotlib at start; let it, before the clock runs.
+                # The worker imports Pillow and warms up at start; let it, before the clock runs.
                 empty = assess(app.bot_data[KEY].flow, {}).to_dict()
                 await app.bot_data[KEY].charts.chart("warm-up", empty, "id")
                 return await load.measure(run="matang", users=users, first=first)

@@ -1,8 +1,11 @@
 """The result chart drawn away from the bot's event loop, in a worker process, and kept per session.
 
-matplotlib needs 0.1-0.25 s of CPU for one chart (issue 17 measured 0.45 s). Drawn in the event
+With matplotlib a chart took 0.1-0.25 s of CPU (issue 17 measured 0.45 s); drawn in the event
 loop's process (even in a thread: the drawing holds the interpreter lock) it stalled every other
-respondent's answer for that long. :class:`ChartWorker` draws in one worker process started with the bot, so the bot only
+respondent's answer for that long. Painted with Pillow it takes about 5 ms once the worker is warm
+(``python -m benchmarks chart``), yet it stays out of the bot's process: the first chart loads the
+fonts and Pillow (some 40 ms), and a burst of finished interviews would still queue in the event
+loop. :class:`ChartWorker` draws in one worker process started with the bot, so the bot only
 sends the assessment over and receives the PNG; the same chart asked again (``/result``, a resend
 after a restart) comes from a small cache, keyed by the session, the language and the assessment.
 The worker runs at a lower CPU priority than the bot (:data:`NICENESS`).
@@ -29,7 +32,7 @@ from typing import Any
 log = logging.getLogger("bot.charts")
 
 CACHE_SIZE = 64
-"""Charts kept (about 100 KB each): enough for everyone who finished in the last minutes."""
+"""Charts kept (about 50 KB each): enough for everyone who finished in the last minutes."""
 NICENESS = 10
 """How much lower the worker's CPU priority is than the bot's. A chart is a picture that follows
 the result; when a burst of people finish together, the charts queue in the worker, and on a busy
@@ -38,7 +41,7 @@ wait for)."""
 
 
 def _draw(assessment: Mapping[str, Any], lang: str) -> bytes:
-    """In the worker: the chart (matplotlib stays imported between charts)."""
+    """In the worker: the chart (Pillow, the fonts and the letters already set stay between charts)."""
     from bot.charts import render_chart
 
     return render_chart(assessment, lang)
@@ -71,12 +74,15 @@ def _start_worker(parent: int) -> None:
 
 
 def _warm() -> bool:
-    """In the worker: import matplotlib before the first chart is asked for."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
-    from matplotlib.figure import Figure  # noqa: F401
+    """In the worker: draw a chart in each language before the first is asked for, so Pillow is
+    imported, the fonts loaded and the texts every chart has (titles, legend, percentages) set."""
+    from bot.charts import render_chart
+    from interview_flows.loader import load_named_flow
+    from scoring.assessment import assess
 
-    import bot.charts  # noqa: F401
-
+    nothing_yet = assess(load_named_flow("ogmm-social-media"), {})
+    for lang in ("id", "en"):
+        render_chart(nothing_yet, lang)
     return True
 
 
@@ -96,7 +102,7 @@ class ChartWorker:
     """Draws charts in one worker process (or with ``draw``, a replacement, in a thread) and
     keeps the last :data:`CACHE_SIZE` of them.
 
-    ``start()`` launches the worker and imports matplotlib there in the background; ``close()``
+    ``start()`` launches the worker and warms it up (:func:`_warm`) in the background; ``close()``
     stops it. A worker that died is replaced at the next chart.
     """
 

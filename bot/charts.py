@@ -1,46 +1,36 @@
 """The assessment as a picture for a phone: fulfilment per level and per criterion, as a PNG.
 
-matplotlib is imported inside :func:`render_chart` (it takes a noticeable time to import, and the
-bot should start fast), and only its Agg canvas is used: no pyplot, no global state, thread-safe.
+:func:`render_chart` lays the chart out once (:mod:`bot.chart_layout`: rows, bars, labels in
+pixels, measured with the bundled fonts) and paints that layout (:mod:`bot.chart_paint`): a palette
+PNG with Pillow for a phone or, larger, for print, or an SVG. Pillow is imported only when a chart
+is drawn (the bot itself never draws one: :mod:`bot.chart_worker` does, in its own process).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
+from bot.chart_layout import COLOURS, DPI, LEVEL_BAR, MAX_HEIGHT_PX, THRESHOLDS, WIDTH_PX, layout_chart
+from bot.chart_paint import PNG_COMPRESS_LEVEL
 from scoring.criteria import Model, load_model
 
-WIDTH_PX = 1080
-MAX_HEIGHT_PX = 1350
-"""4:5, the tallest picture a phone shows whole in a chat: nothing to zoom into or scroll."""
-DPI = 100
-COLOURS = {"N": "#d73027", "P": "#f28e2b", "L": "#8cc152", "F": "#1a9850", None: "#bdbdbd"}
-LEVEL_BAR = "#4a5a6a"
-THRESHOLDS = (0.50, 0.85)
-PNG_COMPRESS_LEVEL = 1
+__all__ = [
+    "COLOURS",
+    "DPI",
+    "LEVEL_BAR",
+    "MAX_HEIGHT_PX",
+    "PNG_COMPRESS_LEVEL",
+    "PRINT_DPI",
+    "PRINT_ROW_HEIGHT_IN",
+    "THRESHOLDS",
+    "WIDTH_PX",
+    "render_chart",
+]
 
-_W = {
-    "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
-    "level": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
-    "yours": {"id": "tingkat unit ini", "en": "your level"},
-    "theirs": {"id": "tingkat instansi", "en": "organisation's level"},
-    "unknown": {"id": "tidak ada bukti", "en": "no evidence"},
-    "subtitle": {
-        "id": "Pemenuhan tiap kriteria (0–100%). Garis: 50% dan 85%.",
-        "en": "Fulfilment of each criterion (0–100%). Lines: 50% and 85%.",
-    },
-    "bands": {
-        "id": "Warna: merah belum · jingga sebagian · hijau muda sebagian besar · hijau penuh",
-        "en": "Colours: red not yet · orange partly · light green largely · green fully",
-    },
-    "more": {
-        "id": "Kriteria tingkat lainnya ada di penjelasan lengkap dan laporan PDF.",
-        "en": "The criteria of the other levels are in the full explanation and the PDF report.",
-    },
-    "respondents": {"id": "{n} responden", "en": "{n} respondents"},
-}
+PRINT_DPI = 300
+PRINT_ROW_HEIGHT_IN = 0.55
+"""Rows for print: the whole chart fits an A4 page at 174 mm wide, where 15 pt becomes 9.5 pt."""
 
 
 def render_chart(
@@ -70,243 +60,13 @@ def render_chart(
     >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"                  # doctest: +SKIP
     True
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from bot.chart_paint import paint_png, paint_svg
 
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"a chart is drawn as png or svg, not {fmt!r}")
     lang = "en" if lang == "en" else "id"
     data = assessment if isinstance(assessment, Mapping) else assessment.to_dict()
-    model = model or load_model()
-    rows = _rows(data, model, lang)
-    top_in, bottom_in = 1.55, 0.75
-    room = MAX_HEIGHT_PX / DPI - top_in - bottom_in
-    trimmed = False
-    if phone and row_height_in * sum(r["units"] for r in rows) > room:
-        # Too tall for a phone: every level's bar, and the criteria only of the unit's own level
-        # and the next one (what to work on); the rest is in the full text and the PDF.
-        level = int(data["level"])
-        rows = _only_criteria_of(rows, {level, level + 1})
-        trimmed = True
-        row_height_in = min(row_height_in, room / sum(r["units"] for r in rows))
-    height_in = top_in + bottom_in + row_height_in * sum(r["units"] for r in rows)
-    fig = Figure(figsize=(WIDTH_PX / DPI, height_in), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.04, bottom_in / height_in, 0.92, 1 - (top_in + bottom_in) / height_in))
-
-    level = int(data["level"])
-    title = _W["title"][lang].format(n=level, name=data["level_name"][lang])
-    fig.text(0.04, 1 - 0.45 / height_in, title, fontsize=30, fontweight="bold", va="center")
-    subtitle = _W["subtitle"][lang]
-    if data.get("respondents"):
-        subtitle = _W["respondents"][lang].format(n=data["respondents"]) + " · " + subtitle
-    fig.text(0.04, 1 - 1.05 / height_in, subtitle, fontsize=17, color="#444444", va="center")
-    fig.text(0.04, 0.45 / height_in, _W["bands"][lang], fontsize=15, color="#444444", va="center")
-    if trimmed:
-        fig.text(0.04, 0.17 / height_in, _W["more"][lang], fontsize=15, color="#444444", va="center")
-
-    y = 0.0
-    for row in rows:
-        y -= row["units"]
-        centre = y + row["units"] / 2
-        if row["kind"] == "level":
-            if row["level"] == level:
-                top = y + row["units"]
-                ax.axhspan(top - row["span"], top, color="#e3f2e6", zorder=0)
-                alone = row["fulfilment"] is None
-                ax.text(
-                    0.995,
-                    centre if alone else centre + 0.2,
-                    _W["theirs" if data.get("respondents") else "yours"][lang],
-                    ha="right",
-                    va="center" if alone else "bottom",
-                    fontsize=18,
-                    fontweight="bold",
-                    color="#1a7a3a",
-                    zorder=4,
-                    bbox={"facecolor": "#e3f2e6", "edgecolor": "none", "pad": 2},
-                )
-            _level_row(ax, row, centre, lang)
-        else:
-            _criterion_row(ax, row, centre, lang)
-
-    for x in THRESHOLDS:
-        ax.axvline(x, color="#555555", linestyle=(0, (5, 4)), linewidth=1.6, zorder=3)
-        ax.text(
-            x, 0.15, f"{round(x * 100)}%", ha="center", va="bottom", fontsize=15, color="#333333"
-        )
-    ax.set_xlim(0, 1.0)
-    ax.set_ylim(y, 0)
-    ax.axis("off")
-
-    buf = io.BytesIO()
-    # zlib's fastest level: a fifth of the chart's time at the default level, for a file 10 % larger
-    # (Telegram re-encodes every photo anyway).
-    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
-    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", **extra)
-    return buf.getvalue()
-
-
-PRINT_DPI = 300
-PRINT_ROW_HEIGHT_IN = 0.55
-"""Rows for print: the whole chart fits an A4 page at 174 mm wide, where 15 pt becomes 9.5 pt."""
-
-
-def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, Any]]:
-    """Rows top to bottom: each level's header, then its criteria (level 1 when it has evidence
-    or is the agency's level)."""
-    criteria_by_level: dict[int, list[Mapping[str, Any]]] = {}
-    for c in data["criteria"]:
-        criteria_by_level.setdefault(int(c["level"]), []).append(c)
-    rows: list[dict[str, Any]] = []
-    for lv in data["levels"]:
-        n = int(lv["level"])
-        own = criteria_by_level.get(n, [])
-        if n == 1 and not any(c["fulfilment"] is not None for c in own):
-            if int(data["level"]) != 1:
-                continue
-            own = []  # level 1 is the floor: shown (as "your level") without criteria bars
-        header = {
-            "kind": "level",
-            "level": n,
-            "name": model.level(n).name.get(lang),
-            "fulfilment": lv["fulfilment"],
-            "achieved": bool(lv["achieved"]) and n >= 2,
-            "units": 1.25 if own or lv["fulfilment"] is not None else 0.9,
-        }
-        rows.append(header)
-        for c in own:
-            criterion = model.by_id.get(c["id"])
-            name = criterion.name.get(lang) if criterion else c["id"]
-            rows.append(
-                {
-                    "kind": "criterion",
-                    "name": name,
-                    "rating": c["rating"],
-                    "fulfilment": c["fulfilment"],
-                    "units": 1.0,
-                }
-            )
-    # The highlight band of the agency's level covers its header and its criteria.
-    for i, row in enumerate(rows):
-        if row["kind"] == "level":
-            span = row["units"] + sum(r["units"] for r in _group(rows, i))
-            row["span"] = span
-    return rows
-
-
-def _only_criteria_of(rows: list[dict[str, Any]], levels: set[int]) -> list[dict[str, Any]]:
-    """The rows with the criteria of other levels left out (their level bars stay)."""
-    kept: list[dict[str, Any]] = []
-    keep = True
-    for row in rows:
-        if row["kind"] == "level":
-            keep = row["level"] in levels
-            kept.append(dict(row))
-        elif keep:
-            kept.append(row)
-    for i, row in enumerate(kept):
-        if row["kind"] == "level":
-            own = _group(kept, i)
-            row["units"] = 1.25 if own or row["fulfilment"] is not None else 0.9
-            row["span"] = row["units"] + sum(r["units"] for r in own)
-    return kept
-
-
-def _group(rows: list[dict[str, Any]], i: int) -> list[dict[str, Any]]:
-    out = []
-    for row in rows[i + 1 :]:
-        if row["kind"] == "level":
-            break
-        out.append(row)
-    return out
-
-
-def _level_row(ax: Any, row: Mapping[str, Any], centre: float, lang: str) -> None:
-    label = _W["level"][lang].format(n=row["level"], name=row["name"])
-    if row["achieved"]:
-        label = "✓ " + label
-    value = row["fulfilment"]
-    if value is None:  # a heading alone (level 1, or a level without evidence): centred in its row
-        ax.text(
-            0.0,
-            centre,
-            label,
-            fontsize=21,
-            fontweight="bold",
-            va="center",
-            color="#1b1b1b",
-            zorder=4,
-        )
-        return
-    ax.text(
-        0.0,
-        centre + 0.2,
-        label,
-        fontsize=21,
-        fontweight="bold",
-        va="bottom",
-        color="#1b1b1b",
-        zorder=4,
-    )
-    ax.barh(centre - 0.2, value, height=0.34, color=LEVEL_BAR, zorder=2)
-    _value_label(ax, value, centre - 0.2, f"{round(value * 100)}%", bold=True)
-
-
-def _criterion_row(ax: Any, row: Mapping[str, Any], centre: float, lang: str) -> None:
-    ax.text(0.0, centre + 0.1, row["name"], fontsize=18, va="bottom", color="#222222", zorder=4)
-    value, rating = row["fulfilment"], row["rating"]
-    bar_y = centre - 0.2
-    if value is None:
-        ax.barh(
-            bar_y,
-            1.0,
-            height=0.36,
-            color="white",
-            edgecolor=COLOURS[None],
-            hatch="//",
-            linewidth=1.2,
-            zorder=2,
-        )
-        ax.text(
-            0.02,
-            bar_y,
-            _W["unknown"][lang],
-            fontsize=16,
-            va="center",
-            color="#555555",
-            zorder=4,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
-        )
-        return
-    ax.barh(
-        bar_y, max(value, 0.004), height=0.36, color=COLOURS.get(rating, COLOURS[None]), zorder=2
-    )
-    _value_label(ax, value, bar_y, f"{round(value * 100)}%")
-
-
-def _value_label(ax: Any, value: float, y: float, text: str, bold: bool = False) -> None:
-    # Inside the bar's end when the bar is long, just after it otherwise, so it never runs off.
-    weight = "bold" if bold else "normal"
-    if value > 0.78:
-        ax.text(
-            value - 0.01,
-            y,
-            text,
-            ha="right",
-            va="center",
-            fontsize=16,
-            color="white",
-            fontweight=weight,
-            zorder=5,
-        )
-    else:
-        ax.text(
-            value + 0.012,
-            y,
-            text,
-            ha="left",
-            va="center",
-            fontsize=16,
-            color="#222222",
-            fontweight=weight,
-            zorder=5,
-        )
+    layout = layout_chart(data, lang, model or load_model(), phone=phone, row_height_in=row_height_in)
+    if fmt == "svg":
+        return paint_svg(layout)
+    return paint_png(layout, scale=dpi / DPI, dpi=dpi)

@@ -202,7 +202,7 @@ class JsonFormatter(TextFormatter):
 
 # Libraries that are chatty at INFO (httpx logs every request, each getUpdates poll included;
 # transitions logs every event of every interview, about 1.5 ms an answer at 50 respondents).
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "matplotlib", "PIL", "transitions")
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "PIL", "transitions")
 
 
 def setup_logging(settings: Any = None, *, fmt: str | None = None, level: str | int | None = None,

@@ -30,9 +30,14 @@ DONT_KNOW_WORDS = {"dont_know", "tidak tahu", "tdk tahu", "gak tahu", "nggak tah
                    "dont know", "?"}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class AnswerError(ValueError):
-    """An answer the question cannot take; ``code`` and ``params`` make a message in any language."""
+    """An answer the question cannot take; ``code`` and ``params`` make a message in any language.
+
+    Not a frozen dataclass: an exception must take the attributes the interpreter and
+    ``contextlib`` set on it (``__traceback__``), and a frozen one failed with
+    ``FrozenInstanceError`` when raised inside a ``with`` block of a ``@contextmanager``.
+    """
 
     code: str
     params: dict[str, Any] = field(default_factory=dict)

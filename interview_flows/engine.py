@@ -67,7 +67,7 @@ class Session:
             "lang": self.lang,
             "state": self.state,
             "cursor": self.cursor,
-            "answers": copy.deepcopy(self.answers),
+            "answers": copied(self.answers),
             "skipped": sorted(self.skipped),
         }
 
@@ -78,8 +78,30 @@ class Session:
         self.lang = data["lang"]
         self.state = data["state"]
         self.cursor = data["cursor"]
-        self.answers = copy.deepcopy(dict(data["answers"]))
+        self.answers = copied(dict(data["answers"]))
         self.skipped = set(data["skipped"])
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def copied(value: Any) -> Any:
+    """A copy of answers (JSON-like data: dicts, lists and plain values) that shares nothing
+    mutable with them; as ``copy.deepcopy``, without its bookkeeping (two snapshots are taken of
+    every event, and deepcopy was a tenth of the bot's CPU per answer). Anything else is handed
+    to ``copy.deepcopy``.
+
+    >>> a = {"q": ["x", "y"], "r": {"parts": [{"kind": "text", "text": "t"}]}}
+    >>> b = copied(a); b["q"].append("z"); b["r"]["parts"][0]["text"] = "u"; a == copied(a)
+    True
+    """
+    if isinstance(value, dict):
+        return {key: item if type(item) in _ATOMS else copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [item if type(item) in _ATOMS else copied(item) for item in value]
+    if type(value) in _ATOMS:
+        return value
+    return copy.deepcopy(value)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from bot.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('telegram', 'matplotlib', 'fpdf', 'openpyxl', 'transitions', 'sqlite_utils') if m in sys.modules]\n"
+        "heavy = [m for m in ('telegram', 'PIL', 'fpdf', 'openpyxl', 'transitions', 'sqlite_utils') if m in sys.modules]\n"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout

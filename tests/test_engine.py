@@ -344,3 +344,18 @@ def test_dont_know_with_other_choices_is_refused_in_words():
     with pytest.raises(AnswerError) as err:
         parse_text_answer(q, "1, 8", "id")
     assert err.value.text("id") == '"Tidak tahu" tidak dapat digabungkan dengan pilihan lain.'
+
+
+def test_a_refused_answer_passes_through_a_context_manager_as_itself(engine):
+    """Callers wrap engine calls in ``with`` blocks (transactions, locks); a refusal raised inside
+    one of contextlib's must arrive as the refusal, not as an error of the exception itself."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def transaction():
+        yield
+
+    session = started(engine)  # at the note "intro", which takes no answer
+    with pytest.raises(AnswerError) as refused, transaction():
+        engine.answer(session, "an answer")
+    assert refused.value.code and refused.value.text("id")

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.research.exports.base import CsvCells, csv_cell, spreadsheet_text
-from interview_flows.expressions import _eval, compile_condition, parse
 from bot.research.exports.themes import by_question
+from interview_flows.expressions import _eval, compile_condition, parse
 from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
 from scoring.themes import _compiled, answer_themes, find_themes, load_codebook, match_text
 
@@ -76,7 +76,7 @@ def test_a_compiled_condition_means_what_its_tree_means(source: str, answers: di
     expression = parse(source)
 
     def outcome(evaluate: Callable[[], object]) -> object:
-        # The tree walk raises for a few odd conditions (``0 in 'x'``): the compiled one must too.
+        # Should a condition ever raise (``0 in 'x'`` did), the compiled one must raise alike.
         try:
             return evaluate()
         except TypeError as e:
@@ -154,7 +154,11 @@ FREE = [q.id for q in FLOW.questions if q.type == "text"]
 @settings(max_examples=200, deadline=None)
 @given(
     st.integers(0, 10_000),
-    st.lists(st.one_of(TEXTS, st.builds(lambda a, b: {"parts": [{"kind": "text", "text": a}, {"kind": "probe", "text": b}]}, TEXTS, TEXTS)), min_size=len(FREE), max_size=len(FREE)),
+    st.lists(
+        st.one_of(TEXTS, st.builds(lambda a, b: {"parts": [{"kind": "text", "text": a}, {"kind": "probe", "text": b}]}, TEXTS, TEXTS)),
+        min_size=len(FREE),
+        max_size=len(FREE),
+    ),
 )
 def test_an_answers_themes_are_the_sessions_themes_that_rest_on_it(seed: int, texts: list) -> None:
     from benchmarks.scoring import make_sessions
@@ -163,3 +167,19 @@ def test_an_answers_themes_are_the_sessions_themes_that_rest_on_it(seed: int, te
     answers.update((qid, text) for qid, text in zip(FREE, texts, strict=True) if qid in answers)
     each = {qid: list(answer_themes(FLOW, qid, value)) for qid, value in answers.items()}
     assert by_question(find_themes(FLOW, answers)) == {qid: ids for qid, ids in each.items() if ids}
+
+
+@settings(max_examples=400, deadline=None)
+@given(_expr(2), st.dictionaries(st.sampled_from(NAMES), VALUES))
+def test_no_condition_raises_whatever_the_answers(source: str, answers: dict) -> None:
+    """A flow's condition decides what is asked next: ``0 in role`` with a text answer used to
+    raise TypeError in the middle of an interview. Every condition now answers True or False."""
+    expression = parse(source)
+    assert expression.evaluate(answers) in (True, False)
+    assert compile_condition(expression)(answers) in (True, False)
+
+
+def test_a_number_is_never_inside_a_text() -> None:
+    assert parse("0 in role").evaluate({"role": "x0"}) is False
+    assert parse("0 not in role").evaluate({"role": "x0"}) is True
+    assert parse("team in role").evaluate({"role": "ab", "team": [1, "a"]}) is True

@@ -168,6 +168,22 @@ def listening(port: int) -> bool:
         return False
 
 
+def test_a_token_revoked_while_polling_stops_the_bot_with_one_clear_line(api, tmp_path):
+    """A token revoked at @BotFather while the bot runs: polling is refused (401); the bot stops
+    with exit 1 and says what to check, rather than polling on for ever."""
+    bot = start_bot(api, tmp_path / "matang.db", tmp_path)
+    try:
+        polling(api)
+        api.fail_next("getUpdates", 401)
+        api.user(3009).send("/start")  # ends the waiting poll; the next one is refused
+        code = bot.wait(30)
+    finally:
+        stop(bot)
+    assert code == 1, output(bot)
+    assert "the Bot API refused MATANG_TELEGRAM_TOKEN" in output(bot)
+    assert TOKEN not in output(bot)
+
+
 def test_webhook_mode_takes_updates_only_with_the_secret_token(api, tmp_path):
     db = tmp_path / "matang.db"
     port = free_port()

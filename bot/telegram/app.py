@@ -1,7 +1,8 @@
 """The Telegram application: the wiring table, start-up and shut-down.
 
-``build_application(settings, store)`` returns a python-telegram-bot ``Application`` ready for
-``run_polling()``, or for :func:`run_webhook` here; ``running(application)`` runs one inside an
+``build_application(settings, store)`` returns a python-telegram-bot ``Application``;
+:func:`run_polling` serves it with long polling (:mod:`bot.telegram.polling`, not the library's
+``Updater``), :func:`run_webhook` on a webhook; ``running(application)`` runs one inside an
 existing event loop (tests and benchmarks).
 """
 
@@ -37,11 +38,13 @@ from bot.telegram import buttons, chat_commands, errors, messages, recovery, voi
 from bot.telegram.context import KEY, BotContext
 from bot.telegram.delivery import (
     DEFAULT_RETRY_DELAYS,
+    LeanResultsRequest,
     ReadableUpdatesRequest,
     RetryingRequest,
     WebhookReplyRequest,
     quiet_unreadable_batches,
 )
+from bot.telegram.polling import LongPoll
 from bot.telegram.reminders import start_sweeps, stop_sweeps
 from bot.telegram.webhook import start_webhook
 from bot.texts import t
@@ -151,11 +154,14 @@ def build_application(settings: Settings, store: Store, *, flow: Flow | None = N
         .token(token)
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1) if base.endswith("/bot") else base)
-        .request(WebhookReplyRequest(RetryingRequest(make_request(settings.http_client, 32, settings.proxy_url),
-                                                     retry_delays), context.webhook_replies))
+        .request(LeanResultsRequest(WebhookReplyRequest(
+            RetryingRequest(make_request(settings.http_client, 32, settings.proxy_url), retry_delays),
+            context.webhook_replies)))
         # An update python-telegram-bot cannot read must not stall every later one (see the class).
         .get_updates_request(ReadableUpdatesRequest(make_request(settings.http_client, 2, settings.proxy_url)))
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
+        # Long polling is bot.telegram.polling's (it asks for the next batch sooner).
+        .updater(None)
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
@@ -225,7 +231,7 @@ async def register_commands(application: Application) -> bool:
 
 async def _post_init(application: Application) -> None:
     context: BotContext = application.bot_data[KEY]
-    context.charts.start()  # matplotlib is imported in the worker while the bot starts
+    context.charts.start()  # the worker imports Pillow and draws its first charts while the bot starts
     await register_commands(application)
     await recovery.send_unsent_questions(context, application.bot)
     await recovery.send_unsent_results(context, application.bot)
@@ -242,15 +248,18 @@ async def _post_stop(application: Application) -> None:
 @asynccontextmanager
 async def running(application: Application, *, webhook: dict[str, Any] | None = None,
                   poll_timeout: int = 10) -> AsyncIterator[Application]:
-    """Run the bot inside the current event loop for the ``async with`` body, as ``run_polling``
-    would; with ``webhook`` (the keyword arguments of :func:`bot.telegram.webhook.start_webhook`),
-    on a webhook instead."""
+    """Run the bot inside the current event loop for the ``async with`` body: long polling
+    (:class:`bot.telegram.polling.LongPoll`, kept in the context's ``extra["long_poll"]``), or,
+    with ``webhook`` (the keyword arguments of :func:`bot.telegram.webhook.start_webhook`), on a
+    webhook."""
     await application.initialize()
     await _post_init(application)
-    assert application.updater is not None
     server = None
+    poll = None
     if webhook is None:
-        await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        poll = LongPoll(application.bot, application.update_queue, timeout=poll_timeout)
+        application.bot_data[KEY].extra["long_poll"] = poll
+        await poll.start()
     else:
         # Our own endpoint, not Updater.start_webhook: see bot.telegram.webhook for why.
         server = await start_webhook(application, **webhook)
@@ -260,12 +269,45 @@ async def running(application: Application, *, webhook: dict[str, Any] | None = 
     finally:
         if server is not None:
             await server.stop()
-        if application.updater.running:
-            await application.updater.stop()
+        if poll is not None:
+            await poll.stop()
         if application.running:
             await application.stop()
         await _post_stop(application)
         await application.shutdown()
+
+
+def run_polling(application: Application, *, poll_timeout: int = 10) -> None:
+    """Serve the bot with long polling until SIGINT, SIGTERM or SIGABRT, as
+    ``Application.run_polling`` would; raises :class:`telegram.error.InvalidToken` when
+    Telegram stops accepting the token."""
+
+    async def serve() -> None:
+        async with running(application, poll_timeout=poll_timeout):
+            poll: LongPoll = application.bot_data[KEY].extra["long_poll"]
+            await _until_signal(poll.done)
+
+    asyncio.run(serve())
+
+
+async def _until_signal(also: Awaitable[Any] | None = None) -> None:
+    """Wait for SIGINT, SIGTERM or SIGABRT, or until ``also`` ends (its exception is raised)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+        loop.add_signal_handler(signum, stop.set)
+    waiting = [asyncio.ensure_future(stop.wait())]
+    if also is not None:
+        waiting.append(asyncio.ensure_future(also))
+    try:
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled():
+                task.result()  # polling ended on its own: why
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+            loop.remove_signal_handler(signum)
+        waiting[0].cancel()
 
 
 def run_webhook(application: Application, **webhook: Any) -> None:
@@ -274,11 +316,7 @@ def run_webhook(application: Application, **webhook: Any) -> None:
     :func:`bot.telegram.webhook.start_webhook`."""
 
     async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
-            loop.add_signal_handler(signum, stop.set)
         async with running(application, webhook=webhook):
-            await stop.wait()
+            await _until_signal()
 
     asyncio.run(serve())

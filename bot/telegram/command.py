@@ -52,7 +52,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
 
     from bot.logs import redact, setup_logging
     from bot.memory import fix_mmap_threshold, tune_garbage_collector
-    from bot.telegram.app import build_application, run_webhook
+    from bot.telegram.app import build_application, run_polling, run_webhook
 
     setup_logging(conf, secrets=[token, secret_token])
     log = logging.getLogger("bot.telegram")
@@ -64,7 +64,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         try:
             if webhook_url is None:
                 log.info("Matang bot starting: long polling, database %s, flow %s %s", conf.db, flow.id, flow.version)
-                application.run_polling(poll_interval=0, timeout=10, allowed_updates=None)
+                run_polling(application, poll_timeout=10)
             else:
                 log.info("Matang bot starting: webhook %s on %s:%s, database %s", webhook_url, listen, port, conf.db)
                 run_webhook(
