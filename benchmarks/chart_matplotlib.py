@@ -12,37 +12,22 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+# The texts, colours and rows are the layout's (it took them over unchanged): only the drawing
+# with matplotlib is kept here.
+from bot.chart_layout import (
+    _W,
+    COLOURS,
+    DPI,
+    LEVEL_BAR,
+    MAX_HEIGHT_PX,
+    THRESHOLDS,
+    WIDTH_PX,
+    _only_criteria_of,
+    _rows,
+)
 from scoring.criteria import Model, load_model
 
-WIDTH_PX = 1080
-MAX_HEIGHT_PX = 1350
-"""4:5, the tallest picture a phone shows whole in a chat: nothing to zoom into or scroll."""
-DPI = 100
-COLOURS = {"N": "#d73027", "P": "#f28e2b", "L": "#8cc152", "F": "#1a9850", None: "#bdbdbd"}
-LEVEL_BAR = "#4a5a6a"
-THRESHOLDS = (0.50, 0.85)
 PNG_COMPRESS_LEVEL = 1
-
-_W = {
-    "title": {"id": "Tingkat {n} — {name}", "en": "Level {n} — {name}"},
-    "level": {"id": "Tingkat {n} · {name}", "en": "Level {n} · {name}"},
-    "yours": {"id": "tingkat unit ini", "en": "your level"},
-    "theirs": {"id": "tingkat instansi", "en": "organisation's level"},
-    "unknown": {"id": "tidak ada bukti", "en": "no evidence"},
-    "subtitle": {
-        "id": "Pemenuhan tiap kriteria (0–100%). Garis: 50% dan 85%.",
-        "en": "Fulfilment of each criterion (0–100%). Lines: 50% and 85%.",
-    },
-    "bands": {
-        "id": "Warna: merah belum · jingga sebagian · hijau muda sebagian besar · hijau penuh",
-        "en": "Colours: red not yet · orange partly · light green largely · green fully",
-    },
-    "more": {
-        "id": "Kriteria tingkat lainnya ada di penjelasan lengkap dan laporan PDF.",
-        "en": "The criteria of the other levels are in the full explanation and the PDF report.",
-    },
-    "respondents": {"id": "{n} responden", "en": "{n} respondents"},
-}
 
 
 def render_chart(
@@ -152,74 +137,7 @@ PRINT_ROW_HEIGHT_IN = 0.55
 """Rows for print: the whole chart fits an A4 page at 174 mm wide, where 15 pt becomes 9.5 pt."""
 
 
-def _rows(data: Mapping[str, Any], model: Model, lang: str) -> list[dict[str, Any]]:
-    """Rows top to bottom: each level's header, then its criteria (level 1 when it has evidence
-    or is the agency's level)."""
-    criteria_by_level: dict[int, list[Mapping[str, Any]]] = {}
-    for c in data["criteria"]:
-        criteria_by_level.setdefault(int(c["level"]), []).append(c)
-    rows: list[dict[str, Any]] = []
-    for lv in data["levels"]:
-        n = int(lv["level"])
-        own = criteria_by_level.get(n, [])
-        if n == 1 and not any(c["fulfilment"] is not None for c in own):
-            if int(data["level"]) != 1:
-                continue
-            own = []  # level 1 is the floor: shown (as "your level") without criteria bars
-        header = {
-            "kind": "level",
-            "level": n,
-            "name": model.level(n).name.get(lang),
-            "fulfilment": lv["fulfilment"],
-            "achieved": bool(lv["achieved"]) and n >= 2,
-            "units": 1.25 if own or lv["fulfilment"] is not None else 0.9,
-        }
-        rows.append(header)
-        for c in own:
-            criterion = model.by_id.get(c["id"])
-            name = criterion.name.get(lang) if criterion else c["id"]
-            rows.append(
-                {
-                    "kind": "criterion",
-                    "name": name,
-                    "rating": c["rating"],
-                    "fulfilment": c["fulfilment"],
-                    "units": 1.0,
-                }
-            )
-    # The highlight band of the agency's level covers its header and its criteria.
-    for i, row in enumerate(rows):
-        if row["kind"] == "level":
-            span = row["units"] + sum(r["units"] for r in _group(rows, i))
-            row["span"] = span
-    return rows
 
-
-def _only_criteria_of(rows: list[dict[str, Any]], levels: set[int]) -> list[dict[str, Any]]:
-    """The rows with the criteria of other levels left out (their level bars stay)."""
-    kept: list[dict[str, Any]] = []
-    keep = True
-    for row in rows:
-        if row["kind"] == "level":
-            keep = row["level"] in levels
-            kept.append(dict(row))
-        elif keep:
-            kept.append(row)
-    for i, row in enumerate(kept):
-        if row["kind"] == "level":
-            own = _group(kept, i)
-            row["units"] = 1.25 if own or row["fulfilment"] is not None else 0.9
-            row["span"] = row["units"] + sum(r["units"] for r in own)
-    return kept
-
-
-def _group(rows: list[dict[str, Any]], i: int) -> list[dict[str, Any]]:
-    out = []
-    for row in rows[i + 1 :]:
-        if row["kind"] == "level":
-            break
-        out.append(row)
-    return out
 
 
 def _level_row(ax: Any, row: Mapping[str, Any], centre: float, lang: str) -> None:
