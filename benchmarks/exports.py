@@ -5,12 +5,19 @@ realistic rows: answers of the real flow, the event log an interview leaves (con
 changes, one event per answer), and the stored assessment of every finished session. It holds two
 studies, one ten times larger than the other, so the figures show how time and memory scale.
 
-Each export runs in a fresh child process that reports its own time and peak RSS (the kernel's
-high-water mark, reset just before the export; ``resource.getrusage`` where it cannot be reset),
-minus the RSS it had just before exporting (interpreter, imports, open database). The floor, measured in the same run, is the least any export does: a bare ``SELECT``
-of the same rows (answers for CSV, events for JSON lines) written with ``csv.writer``.
+Each export runs in a fresh child process that reports its own wall time, its own CPU time
+(``time.process_time``: what the export cost, whatever else the machine is doing) and peak RSS
+(the kernel's high-water mark, reset just before the export; ``resource.getrusage`` where it
+cannot be reset), minus the RSS it had just before exporting (interpreter, imports, open
+database). The floor is the least any export does: a bare ``SELECT`` of the same rows (answers
+for CSV, events for JSON lines) written with ``csv.writer``.
 
-Run: ``python -m benchmarks exports [--quick]`` (quick: 5,000 sessions).
+On a shared machine one timing swings with the load, so every export and its floor run
+``REPEATS`` times, interleaved (floor, export, floor, export…), and the ratio is taken between
+the least CPU time of each: the load then lands on both alike, and the least is the run the
+machine disturbed least. The median wall time is printed beside it.
+
+Run: ``python -m benchmarks exports [--quick] [--repeat N]`` (quick: 5,000 sessions; N: 3).
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ ANSWERS_PER_SESSION = 30
 TEMPLATES = 200
 CHUNK = 5_000
 SEED = 20260523
-KINDS = ("csv", "jsonl", "floor-csv", "floor-jsonl")
+KINDS = ("floor-csv", "csv", "floor-jsonl", "jsonl")
+REPEATS = 3
 
 
 # -- building the database -----------------------------------------------------------------------
@@ -209,7 +217,7 @@ def child(kind: str, db: str, code: str, out: str) -> dict[str, Any]:
     reset = _reset_peak()
     base = _status_kb("VmRSS") if reset else _peak_kb()
     base = base or 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows = 0
     if kind in ("csv", "jsonl", "sqlite", "csv-wide", "xlsx"):  # the last three: measured by hand (docs)
         result = export_study(store, code, kind, Path(out))
@@ -229,10 +237,11 @@ def child(kind: str, db: str, code: str, out: str) -> dict[str, Any]:
             ):
                 writer.writerow(row)
                 rows += 1
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     store.close()
     return {
-        "seconds": round(seconds, 2),
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
         "rows": rows,
         "peak_rss_mb": round(_peak_kb() / 1024, 1),
         "export_rss_mb": round((_peak_kb() - base) / 1024, 1),
@@ -255,8 +264,15 @@ def measure(kind: str, db: Path, code: str, out: Path) -> dict[str, Any]:
     return figures
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Build the database, export both studies to CSV and JSON lines, and report beside the floors."""
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def run(quick: bool = False, repeats: int = REPEATS) -> dict[str, Any]:
+    """Build the database, export both studies to CSV and JSON lines ``repeats`` times each,
+    interleaved with their floors, and report the least CPU time and the median wall time."""
     n = QUICK_SESSIONS if quick else SESSIONS
     tmp = Path(tempfile.mkdtemp(prefix="matang-bench-exports-"))
     try:
@@ -267,17 +283,20 @@ def run(quick: bool = False) -> dict[str, Any]:
             f"({built['db_mb']} MB) in {built['build_seconds']} s",
             flush=True,
         )
-        results: dict[str, dict[str, Any]] = {}
+        runs: dict[str, list[dict[str, Any]]] = {}
         for size, code in (("small", built["small"]), ("large", built["large"])):
-            for kind in KINDS:
-                results[f"{kind}:{size}"] = measure(kind, db, code, tmp / f"{kind}-{size}.out")
-                print(f"  {size:5} {kind:12} {results[f'{kind}:{size}']}", flush=True)
+            for rep in range(repeats):
+                # Floor and export in turn, so a busy spell on the machine lands on both.
+                for kind in KINDS:
+                    got = measure(kind, db, code, tmp / f"{kind}-{size}.out")
+                    runs.setdefault(f"{kind}:{size}", []).append(got)
+                    print(f"  {size:5} {rep + 1}/{repeats} {kind:12} {got}", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     small_n, large_n = n // 10, n
-    header = f"{'':14}{'sessions':>10}{'rows':>12}{'seconds':>9}{'floor s':>9}{'ratio':>7}{'MB out':>8}"
-    header += f"{'RSS MB':>8}{'floor RSS':>10}"
+    header = f"{'':14}{'sessions':>10}{'rows':>12}{'CPU s':>8}{'floor':>8}{'ratio':>7}{'wall s':>8}{'floor':>8}"
+    header += f"{'ratio':>7}{'spread':>8}{'MB out':>8}{'RSS MB':>8}{'floor RSS':>10}"
     print("\n" + header)
     figures: dict[str, Any] = {
         "sessions": large_n,
@@ -285,30 +304,47 @@ def run(quick: bool = False) -> dict[str, Any]:
         "events": built["events"],
         "build_seconds": built["build_seconds"],
         "db_mb": built["db_mb"],
+        "repeats": repeats,
     }
     for fmt in ("csv", "jsonl"):
         for size, count in (("small", small_n), ("large", large_n)):
-            got, floor = results[f"{fmt}:{size}"], results[f"floor-{fmt}:{size}"]
-            ratio = got["seconds"] / floor["seconds"] if floor["seconds"] else float("nan")
+            got, floor = runs[f"{fmt}:{size}"], runs[f"floor-{fmt}:{size}"]
+            cpu, floor_cpu = min(r["cpu_seconds"] for r in got), min(r["cpu_seconds"] for r in floor)
+            wall, floor_wall = _median([r["seconds"] for r in got]), _median([r["seconds"] for r in floor])
+            ratio = cpu / floor_cpu if floor_cpu else float("nan")
+            wall_ratio = wall / floor_wall if floor_wall else float("nan")
+            # How far apart the repetitions' own CPU ratios are (each export against its floor).
+            pairs = [e["cpu_seconds"] / f["cpu_seconds"] for e, f in zip(got, floor, strict=True) if f["cpu_seconds"]]
+            spread = f"{min(pairs):.1f}-{max(pairs):.1f}" if pairs else "-"
+            rss = max(r["export_rss_mb"] for r in got)
+            floor_rss = max(r["export_rss_mb"] for r in floor)
             print(
-                f"{fmt + ' ' + size:14}{count:>10,}{got['rows']:>12,}{got['seconds']:>9}{floor['seconds']:>9}"
-                f"{ratio:>7.1f}{got['out_mb']:>8}{got['export_rss_mb']:>8}{floor['export_rss_mb']:>10}"
+                f"{fmt + ' ' + size:14}{count:>10,}{got[0]['rows']:>12,}{cpu:>8.2f}{floor_cpu:>8.2f}{ratio:>7.2f}"
+                f"{wall:>8.2f}{floor_wall:>8.2f}{wall_ratio:>7.2f}{spread:>8}{got[0]['out_mb']:>8}{rss:>8}{floor_rss:>10}"
             )
-            figures[f"{fmt}_{size}_seconds"] = got["seconds"]
-            figures[f"{fmt}_{size}_floor_seconds"] = floor["seconds"]
-            figures[f"{fmt}_{size}_ratio_to_floor"] = round(ratio, 2)
-            figures[f"{fmt}_{size}_rows"] = got["rows"]
-            figures[f"{fmt}_{size}_out_mb"] = got["out_mb"]
-            figures[f"{fmt}_{size}_export_rss_mb"] = got["export_rss_mb"]
-            figures[f"{fmt}_{size}_peak_rss_mb"] = got["peak_rss_mb"]
-            figures[f"{fmt}_{size}_floor_export_rss_mb"] = floor["export_rss_mb"]
+            key = f"{fmt}_{size}"
+            figures[f"{key}_cpu_seconds"] = cpu
+            figures[f"{key}_floor_cpu_seconds"] = floor_cpu
+            figures[f"{key}_ratio_to_floor"] = round(ratio, 2)
+            figures[f"{key}_seconds"] = round(wall, 2)
+            figures[f"{key}_floor_seconds"] = round(floor_wall, 2)
+            figures[f"{key}_wall_ratio_to_floor"] = round(wall_ratio, 2)
+            figures[f"{key}_ratios_per_repeat"] = [round(r, 2) for r in pairs]
+            figures[f"{key}_rows"] = got[0]["rows"]
+            figures[f"{key}_out_mb"] = got[0]["out_mb"]
+            figures[f"{key}_export_rss_mb"] = rss
+            figures[f"{key}_peak_rss_mb"] = max(r["peak_rss_mb"] for r in got)
+            figures[f"{key}_floor_export_rss_mb"] = floor_rss
         figures[f"{fmt}_rss_growth_mb_for_10x_sessions"] = round(
             figures[f"{fmt}_large_export_rss_mb"] - figures[f"{fmt}_small_export_rss_mb"], 1
         )
         figures[f"{fmt}_sessions_per_s"] = round(large_n / figures[f"{fmt}_large_seconds"])
     print(
-        "\nRSS MB = peak RSS during the export minus the RSS just before it "
-        "(interpreter, imports and open database); the same for the floor."
+        f"\nCPU s = the least CPU time of the export process over {repeats} runs, interleaved with the floor's;"
+        " ratio = that against the floor's least. wall s = the median wall time; spread = the least and"
+        " greatest CPU ratio of one export to the floor run just before it. RSS MB = peak RSS during the"
+        " export minus the RSS just before it (interpreter, imports and open database), the largest of the"
+        " runs; the same for the floor."
     )
     return figures
 
@@ -318,7 +354,8 @@ def _main(argv: list[str]) -> int:
         kind, db, code, out = argv[1:5]
         print(json.dumps(child(kind, db, code, out)))
         return 0
-    print(json.dumps(run(quick="--quick" in argv)))
+    repeats = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else REPEATS
+    print(json.dumps(run(quick="--quick" in argv, repeats=repeats)))
     return 0
 
 

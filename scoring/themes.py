@@ -289,6 +289,30 @@ def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool
     return theme
 
 
+def answer_themes(flow: Flow, question_id: str, value: Any, codebook: Codebook | None = None) -> tuple[str, ...]:
+    """The ids of the themes found in one answer, in codebook order, each once.
+
+    The same as the themes of :func:`find_themes` whose sources include ``question_id`` (a
+    theme rests on the answers it was found in, each read alone), without building the sources:
+    for exports that write a question's themes in its own cell.
+    """
+    codebook = codebook or load_codebook()
+    mapping = _readers(flow, codebook).get(question_id)
+    if mapping is None:
+        return ()
+    found: set[str] = set()
+    matcher = _compiled(codebook)
+    if mapping is _FREE_TEXT:
+        for text in text_parts(value):
+            found.update(theme_id for theme_id, _, _ in matcher.match(text))
+    else:
+        for v in value if isinstance(value, list) else [value]:
+            found.update(mapping.get(str(v), ()))
+    if not found:
+        return ()
+    return tuple(t for t in matcher.theme_ids if t in found)
+
+
 _FREE_TEXT: Mapping[str, tuple[str, ...]] = {}
 _READERS: dict[tuple[int, int], tuple[Flow, Codebook, dict[str, Mapping[str, tuple[str, ...]]]]] = {}
 

@@ -4,7 +4,9 @@
 - a CSV cell written by the exports' own writer is what ``csv.writer`` writes, for any value;
 - the theme matcher's shortcut for ASCII texts (one lower-casing, a set of words) finds what its
   general path (each word lower-cased on its own) finds: a text, and the same text followed by
-  a clause the shortcut cannot take (a non-ASCII word after two stops), match alike.
+  a clause the shortcut cannot take (a non-ASCII word after two stops), match alike;
+- the themes of one answer (``answer_themes``, what the long CSV writes in an answer's row) are
+  those of the session's themes (``find_themes``) that rest on that answer, in the same order.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.research.exports.base import CsvCells, csv_cell, spreadsheet_text
+from bot.research.exports.themes import by_question
 from interview_flows.expressions import _eval, compile_condition, parse
-from scoring.themes import _compiled, load_codebook, match_text
+from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
+from scoring.themes import _compiled, answer_themes, find_themes, load_codebook, match_text
 
 NAMES = ["a", "b", "c"]
 LITERALS = st.one_of(
@@ -141,6 +145,28 @@ def test_the_ascii_shortcut_finds_what_the_general_path_finds(text: str) -> None
     # the non-ASCII word sends the whole text down the general path.
     general = match_text(text + " . . é")
     assert found == general
+
+
+FLOW = load_flow(DEFAULT_FLOW_ID)
+FREE = [q.id for q in FLOW.questions if q.type == "text"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.lists(
+        st.one_of(TEXTS, st.builds(lambda a, b: {"parts": [{"kind": "text", "text": a}, {"kind": "probe", "text": b}]}, TEXTS, TEXTS)),
+        min_size=len(FREE),
+        max_size=len(FREE),
+    ),
+)
+def test_an_answers_themes_are_the_sessions_themes_that_rest_on_it(seed: int, texts: list) -> None:
+    from benchmarks.scoring import make_sessions
+
+    answers = make_sessions(FLOW, 1, seed)[0]
+    answers.update((qid, text) for qid, text in zip(FREE, texts, strict=True) if qid in answers)
+    each = {qid: list(answer_themes(FLOW, qid, value)) for qid, value in answers.items()}
+    assert by_question(find_themes(FLOW, answers)) == {qid: ids for qid, ids in each.items() if ids}
 
 
 @settings(max_examples=400, deadline=None)

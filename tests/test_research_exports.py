@@ -453,7 +453,9 @@ def test_a_failed_export_leaves_no_half_written_file(research, tmp_path, monkeyp
         yield from ()
         raise RuntimeError("disk on fire")
 
+    # Both readings of answers fail (the long CSV reads plain rows, the other formats AnswerRows).
     monkeypatch.setattr(base.Job, "sessions_with_answers", broken)
+    monkeypatch.setattr(base.Job, "sessions_with_answer_rows", broken)
     with pytest.raises(RuntimeError):
         export(research, "csv", tmp_path / "long.csv")
     assert list(tmp_path.iterdir()) == []

@@ -38,6 +38,9 @@ class Pseudonyms:
 
     def __init__(self, store: Store) -> None:
         self._key = installation_key(store)
+        # The keyed HMAC, copied for each respondent: the key's padding is hashed once, not
+        # once per respondent (an export of a large study makes one pseudonym per session).
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)
         self._cache: dict[tuple[str, str], str] = {}
 
     def __call__(self, channel: str, external_id: str) -> str:
@@ -45,7 +48,9 @@ class Pseudonyms:
         key = (channel, str(external_id))
         found = self._cache.get(key)
         if found is None:
-            digest = hmac.new(self._key, f"{channel}:{external_id}".encode(), hashlib.sha256).hexdigest()
+            mac = self._keyed.copy()
+            mac.update(f"{channel}:{external_id}".encode())
+            digest = mac.hexdigest()
             found = PREFIX + digest[:HEX_CHARS]
             if len(self._cache) >= CACHE_SIZE:  # bounded: memory must not grow with the study
                 self._cache.clear()

@@ -307,10 +307,15 @@ class StudyStatus:
 
 
 def declined_sql(alias: str = "s") -> str:
-    """SQL true for a session whose respondent refused consent (a withdrawn session, no answers)."""
+    """SQL true for a session whose respondent refused consent (a withdrawn session, no answers).
+
+    A refusal withdraws the session at once and a withdrawn session stays so, so only withdrawn
+    sessions have their events read: an export of a large study would otherwise read the whole
+    event log of every session to find the consent.
+    """
     return (
-        f"exists (select 1 from events e where e.session_id = {alias}.id and e.kind = 'consent'"
-        " and e.new_value = '\"refused\"')"
+        f"(case when {alias}.state = 'withdrawn' then exists (select 1 from events e"
+        f" where e.session_id = {alias}.id and e.kind = 'consent' and e.new_value = '\"refused\"') else 0 end)"
     )
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.research.exports.base import (
-    _QUOTED_WHEN,
     FIRST_PART,
     FORMULA_STARTS,
+    AnswerRow,
     CsvCells,
     ExportResult,
     Job,
@@ -119,77 +119,99 @@ def session_lines(job: Job) -> Iterator[tuple[str, int]]:
 
     The same cells, neutralised the same way and written as ``csv.writer`` writes them; but what
     is the same on every row of a session (study, respondent, session, status) is written once
-    per session, and what recurs across sessions (question ids and texts, choice values and
-    labels) once per export, so a row costs a join rather than sixteen cells through the writer.
+    per session, and what recurs across sessions (question ids and texts, choice values, labels
+    and themes) once per export, so a row costs a join rather than sixteen cells through the
+    writer. The answers are read as plain rows (:meth:`Job.sessions_with_answer_rows`), and a
+    choice answer's themes are found once per distinct answer (:func:`answer_themes`: an
+    answer's themes depend on it alone).
     """
+    from scoring.themes import answer_themes
+
     cells = CsvCells(job.raw)
     cell, recurring = cells.cell, cells.recurring
     pieces: dict[tuple[str, str], str] = {}  # (question, text) as written
-    middles: dict[int, dict[tuple[str, str], str]] = {}  # per flow view: see below
+    middles: dict[int, dict[tuple[str, str], tuple[str, str]]] = {}  # per flow view: see below
     code = job.study.code
-    for s, flow, answers in job.sessions_with_answers(level=False):  # the long format has no level
-        lang = job.text_lang()  # one language for the whole file, so labels group across respondents
-        prefix = ",".join(map(cell, (code, s.respondent, s.id, s.flow_id, s.flow_version, s.lang))) + ","
-        status = "," + cell(s.status) + ","
+    lang = job.text_lang()  # one language for the whole file, so labels group across respondents
+    for s, flow, values, stored in job.sessions_with_answer_rows():
+        prefix = ",".join(
+            (recurring(code), cell(s.respondent), cell(s.id), recurring(s.flow_id), recurring(s.flow_version),
+             recurring(s.lang))
+        ) + ","
+        status = "," + recurring(s.status) + ","
         end = "".join("," + cell(v) for v in job.identity(s)) + "\r\n"
-        plain_end = status + ",," + end  # the status, no themes, no recordings
+        plain_end = status + ",,"  # the status, no themes, no recordings
         view = job.view(flow)
-        coded = by_question(session_themes(flow, {a.question_id: a.value for a in answers}))
         voices = job.recordings(s.id)
-        # A choice answer's question, text, value and label, as written, by (question, stored
-        # value): one look-up per row for most rows (the texts' language is the export's).
+        # A choice answer's question, text, value and label as written, and its themes cell, by
+        # (question, stored value): one look-up per row for most rows (the texts' language is
+        # the export's).
         known = middles.setdefault(id(view), {})
         lines = []
-        for a in answers:
-            qid = a.question_id
-            both = known.get((qid, a.raw))
-            if both is None:
+        for qid, value in values.items():
+            _, _, raw, at, changed = stored[qid]
+            found = known.get((qid, raw))
+            if found is None:
+                a = AnswerRow(qid, value, None, at, changed or 0, raw)
                 if view is not None:
                     text = view.text(qid, lang)
-                    value, label = view.cells(a, lang)
+                    shown, label = view.cells(a, lang)
                     free = qid in view.free_text
                 else:
-                    text, value, label = "", value_text(a.value), value_text(a.value)
+                    text, shown, label = "", value_text(value), value_text(value)
                     free = False
                 asked = pieces.get((qid, text))
                 if asked is None:
                     asked = pieces[(qid, text)] = recurring(qid) + "," + recurring(text) + ","
+                themes = answer_themes(flow, qid, value) if flow is not None else ()
+                coded_as = recurring(joined(themes)) if themes else ""
                 if free:  # an open answer: said once, not worth remembering
-                    answer = cell(value)
-                    both = asked + answer + "," + (answer if label == value else cell(label))
+                    answer = cell(shown)
+                    both = asked + answer + "," + (answer if label == shown else cell(label)) + ","
                 else:
-                    both = asked + recurring(value) + "," + recurring(label)
+                    both = asked + recurring(shown) + "," + recurring(label) + ","
                     if len(known) >= CsvCells.CACHE:
                         known.clear()  # memory stays flat however many distinct answers there are
-                    known[(qid, a.raw)] = both
-            at, changed = a.answered_at, a.times_changed
-            # A time stamp (digits first, no comma or quote) is its own cell: checked inline.
-            if at.__class__ is not str or at[:1] in FORMULA_STARTS or _QUOTED_WHEN.search(at) is not None:
-                at = cell(at)
-            changed = str(changed) if changed.__class__ is int else cell(changed)
-            recs = voices.get(qid) if voices else None
-            own = of_part(recs, FIRST_PART) if recs else None
-            themes = coded.get(qid) if coded else None
-            if own or themes:
-                extra = ",".join(map(cell, recording_cells(own))) if own else ","
-                coded_as = recurring(joined(themes)) if themes else ""
-                lines.append("".join((prefix, both, ",", at, ",", changed, status, coded_as, ",", extra, end)))
+                    known[(qid, raw)] = (both, coded_as)
             else:
-                lines.append("".join((prefix, both, ",", at, ",", changed, plain_end)))
-            if not isinstance(a.value, dict):
-                continue  # only an answer in parts has later parts
+                both, coded_as = found
+            # A time stamp (digits first, no comma or quote) is its own cell: checked inline
+            # (needs_quotes, without the call).
+            if at.__class__ is not str or at[:1] in FORMULA_STARTS or "," in at or '"' in at or "\n" in at or "\r" in at:
+                at = cell(at)
+            changed = _COUNTS[changed] if changed.__class__ is int and 0 <= changed < 100 else (
+                "0" if changed is None else str(changed) if changed.__class__ is int else cell(changed)
+            )
+            if voices:
+                recs = voices.get(qid)
+                own = of_part(recs, FIRST_PART) if recs else None
+            else:
+                recs = own = None
+            if own or coded_as:
+                extra = ",".join(map(cell, recording_cells(own))) if own else ","
+                lines.append(f"{both}{at},{changed}{status}{coded_as},{extra}")
+            else:
+                lines.append(f"{both}{at},{changed}{plain_end}")  # an f-string: no tuple, no call
+            if value.__class__ is not dict:
+                continue  # only an answer in parts (decoded JSON: a plain dict) has later parts
             # A probe's answer is a row of its own under <question>__probe, as in the wide CSV, with
             # the recording that answered it (part 2); the themes stay on the question's row.
-            for n, (column, prompt, part) in enumerate(later_parts(flow, qid, a.value, lang), FIRST_PART + 1):
+            for n, (column, prompt, part) in enumerate(later_parts(flow, qid, value, lang), FIRST_PART + 1):
                 answer = cell(part)
                 spoken = of_part(recs, n) if recs else None
-                tail = status + "," + ",".join(map(cell, recording_cells(spoken))) + end if spoken else plain_end
+                tail = status + "," + ",".join(map(cell, recording_cells(spoken))) if spoken else plain_end
                 lines.append(
-                    "".join((prefix, recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, tail))
+                    "".join((recurring(column), ",", recurring(prompt), ",", answer, ",", answer, ",", at, ",", changed, tail))
                 )
         if len(pieces) > CsvCells.CACHE:
             pieces.clear()
-        yield "".join(lines), len(lines)
+        # Every line starts with the session's prefix and ends with its end: written between the
+        # lines by one join rather than copied into each.
+        yield (prefix + (end + prefix).join(lines) + end if lines else ""), len(lines)
+
+
+_COUNTS = [str(n) for n in range(100)]
+"""times_changed as written, for the counts that occur."""
 
 
 def recording_cells(recs: list[Any]) -> tuple[str, str]:

@@ -44,7 +44,9 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
 
     result = ExportResult("jsonl", [Path(out)], identify=job.identify, unit="event")
     code = job.study.code
-    for s, events in job.sessions_with_events(assessment=True):
+    scrub = job.scrub
+    words: dict[str | None, str] = {None: "null"}  # kinds and question ids, encoded once (few)
+    for s, events in job.sessions_with_event_rows(assessment=True):
         result.sessions += 1
         head: dict[str, Any] = {
             "type": "session",
@@ -66,10 +68,14 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
         # Values are stored as compact JSON: copy them into the line rather than decode and
         # encode every one again (this loop runs once per event, millions of times).
         prefix = f'{{"type":"event","session":{s.id},"seq":'
-        for n, e in enumerate(events, 1):
+        for n, (_, _, at, kind, qid, old, new, detail) in enumerate(events, 1):
+            said = words.get(kind) or _word(words, kind)
+            asked = words.get(qid) or _word(words, qid)
+            if detail is not None:
+                detail = scrub(s, detail)
             lines.append(
-                f'{prefix}{n},"at":{text(e.at)},"kind":{text(e.kind)},"question_id":{text(e.question_id)},'
-                f'"old":{e.old_json or "null"},"new":{e.new_json or "null"},"detail":{text(e.detail)}}}'
+                f'{prefix}{n},"at":{text(at)},"kind":{said},"question_id":{asked},'
+                f'"old":{old or "null"},"new":{new or "null"},"detail":{text(detail)}}}'
             )
         folder = audio_beside(Path(out)).name if str(out) != "-" else None
         for recs in job.recordings(s.id).values():
@@ -100,6 +106,15 @@ def write_to(job: Job, fh: IO[str], out: Path | str = "-") -> ExportResult:
         fh.write("\n".join(lines))
         result.rows += len(events)
     return result
+
+
+def _word(words: dict[str | None, str], value: str | None) -> str:
+    """A recurring text encoded as JSON and remembered (bounded: memory stays flat)."""
+    if len(words) >= 4096:
+        words.clear()
+        words[None] = "null"
+    found = words[value] = "null" if value is None else encode_string(value)
+    return found
 
 
 def replay(lines: Iterable[str]) -> dict[int, dict[str, Any]]:
