@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import print_rows
 from benchmarks.scoring import SEED, make_sessions
 from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
 from interview_flows.schema import DONT_KNOW, Flow
@@ -192,9 +193,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         ]
     else:
         rows.append(("matplotlib (before)", "not installed"))
-    width = max(len(r[0]) for r in rows) + 2
-    for label, value in rows:
-        print(f"{label:<{width}}{value:>12}")
+    print_rows(rows)
     return figures
 
 

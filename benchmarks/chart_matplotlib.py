@@ -40,23 +40,7 @@ def render_chart(
     dpi: float = DPI,
     row_height_in: float = 0.78,
 ) -> bytes:
-    """Draw an assessment (an ``Assessment``, or its ``to_dict()``) as a PNG 1080 px wide.
-
-    ``fmt`` ``"svg"`` draws it as vector graphics; ``dpi`` above 100 gives a sharper PNG of the
-    same layout, and a smaller ``row_height_in`` a shorter one (reports print it on A4 with
-    :data:`PRINT_DPI` and :data:`PRINT_ROW_HEIGHT_IN`, so labels stay at 8 pt or more).
-
-    ``phone``: at most 1080×1350 (4:5), so a chat shows it whole and legible; when every
-    criterion would not fit, only those of the unit's level and the next are drawn. A report
-    page (``phone=False``) gets every criterion, as tall as they need.
-
-    Horizontal bars grouped by level: each level's mean fulfilment, then its criteria coloured by
-    rating; dashed lines at the 50 % and 85 % thresholds; the agency's level highlighted.
-
-    >>> png = render_chart(assess(flow, answers), "en")   # doctest: +SKIP
-    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"                  # doctest: +SKIP
-    True
-    """
+    """The chart as matplotlib drew it; arguments as :func:`bot.charts.render_chart` has them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

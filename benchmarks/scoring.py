@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks import print_rows
 from interview_flows.expressions import parse
 from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
 from interview_flows.schema import DONT_KNOW, Flow, Question
@@ -209,9 +210,7 @@ def run(quick: bool = False) -> dict:
         ("assess / json floor", f"{figures['ratio_assess_to_json_floor']}×"),
         ("assess / copy floor", f"{figures['ratio_assess_to_copy_floor']}×"),
     ]
-    width = max(len(r[0]) for r in rows) + 2
-    for label, value in rows:
-        print(f"{label:<{width}}{value:>12}")
+    print_rows(rows)
     return figures
 
 
