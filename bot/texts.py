@@ -197,6 +197,10 @@ TEXTS.update({
         "id": "Pertanyaan ini sudah dijawab.",
         "en": "This question has already been answered.",
     },
+    "tg_already_sent": {
+        "id": "Jawaban Bapak/Ibu sudah dikirim, sehingga tidak dapat diubah lagi.",
+        "en": "Your answers have been sent, so they can no longer be changed.",
+    },
     "tg_done": {"id": "Selesai", "en": "Done"},
     "tg_skip_button": {"id": "Lewati", "en": "Skip"},
     "tg_hint_choice": {"id": "Silakan pilih satu jawaban.", "en": "Please choose one answer."},

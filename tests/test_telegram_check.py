@@ -187,3 +187,28 @@ async def test_a_check_lost_in_a_crash_is_sent_again_at_start_up(api, tmp_path):
         await user.press_button(t("tg_check_send_button", "id"), resent)
         await result_arrives(user)
     assert rows(db, "select state from sessions") == [("finished",)]
+
+
+async def test_an_old_review_after_sending_says_the_answers_are_sent_and_loses_its_buttons(api, tmp_path):
+    db = tmp_path / "m.db"
+    async with matang_bot(api, db) as (_, store):
+        user = api.user(4007)
+        check, _ = await run_to_check(user, store)
+        user.skip()
+        await user.press_button(t("tg_check_review_button", "id"), check)
+        review = await user.next_message()
+        await user.press_button(t("tg_check_send_button", "id"), check)  # sent from the check
+        await result_arrives(user)
+        await user.wait_for(lambda m: m.kind == "photo", timeout=10)
+        events = rows(db, "select count(*) from events")
+        # The review sent before still shows ✏️ and send: pressing one changes nothing and says
+        # why, and the review loses its buttons.
+        press = await user.press_button("✏️ 2", review)
+        await api.wait_idle()
+        answer = api.callback_queries[press["callback_query"]["id"]]
+        assert answer["answered"] and answer["answer"]["text"] == t("tg_already_sent", "id")
+        assert answer["answer"].get("show_alert") is True
+        assert user.server.chat_log(4007).messages[review.message_id].buttons == []
+        assert rows(db, "select count(*) from events") == events
+    assert rows(db, "select state from sessions") == [("finished",)]
+    assert answers_in(db)["team_size"] == 4

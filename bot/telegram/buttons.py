@@ -79,6 +79,9 @@ async def session_button(bc: BotContext, context: Context, update: Update, query
                              quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
                                      "review page"))
         return
+    if cb.kind in (kb.CHECK, kb.EDIT) and record.state == "finished":
+        await already_sent(query, lang)
+        return
     if cb.kind == kb.CHECK:
         await check_button(bc, context, update, query, record, cb.arg)
         return
@@ -143,6 +146,13 @@ def before_probe(query: CallbackQuery, record: SessionRecord) -> bool:
     pressed = query.message.message_id if query.message else None
     return (engine_of(record).probing(record.session) and pressed is not None and asked_in is not None
             and asked_in > 0 and pressed < asked_in)
+
+
+async def already_sent(query: CallbackQuery, lang: str) -> None:
+    """A ✏️ or send button of a review or check message from before the answers were sent: say
+    why nothing changes, and take the buttons off that message (they can do nothing now)."""
+    await asyncio.gather(quietly(query.answer(t("tg_already_sent", lang), show_alert=True), "answerCallbackQuery"),
+                         quietly(query.edit_message_reply_markup(reply_markup=None), "retire sent review"))
 
 
 async def check_button(bc: BotContext, context: Context, update: Update, query: CallbackQuery,
