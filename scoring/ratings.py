@@ -146,7 +146,7 @@ def rate_and_keep(
             seen[qid] = value
         if choices is not None and type(value) is str:
             triples = choices.get(value, ())
-        elif ticked is not None and type(value) is list:
+        elif ticked is not None and compiled is not None and type(value) is list:
             # The options ticked, as a multiple choice question has seen them before.
             try:
                 triples = ticked[tuple(value)]
