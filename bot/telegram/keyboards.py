@@ -112,6 +112,22 @@ def ticked_choices(q: Question, mask: str) -> list[str] | None:
     return [c.value for i, c in enumerate(q.choices) if int(mask) >> i & 1]
 
 
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard whose buttons are all made by :func:`button` (a text and callback data).
+
+    python-telegram-bot serialises a keyboard for every message or edit that carries one by
+    walking each object's attributes: 60 µs for a question's eight buttons, on every answer.
+    Knowing the buttons' two fields, this writes the same dict (keys in the same order) in 2 µs.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict:  # type: ignore[override]
+        """The keyboard as the Bot API takes it; the same dict the library would build."""
+        return {"inline_keyboard": [[{"callback_data": b.callback_data, "text": b.text} for b in row]
+                                    for row in self.inline_keyboard]}
+
+
 def button(text: str, data: str) -> InlineKeyboardButton:
     """One inline button."""
     return InlineKeyboardButton(text, callback_data=data)
@@ -137,7 +153,7 @@ def numbered(q: Question, lang: str) -> bool:
 
 
 def question_keyboard(q: Question, session_id: int, position: int, lang: str,
-                      ticked: list[str] | None = None) -> InlineKeyboardMarkup | None:
+                      ticked: list[str] | None = None) -> Keyboard | None:
     """The buttons of a question (None when it is answered by typing and offers no button)."""
     rows: list[list[InlineKeyboardButton]] = []
     listed = numbered(q, lang)
@@ -147,7 +163,7 @@ def question_keyboard(q: Question, session_id: int, position: int, lang: str,
 
     if q.type == "note":
         rows.append([button(t("continue", lang), encode(NOTE, session_id, position))])
-        return InlineKeyboardMarkup(rows)
+        return Keyboard(rows)
     if q.type in ("single_choice", "yes_no"):
         buttons = [button(label(i + 1, c.label.get(lang)), encode(ANSWER, session_id, position, i))
                    for i, c in enumerate(q.choices)]
@@ -169,24 +185,24 @@ def question_keyboard(q: Question, session_id: int, position: int, lang: str,
         rows.insert(-1, [button(t("dont_know", lang), encode(ANSWER, session_id, position, DONT_KNOW_ARG))])
     if not q.required:
         rows.append([button(t("tg_skip_button", lang), encode(SKIP, session_id, position))])
-    return InlineKeyboardMarkup(rows) if rows else None
+    return Keyboard(rows) if rows else None
 
 
-def consent_keyboard(lang: str, code: str = "", last_session: int = 0) -> InlineKeyboardMarkup:
+def consent_keyboard(lang: str, code: str = "", last_session: int = 0) -> Keyboard:
     """Agree / decline, carrying the study code (empty for a self-assessment) and the id of the
     person's newest session when asked, so a second tap (or an old prompt) is recognised."""
-    return InlineKeyboardMarkup([
+    return Keyboard([
         [button(t("consent_yes", lang), encode(CONSENT, "y", last_session, code))],
         [button(t("consent_no", lang), encode(CONSENT, "n", last_session, code))],
     ])
 
 
-def resume_keyboard(session_id: int, lang: str) -> InlineKeyboardMarkup:
+def resume_keyboard(session_id: int, lang: str) -> Keyboard:
     """A single "resume the interview" button."""
-    return InlineKeyboardMarkup([[button(t("tg_resume_button", lang), encode(RESUME, session_id))]])
+    return Keyboard([[button(t("tg_resume_button", lang), encode(RESUME, session_id))]])
 
 
-def restart_keyboard(session_id: int, code: str, lang: str, *, offer_continue: bool = False) -> InlineKeyboardMarkup:
+def restart_keyboard(session_id: int, code: str, lang: str, *, offer_continue: bool = False) -> Keyboard:
     """Confirm a new interview (withdrawing session ``session_id``), or keep going."""
     rows = []
     if offer_continue:
@@ -195,33 +211,33 @@ def restart_keyboard(session_id: int, code: str, lang: str, *, offer_continue: b
     else:
         rows.append([button(t("tg_restart_yes", lang), encode(CONFIRM, "r", session_id, code))])
         rows.append([button(t("tg_cancel_button", lang), encode(CONFIRM, "c"))])
-    return InlineKeyboardMarkup(rows)
+    return Keyboard(rows)
 
 
-def delete_keyboard(lang: str) -> InlineKeyboardMarkup:
+def delete_keyboard(lang: str) -> Keyboard:
     """Confirm erasing everything, or cancel."""
-    return InlineKeyboardMarkup([
+    return Keyboard([
         [button(t("tg_delete_yes", lang), encode(CONFIRM, "d"))],
         [button(t("tg_cancel_button", lang), encode(CONFIRM, "c"))],
     ])
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
+def language_keyboard() -> Keyboard:
     """The two languages, each named in itself."""
-    return InlineKeyboardMarkup([[button("Bahasa Indonesia", encode(LANGUAGE, "id")),
+    return Keyboard([[button("Bahasa Indonesia", encode(LANGUAGE, "id")),
                                   button("English", encode(LANGUAGE, "en"))]])
 
 
-def check_keyboard(session_id: int, lang: str) -> InlineKeyboardMarkup:
+def check_keyboard(session_id: int, lang: str) -> Keyboard:
     """The final check's two buttons: look over the answers, or send them."""
-    return InlineKeyboardMarkup([
+    return Keyboard([
         [button(t("tg_check_review_button", lang), encode(CHECK, session_id, CHECK_REVIEW))],
         [button(t("tg_check_send_button", lang), encode(CHECK, session_id, CHECK_SEND))],
     ])
 
 
 def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pages: int, *,
-                    send_lang: str | None = None) -> InlineKeyboardMarkup:
+                    send_lang: str | None = None) -> Keyboard:
     """✏️ buttons for ``(number, position)`` items, four to a row, then page navigation;
     ``send_lang``: at the final check, a button to send the answers (in that language) below."""
     rows: list[list[InlineKeyboardButton]] = []
@@ -236,12 +252,12 @@ def review_keyboard(session_id: int, items: list[tuple[int, int]], page: int, pa
         rows.append(nav)
     if send_lang is not None:
         rows.append([button(t("tg_check_send_button", send_lang), encode(CHECK, session_id, CHECK_SEND))])
-    return InlineKeyboardMarkup(rows)
+    return Keyboard(rows)
 
 
-def result_keyboard(session_id: int, lang: str) -> InlineKeyboardMarkup:
+def result_keyboard(session_id: int, lang: str) -> Keyboard:
     """The buttons under a short result: the full explanation, every suggestion, the PDF."""
-    return InlineKeyboardMarkup([
+    return Keyboard([
         [button(t("tg_result_full", lang), encode(RESULT, session_id, "f"))],
         [button(t("tg_result_tips", lang), encode(RESULT, session_id, "s")),
          button(t("tg_result_pdf", lang), encode(RESULT, session_id, "p"))],
