@@ -67,7 +67,9 @@ async def read_request(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         if body.strip():
             data = json.loads(body)
             if isinstance(data, dict):
-                params.update(data)
+                # As the Bot API reads JSON: a string field means what it means in a form
+                # ("123", a keyboard as a JSON string), any other value is taken as it is.
+                params.update({k: decode_value(k, v) if isinstance(v, str) else v for k, v in data.items()})
         return params, files
     form = await request.post()
     for key, value in form.items():

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +156,10 @@ class Interview:
         self._relevance = tuple((q.id, self._conditions.get(q.id)) for q in flow.questions)
         self._telling: dict[str, list[Any]] = {}
         self._may_cache: dict[tuple[str, tuple[str, ...], str], bool] = {}
+        # Asked on every answer (progress): the names of each condition in order, and the
+        # questions from each position on, worked out once per flow.
+        self._names = {qid: tuple(sorted(cond.names)) for qid, cond in self._conditions.items()}
+        self._open_from = [frozenset(q.id for q in flow.questions[i:]) for i in range(len(flow.questions))]
         everything = {q.id for q in flow.questions}
         # The longest path: every answerable question some answers would ask.
         self._longest = max(1, sum(1 for q in flow.questions if q.answerable and self._may_apply(q.id, {}, everything)))
@@ -291,28 +295,29 @@ class Interview:
             return Progress(total, total)
         start = self.flow.position(session.cursor)
         # Answers from the cursor on may still change (back keeps them until then): they are open.
-        open_ids = {q.id for q in self.flow.questions[start:]}
+        open_ids = self._open_from[start]
         known = {k: v for k, v in _known(session.answers).items() if k not in open_ids}
         ahead = sum(
             1 for q in self.flow.questions[start + 1 :] if q.answerable and self._may_apply(q.id, known, open_ids)
         )
         return Progress(max(1, total - ahead), total)
 
-    def _may_apply(self, question_id: str, known: Mapping[str, Any], open_ids: set[str]) -> bool:
+    def _may_apply(self, question_id: str, known: Mapping[str, Any], open_ids: Set[str]) -> bool:
         """Whether a question's condition could hold, given the known answers, for some answers
         to the open questions it names (tried over each one's telling values)."""
         cond = self._conditions.get(question_id)
         if cond is None:
             return True
+        names = self._names[question_id]
         # A name neither known nor open is a question passed over: it has no value, and keeps none.
-        free = [n for n in sorted(cond.names) if n in open_ids]
+        free = tuple(n for n in names if n in open_ids)
         # The answer depends only on the named questions: remembered per flow (a few hundred keys).
-        key = (question_id, tuple(free), repr([known.get(n) for n in sorted(cond.names) if n not in open_ids]))
+        key = (question_id, free, repr([known.get(n) for n in names if n not in open_ids]))
         cached = self._may_cache.get(key)
         if cached is None:
             if len(self._may_cache) > 4096:  # numbers or texts in conditions: keep it bounded
                 self._may_cache.clear()
-            cached = self._may_cache[key] = self._satisfiable(cond, known, free)
+            cached = self._may_cache[key] = self._satisfiable(cond, known, list(free))
         return cached
 
     def _satisfiable(self, cond: Expression, known: Mapping[str, Any], free: list[str]) -> bool:
@@ -513,7 +518,10 @@ class Interview:
         return done
 
     def _has_pending(self, event: Any) -> bool:
-        return self.pending(event.model) is not None
+        # The question found here is the one _move_on moves to, in the same event: kept on the
+        # event rather than looked for twice (a walk over the whole flow, on every answer).
+        event.pending = self.pending(event.model)
+        return event.pending is not None
 
     def _has_previous(self, event: Any) -> bool:
         return self.previous(event.model) is not None
@@ -532,7 +540,7 @@ class Interview:
         return missing
 
     def _move_on(self, event: Any) -> None:
-        nxt = self.pending(event.model)
+        nxt = event.pending if hasattr(event, "pending") else self.pending(event.model)
         event.model.cursor = nxt.id if nxt else None
 
     def _move_back(self, event: Any) -> None:

@@ -8,6 +8,7 @@ checks what a schema cannot: unique ids, known criteria, skip logic, reachabilit
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -208,7 +209,6 @@ class Flow(_Strict):
     questions: tuple[Question, ...] = Field(min_length=1)
     consistency: tuple[ConsistencyRule, ...] = ()
     """Pairs of answers that cannot both be true (see :class:`ConsistencyRule`)."""
-    _index_cache: dict[str, tuple[int, Question]] | None = PrivateAttr(default=None)
     _engine: Any = PrivateAttr(default=None)  # the shared engine, see interview_flows.engine.engine_for
 
     def question(self, question_id: str) -> Question:
@@ -223,12 +223,12 @@ class Flow(_Strict):
         """The section with this id."""
         return next(s for s in self.sections if s.id == section_id)
 
-    @property
+    @cached_property
     def _index(self) -> dict[str, tuple[int, Question]]:
-        if self._index_cache is None:
-            # Derived once per flow; the flow is frozen, so it never goes stale.
-            self._index_cache = {q.id: (i, q) for i, q in enumerate(self.questions)}
-        return self._index_cache
+        # Derived once per flow; the flow is frozen, so it never goes stale. Kept in the instance's
+        # own dict: a pydantic private attribute costs a slow attribute look-up on every question
+        # asked of the flow (tens per answer).
+        return {q.id: (i, q) for i, q in enumerate(self.questions)}
 
     def variables(self) -> dict[str, str]:
         """Context variable name to the question id that records it."""

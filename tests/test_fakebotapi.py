@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -72,6 +73,21 @@ async def test_wrong_token_and_unknown_method_are_refused(api):
     assert bad.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
     assert unknown.status_code == 404 and unknown.json()["error_code"] == 404
     assert me.json()["result"]["username"] == "matang_test_bot"
+
+
+async def test_a_json_body_reads_as_the_same_call_in_form_fields(api):
+    """As the Bot API reads JSON: string fields mean what they mean in a form, objects stay objects."""
+    api.user(77)
+    keyboard = {"inline_keyboard": [[{"text": "Ya", "callback_data": "a:1:2:0"}]]}
+    async with httpx.AsyncClient() as client:
+        url = f"{api.base_url}{api.token}/sendMessage"
+        await client.post(url, json={"chat_id": 77, "text": "123", "reply_markup": keyboard})
+        await client.post(url, json={"chat_id": "77", "text": "123", "reply_markup": json.dumps(keyboard)})
+        await client.post(url, data={"chat_id": "77", "text": "123", "reply_markup": json.dumps(keyboard)})
+    sent = [c for c in api.calls if c.method == "sendMessage"]
+    assert [c.content_type for c in sent] == ["application/json"] * 2 + ["application/x-www-form-urlencoded"]
+    assert [c.params for c in sent] == [{"chat_id": 77, "text": "123", "reply_markup": keyboard}] * 3
+    assert [m.text for m in api.user(77).messages] == ["123"] * 3
 
 
 async def test_get_updates_long_poll_offset_and_conflict(api):

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -62,9 +62,10 @@ async def test_every_call_shape_reaches_the_server_as_the_library_means_it(api, 
         got = await every_call_shape(bot, api, tmp_path)
     seen = got["seen"]
     send = seen["sendMessage"]
-    assert send.content_type == "application/x-www-form-urlencoded"
+    # The library's client sends form fields (reply_markup a JSON string in one); Matang's sends
+    # one JSON document (reply_markup an object in it). The Bot API takes both alike.
+    assert send.content_type == {"aiohttp": "application/json", "httpx": "application/x-www-form-urlencoded"}[client]
     assert send.params["text"] == "<b>Pertanyaan</b> satu" and send.params["chat_id"] == CHAT
-    # reply_markup travels as a JSON string inside a form field, as the Bot API expects.
     assert send.params["reply_markup"] == {"inline_keyboard": [[{"text": "Ya, lanjut", "callback_data": "c:y"}]]}
     assert seen["editMessageText"].params["text"] == "<i>Sudah dijawab</i> ✅"
     photo, document = seen["sendPhoto"], seen["sendDocument"]
@@ -85,7 +86,7 @@ async def test_both_clients_send_the_same_fields(tmp_path):
         (tmp_path / client).mkdir()
         async with FakeBotApi(token=TOKEN) as api, bot_on(api, make_request(client, 4)) as bot:
             seen = (await every_call_shape(bot, api, tmp_path / client))["seen"]
-            shapes[client] = {m: (c.content_type, c.params, {k: (f.data, f.filename) for k, f in c.files.items()})
+            shapes[client] = {m: (c.params, {k: (f.data, f.filename) for k, f in c.files.items()})
                               for m, c in seen.items()}
     assert set(shapes["aiohttp"]) == set(shapes["httpx"])
     for method in shapes["httpx"]:
@@ -260,3 +261,43 @@ def test_the_proxy_setting_is_checked_at_start():
     assert Settings(proxy_url="  ", _env_file=None).proxy_url is None
     assert Settings(http_client="HTTPX", _env_file=None).http_client == "httpx"
     assert json.loads(Settings(_env_file=None).model_dump_json())["http_client"] == "aiohttp"
+
+
+async def test_lean_results_keep_what_the_bot_reads_and_sent_message_id_reads_only_the_id(api, monkeypatch):
+    """Edits answer True, a plain send keeps its id and text without its buttons, and a send
+    through ``sent_message_id`` gives the server's id alone, while a send beside it (another
+    task) still gets its message."""
+    from bot.telegram.delivery import LeanResultsRequest, sent_message_id
+
+    api.user(CHAT)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="a:1:2:0")]])
+    async with bot_on(api, LeanResultsRequest(make_request("aiohttp", 4))) as bot:
+        plain = await bot.send_message(CHAT, "satu", reply_markup=keyboard)
+        edited = await bot.edit_message_text("satu ✅", chat_id=CHAT, message_id=plain.message_id)
+        beside = asyncio.create_task(bot.send_message(CHAT, "tiga"))
+        built = []
+        de_json = Message.de_json
+        monkeypatch.setattr(Message, "de_json", lambda data, bot=None: built.append(data) or de_json(data, bot))
+        only_id = await sent_message_id(bot.send_message(CHAT, "dua", reply_markup=keyboard))
+        other = await beside
+    assert [d["text"] for d in built] == ["tiga"]  # the id alone was read of "dua"
+    assert edited is True
+    assert plain.text == "satu" and plain.reply_markup is None
+    assert other.text == "tiga"
+    sent = [c for c in api.calls if c.method == "sendMessage"]
+    by_text = {c.params["text"]: c.result["message_id"] for c in sent}
+    assert only_id == by_text["dua"] and plain.message_id == by_text["satu"] != only_id
+    # What the person sees is untouched: the message still has its button.
+    [shown] = [m for m in api.user(CHAT).messages if m.text == "dua"]
+    assert [[b.data for b in row] for row in shown.buttons] == [["a:1:2:0"]]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_sent_message_id_works_on_a_request_that_builds_messages(api, client):
+    from bot.telegram.delivery import sent_message_id
+
+    api.user(CHAT)
+    async with bot_on(api, make_request(client, 4)) as bot:
+        message_id = await sent_message_id(bot.send_message(CHAT, "empat"))
+    [call] = [c for c in api.calls if c.method == "sendMessage"]
+    assert message_id == call.result["message_id"]

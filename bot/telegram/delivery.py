@@ -13,6 +13,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Sequence
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -146,6 +147,27 @@ ECHOED = ("reply_markup", "entities", "link_preview_options")
 """What Telegram echoes back of a message just sent and the bot never reads again."""
 
 
+_SENT_IDS: ContextVar[list[int] | None] = ContextVar("matang_sent_ids", default=None)
+
+
+async def sent_message_id(send: Awaitable[Any]) -> int:
+    """Await a ``sendMessage`` call (``bot.send_message(...)``) and give the id of the message sent.
+
+    A question's sender needs only that id, and the library builds a whole ``Message`` of the
+    answer (some 50 µs, on every answer). Under :class:`LeanResultsRequest` the id is read from
+    the answer's JSON and the message is not built; under any other request it is built as usual.
+    """
+    box: list[int] = []
+    # The call runs in this task, so the request sees the box; tasks started before or beside
+    # it have contexts of their own and do not.
+    token = _SENT_IDS.set(box)
+    try:
+        result = await send
+    finally:
+        _SENT_IDS.reset(token)
+    return box[-1] if box else result.message_id
+
+
 class LeanResultsRequest(WrappedRequest):
     """Answers of sends and edits with only what the bot reads of them.
 
@@ -154,8 +176,9 @@ class LeanResultsRequest(WrappedRequest):
     attributes), which was the largest single cost of an answer after the HTTP client (issue 17's
     profile at 10 respondents: 0.8 of 5.4 ms). Nothing in Matang reads an edit's answer, so an
     edit answers ``True``, as Telegram itself does for inline messages (the library's methods are
-    typed ``Message | bool`` for that reason); of a sent message only its buttons, formatting and
-    link preview are left out: its id, chat, date and text stay.
+    typed ``Message | bool`` for that reason). A send made through :func:`sent_message_id` hands
+    over its message's id and answers ``True`` too; of any other sent message only its buttons,
+    formatting and link preview are left out: its id, chat, date and text stay.
     """
 
     async def post(self, url: str, request_data: RequestData | None = None, *args: Any,
@@ -167,6 +190,11 @@ class LeanResultsRequest(WrappedRequest):
             if method in EDITS:
                 return True
             if method == "sendMessage":
+                box = _SENT_IDS.get()
+                message_id = result.get("message_id")
+                if box is not None and isinstance(message_id, int):
+                    box.append(message_id)
+                    return True
                 for key in ECHOED:
                     result.pop(key, None)
         return result
@@ -188,8 +216,8 @@ class ReadableUpdatesRequest(WrappedRequest):
     ``parse_json_payload``). Only when the library failed it (the next ``getUpdates`` asks again
     from the same offset after a batch with updates), or when an update's id is not a number (the
     library reads it, then its polling loop breaks on it), is the batch read update by update.
-    A pressed button's message comes without its buttons and formatting, which no handler reads
-    (building them was a tenth of the cost of reading a press).
+    A pressed button's message comes with its id and chat only (:data:`PRESSED_UNREAD`): no handler
+    reads the rest (building its buttons alone was a tenth of the cost of reading a press).
     """
 
     def __init__(self, inner: BaseRequest) -> None:
@@ -237,13 +265,17 @@ class ReadableUpdatesRequest(WrappedRequest):
         return body
 
 
+PRESSED_UNREAD = (*ECHOED, "from", "text", "caption", "caption_entities")
+"""What a button press carries of its message and no handler reads: its sender (the bot itself),
+its text and formatting, its buttons. Handlers read the message's id and chat."""
+
+
 def _lean_pressed_message(item: Any) -> None:
-    """Leave out what a button press carries of its message and the bot never reads: the
-    message's buttons and formatting (handlers read its id; see :class:`LeanResultsRequest`)."""
+    """Leave out :data:`PRESSED_UNREAD` of a button press's message (see :class:`LeanResultsRequest`)."""
     query = item.get("callback_query") if isinstance(item, dict) else None
     message = query.get("message") if isinstance(query, dict) else None
     if isinstance(message, dict):
-        for key in ECHOED:
+        for key in PRESSED_UNREAD:
             message.pop(key, None)
 
 

@@ -22,7 +22,7 @@ from bot.telegram import keyboards as kb
 from bot.telegram import results
 from bot.telegram.context import BotContext
 from bot.telegram.conversation import Context, refuse, send_html
-from bot.telegram.delivery import quietly
+from bot.telegram.delivery import quietly, sent_message_id
 from bot.telegram.render import answered_text, question_text
 from bot.texts import t
 from interview_flows.answers import AnswerError
@@ -61,13 +61,13 @@ async def send_question(bc: BotContext, bot: Bot, chat_id: int, record: SessionR
     previous = record.question_message_id
     # The new copy goes out before the old one loses its buttons: a crash in between leaves two
     # copies that work, never a question without buttons that nothing would ask again.
-    message = await send_html(bot, chat_id, text, markup)
+    message_id = await sent_message_id(send_html(bot, chat_id, text, markup))
     # Other tasks (the reminder sweep) may have written the session while we waited: only what
     # sending the question changed is written.
-    if not bc.store.question_sent(record, message.message_id, chat_id, bc.remind_time(),
+    if not bc.store.question_sent(record, message_id, chat_id, bc.remind_time(),
                                   draft=record.draft if q is not None and q.type == "multiple_choice" else None):
         return  # erased meanwhile
-    if retire_previous and previous and abs(previous) != message.message_id:
+    if retire_previous and previous and abs(previous) != message_id:
         await quietly(bot.edit_message_reply_markup(chat_id, abs(previous), reply_markup=None), "retire question")
 
 
