@@ -107,14 +107,17 @@ class Interviews:
         was_open = record.session.state != "finished"
         if event == "edit" and record.organisation and _fixed(engine, value):
             raise AnswerError("fixed_by_study")
-        before = record.session.snapshot()
+        # The event restores the session itself when it is refused; what a study answers itself
+        # (pass_fixed) comes after it and may be refused too, undoing the event with it.
+        before = record.session.snapshot() if record.organisation else None
         method = getattr(engine, event)
         changes = method(record.session, value) if event in ("answer", "edit") else method(record.session)
-        try:
-            changes += pass_fixed(record.session, record.organisation, engine, event)
-        except AnswerError:
-            record.session.restore(before)
-            raise
+        if before is not None:
+            try:
+                changes += pass_fixed(record.session, record.organisation, engine, event)
+            except AnswerError:
+                record.session.restore(before)
+                raise
         finished = was_open and record.session.state == "finished"
         if event in ("answer", "skip", "edit", "back"):
             record.draft = []

@@ -589,9 +589,17 @@ def _state_error(state: str) -> str:
     }.get(state, "not_asking")
 
 
+_ENGINES: dict[int, tuple[Flow, Interview]] = {}
+
+
 def engine_for(flow: Flow) -> Interview:
     """The shared engine of a flow (one machine per flow object, built on first use)."""
-    engine = flow._engine
-    if engine is None:
-        engine = flow._engine = Interview(flow)
-    return engine
+    # Asked several times per answer. Kept here by the flow's identity (the flow kept beside it, so
+    # an id reused by a new flow is not mistaken for the old one): a private attribute of the
+    # pydantic flow cost a slow attribute look-up on every call.
+    known = _ENGINES.get(id(flow))
+    if known is None or known[0] is not flow:
+        if len(_ENGINES) >= 64:  # flows made on the fly (tests, validation): keep it bounded
+            _ENGINES.clear()
+        known = _ENGINES[id(flow)] = (flow, Interview(flow))
+    return known[1]

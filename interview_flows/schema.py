@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from interview_flows.texts import Lang, Text
 
@@ -209,7 +209,6 @@ class Flow(_Strict):
     questions: tuple[Question, ...] = Field(min_length=1)
     consistency: tuple[ConsistencyRule, ...] = ()
     """Pairs of answers that cannot both be true (see :class:`ConsistencyRule`)."""
-    _engine: Any = PrivateAttr(default=None)  # the shared engine, see interview_flows.engine.engine_for
 
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError when there is none)."""

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -128,8 +129,13 @@ class Keyboard(InlineKeyboardMarkup):
                                     for row in self.inline_keyboard]}
 
 
+@lru_cache(maxsize=4096)
 def button(text: str, data: str) -> InlineKeyboardButton:
-    """One inline button."""
+    """One inline button.
+
+    A button is an immutable value, so one made before is handed out again: a multiple choice
+    draws all its buttons anew on every tick, and building one costs some 5 µs.
+    """
     return InlineKeyboardButton(text, callback_data=data)
 
 
