@@ -85,11 +85,18 @@ def is_result(m: Any) -> bool:
     return m.kind == "photo" or RESULT in (m.text or "")
 
 
+def send_button(m: Any) -> str | None:
+    """The label of the final check's "send the answers" button on a message, if it has one."""
+    return next((b.text for row in m.buttons for b in row
+                 if (b.data or "").startswith("k:") and (b.data or "").endswith(":s")), None)
+
+
 @dataclass
 class Screen:
     """The state a person reads off the chat: ``kind`` is "result", "finished" (the bot says the
     interview is over), "question" (open), "answered" (the newest question shows its answer and no
-    later one came yet), "consent" or "empty"."""
+    later one came yet), "check" (every question answered: the answers wait to be sent), "consent"
+    or "empty"."""
 
     kind: str
     qid: str | None = None
@@ -98,7 +105,7 @@ class Screen:
     @property
     def position(self) -> int:
         """How far the interview visibly got (an index into ORDER; past the end when it is over)."""
-        if self.kind in ("result", "finished"):
+        if self.kind in ("result", "finished", "check"):
             return len(ORDER)
         if self.qid is None:
             return -1
@@ -118,6 +125,8 @@ def look(messages: list[Any]) -> Screen:
             return Screen("answered" if is_answered(m, qid) else "question", qid, m)
         if any(b.text == AGREE for row in m.buttons for b in row):
             return Screen("consent", message=m)
+        if send_button(m) is not None:
+            return Screen("check", message=m)
         # Anything else (the welcome, an apology, an explanation) says nothing about where we are.
     return Screen("empty")
 
@@ -222,6 +231,10 @@ class Respondent(threading.Thread):
                 elif screen.kind == "finished":
                     did = "/result"
                     user.send(did)
+                    got = self.reply(user, mark, lambda e: e.kind == "sent" and is_result(e.message))
+                elif screen.kind == "check":  # every answer is in: send them as they are
+                    did = send_button(screen.message) or ""
+                    user.press_button(did, screen.message)
                     got = self.reply(user, mark, lambda e: e.kind == "sent" and is_result(e.message))
                 elif screen.kind == "consent":
                     did = AGREE

@@ -262,12 +262,18 @@ def test_json_logs_carry_no_token(tmp_path, api):
     assert parsed and {"time", "level", "logger", "message"} <= set(parsed[0])
 
 
+AT_CHECK = "(the final check)"
+
+
 def cursor_of(db: Path, user_id: int) -> str | None:
-    """The question a user's open session is at (None when no open session)."""
+    """The question a user's open session is at: None when no open session, AT_CHECK when every
+    question is answered and the answers wait to be sent."""
     found = rows(db, "select s.cursor from sessions s join respondents r on r.id = s.respondent_id"
                      " where r.external_id = ? and s.state in ('asking', 'paused') order by s.id desc limit 1",
                  (str(user_id),))
-    return found[0][0] if found else None
+    if not found:
+        return None
+    return found[0][0] or AT_CHECK
 
 
 def finished(db: Path, user_id: int) -> bool:
@@ -279,7 +285,9 @@ def step(user, db: Path) -> None:
     """One action of a respondent who carries on whatever happened: agree, or answer the question
     on screen (a lost answer is simply given again, as a person would after no reply)."""
     qid = cursor_of(db, user.id)
-    if qid is None:
+    if qid == AT_CHECK:
+        user.press_button("✅ Kirim jawaban", with_button(user, "✅ Kirim jawaban"))
+    elif qid is None:
         user.send("/start")
         prompt = wait_for(lambda: next((m for m in reversed(user.messages)
                                         if any((b.data or "").startswith("c:y") for r in m.buttons for b in r)), None),
