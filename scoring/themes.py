@@ -49,12 +49,13 @@ NEGATION_WINDOW = 4
 _AHEAD = tuple(range(1, PHRASE_GAP + 2))  # where the next word of a phrase may be, from the last one
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
-_ASCII_TOKENS = {c: " " for c in range(128)}
-_ASCII_TOKENS.update({ord(c): c for c in "abcdefghijklmnopqrstuvwxyz0123456789"})
-_ASCII_TOKENS.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-_ASCII_TOKENS.update({ord(c): f" {c} " for c in ".;!?"})
-"""ASCII text without an apostrophe, translated so that its split() gives what _WORD finds in
-the lower-cased text: letters lower-cased, each stop a word of its own, everything else a space."""
+_ASCII_TOKENS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32
+    for c in range(256)
+)
+"""Bytes of ASCII text without an apostrophe: letters lower-cased, digits and stops kept, every
+other byte a space. With a space each side of every stop, split() gives what _WORD finds in the
+lower-cased text."""
 _STOPS = frozenset(".;!?")
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
 _THEME_ID = r"^[a-z][a-z_]*$"
@@ -541,6 +542,7 @@ class _Matcher:
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
         self._seen: dict[str, _Word] = {}
         self._plain: set[str] = set()  # the words of _seen that carry no cue
+        self._cued: set[str] = set()  # and those that do
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -593,8 +595,7 @@ class _Matcher:
         entry = _Word(word, frozen, cues, flags)
         if len(self._seen) < _SEEN_LIMIT:
             self._seen[word] = entry
-            if not cues:
-                self._plain.add(word)
+            (self._cued if cues else self._plain).add(word)
         return entry
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
@@ -602,9 +603,19 @@ class _Matcher:
             # Lower-casing ASCII keeps every letter a letter, in its place, and without an
             # apostrophe the words are the runs of letters and digits: one translation (upper to
             # lower case, stops set apart, everything else a space) and a split find them.
-            tokens = text.translate(_ASCII_TOKENS).split()
-            if self._plain.issuperset(tokens):
-                return []  # every word known, none carries a cue: nothing to find
+            tokens = (
+                text.encode("ascii")
+                .translate(_ASCII_TOKENS)
+                .replace(b".", b" . ")
+                .replace(b";", b" ; ")
+                .replace(b"!", b" ! ")
+                .replace(b"?", b" ? ")
+                .decode("ascii")
+                .split()
+            )
+            # A cue word stops the first test at once; a text of known words without one is done.
+            if self._cued.isdisjoint(tokens) and self._plain.issuperset(tokens):
+                return []
             words = list(map(self._seen.get, tokens))
             if not all(words):
                 words = [w or self._word(t) for w, t in zip(words, tokens, strict=True)]
