@@ -162,7 +162,9 @@ def _model_facts(model: Model) -> tuple[int, dict[int, tuple[Criterion, ...]]]:
     return known[1], known[2]
 
 
-def _in_turn(themes: Sequence[Theme], enabled: Mapping[str, object] | None = None, limit: int | None = None) -> list[Theme]:
+def _in_turn(
+    themes: Sequence[Theme], enabled: Mapping[str, object] | None = None, limit: int | None = None
+) -> list[Theme]:
     """Named obstacles in the order they deserve a suggestion: own words first, then varied.
 
     A theme that shares its only ticked option with one already chosen ("people" gives staffing

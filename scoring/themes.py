@@ -26,14 +26,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
-from scoring.values import made
 
 MIN_TYPO_LENGTH = 6
 """Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
@@ -50,8 +49,7 @@ _AHEAD = tuple(range(1, PHRASE_GAP + 2))  # where the next word of a phrase may 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
 _ASCII_TOKENS = bytes(
-    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32
-    for c in range(256)
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32 for c in range(256)
 )
 """Bytes of ASCII text without an apostrophe: letters lower-cased, digits and stops kept, every
 other byte a space. With a space each side of every stop, split() gives what _WORD finds in the
@@ -301,6 +299,8 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
 
 
 _new = object.__new__
+# Sources and themes are made as scoring.values.made makes them (every field at once into the
+# instance's __dict__), written out here: a session makes several, and the call cost a tenth.
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
@@ -616,9 +616,10 @@ class _Matcher:
             # A cue word stops the first test at once; a text of known words without one is done.
             if self._cued.isdisjoint(tokens) and self._plain.issuperset(tokens):
                 return []
-            words = list(map(self._seen.get, tokens))
-            if not all(words):
-                words = [w or self._word(t) for w, t in zip(words, tokens, strict=True)]
+            known = list(map(self._seen.get, tokens))
+            if not all(known):
+                known = [w or self._word(t) for w, t in zip(known, tokens, strict=True)]
+            words = cast("list[_Word]", known)
             hits = self._hits(words)
             if not hits:
                 return []
