@@ -374,16 +374,20 @@ class _ChoiceReader:
 
     def read(self, value: Any) -> tuple[tuple[str, Source], ...]:
         """(theme id, source) for each theme of each option in ``value`` (one value or a list)."""
-        key = tuple(value) if type(value) is list else ("", value) if type(value) is str else None
-        if key is None:
+        if type(value) is list:
+            try:
+                "".join(value)  # options that are all strings; anything else (a damaged record) is read as it is
+            except TypeError:
+                return self._read(value)
+            key = tuple(value)
+        elif type(value) is str:
+            key = (value,)  # one option reads as a list of it
+        else:
             return self._read(value)
         seen = self._seen
-        try:
-            return seen[key]
-        except KeyError:
-            pass
-        except TypeError:  # an option that is no string (a damaged record): work it out
-            return self._read(value)
+        found = seen.get(key)
+        if found is not None:
+            return found
         found = self._read(value)
         if len(seen) >= _TICKS_LIMIT:
             seen.clear()

@@ -213,7 +213,13 @@ OPTIONS = [c.value for c in FLOW.question("challenges").choices]
         st.lists(st.sampled_from(OPTIONS), unique=True, max_size=len(OPTIONS)),
         st.sampled_from(OPTIONS),
         st.lists(
-            st.one_of(st.sampled_from(OPTIONS), st.integers(0, 3), st.lists(st.sampled_from(OPTIONS), max_size=2)),
+            st.one_of(
+                st.sampled_from(OPTIONS),
+                st.integers(0, 3),
+                st.booleans(),
+                st.just(1.0),
+                st.lists(st.sampled_from(OPTIONS), max_size=2),
+            ),
             max_size=4,
         ),
         st.integers(0, 3),
@@ -223,11 +229,14 @@ def test_themes_of_ticked_options_are_those_of_the_codebook_however_often_read(v
     mapping = load_codebook().choices["challenges"]
     values = value if isinstance(value, list) else [value]
     expected = {theme for v in values for theme in mapping.get(str(v), ())}
+    ticks = [(v, theme) for v in values for theme in mapping.get(str(v), ())]
     first = find_themes(FLOW, {"challenges": value})
     again = find_themes(FLOW, {"challenges": value})
     assert first == again
     assert {t.id for t in first} == expected
     assert all(s.choice is not None and s.start is None for t in first for s in t.sources)
+    # Each source names the option as written (1 and True are equal keys, not the same option).
+    assert sorted((s.choice, t.id) for t in first for s in t.sources) == sorted((str(v), th) for v, th in ticks)
     assert [t.to_dict() for t in first] == [t.to_dict() for t in again]
 
 
