@@ -101,29 +101,51 @@ def plan(
     enablers = load_enablers()
     blocked = {b.id for b in blocks}
     asking = _asking(flow)
+    # What each criterion suggestion would say; the few that get a place are made at the end.
     criterion_items = []
     for cid, rating, text, first_step in chosen_texts(level, results, blocks, variables, limit=limit):
         kind = "blocker" if cid in blocked else "next"
         n = level + 1 if kind == "blocker" else results[cid].level
         because = _rests_on(cid, results, asking)
         if because:
-            criterion_items.append(_suggestion(cid, rating, text, first_step, kind, cid, because, _why(kind, n)))
+            criterion_items.append((cid, rating, text, first_step, kind, because, n))
     # The named obstacles in turn; a suggestion is written only for those that get a place.
-    named = [t for t in _in_turn(themes) if t.id in enablers.themes]
+    named = _in_turn(themes, enablers.themes, max(limit, MAX_THEME_ITEMS))
     top, by_level = _model_facts(model)
     if level >= top:
         upkeep = [u for u in (_upkeep_item(u, results, asking) for u in enablers.upkeep) if u.because]
         themed = [_theme_item(t, enablers) for t in named[:MAX_THEME_ITEMS]]
-        refine = criterion_items[: max(0, limit - MIN_UPKEEP - len(themed))]
+        refine = [_criterion_item(*item) for item in criterion_items[: max(0, limit - MIN_UPKEEP - len(themed))]]
         return (refine + themed + upkeep)[:limit]
     strength = _strength(level, results, by_level)
     n_themes = min(MAX_THEME_ITEMS, len(named))
     room = max(1, limit - n_themes - len(strength))
     chosen = criterion_items[:room]
-    themed = [_theme_item(t, enablers) for t in named[: max(0, limit - len(chosen) - len(strength))]]
-    spare = limit - len(chosen) - len(themed) - len(strength)
+    named = named[: max(0, limit - len(chosen) - len(strength))]
+    spare = limit - len(chosen) - len(named) - len(strength)
     chosen += criterion_items[room : room + max(0, spare)]
-    return (chosen + themed + strength)[:limit]
+    # Cut before the suggestions are made: what falls beyond the limit is never written.
+    cut = chosen[:limit]
+    themed = [_theme_item(t, enablers) for t in named[: limit - len(cut)]]
+    return ([_criterion_item(*item) for item in cut] + themed + strength)[:limit]
+
+
+_ITEMS: dict[tuple[object, ...], Suggestion] = {}
+
+
+def _criterion_item(
+    cid: str, rating: str | None, text: Text, first_step: Text, kind: str, because: tuple[str, ...], n: int
+) -> Suggestion:
+    # A criterion's suggestion is made of a few recurring parts (its rating, a catalogue text, the
+    # questions of its evidence): each distinct one is made once. The texts are keyed by identity;
+    # the suggestion the key maps to keeps them alive, so no identity is reused.
+    key = (cid, rating, id(text), id(first_step), kind, because, n)
+    found = _ITEMS.get(key)
+    if found is None:
+        if len(_ITEMS) >= 4096:
+            _ITEMS.clear()
+        found = _ITEMS[key] = _suggestion(cid, rating, text, first_step, kind, cid, because, _why(kind, n))
+    return found
 
 
 _FACTS: dict[int, tuple[Model, int, dict[int, tuple[Criterion, ...]]]] = {}
@@ -140,14 +162,17 @@ def _model_facts(model: Model) -> tuple[int, dict[int, tuple[Criterion, ...]]]:
     return known[1], known[2]
 
 
-def _in_turn(themes: Sequence[Theme]) -> list[Theme]:
+def _in_turn(
+    themes: Sequence[Theme], enabled: Mapping[str, object] | None = None, limit: int | None = None
+) -> list[Theme]:
     """Named obstacles in the order they deserve a suggestion: own words first, then varied.
 
     A theme that shares its only ticked option with one already chosen ("people" gives staffing
     and skills) waits until the other obstacles had their turn, so two suggestions do not answer
-    the same tick while another named obstacle gets none.
+    the same tick while another named obstacle gets none. With ``enabled``, only the themes it
+    has an entry for; with ``limit``, only the first ``limit`` of them.
     """
-    ordered = sorted(themes, key=lambda t: (not t.in_own_words, -len(t.questions)))
+    ordered = sorted(themes, key=_turn_key)
     first: list[Theme] = []
     later: list[Theme] = []
     covered: set[str] = set()
@@ -157,8 +182,18 @@ def _in_turn(themes: Sequence[Theme]) -> list[Theme]:
             later.append(t)
             continue
         covered |= options
-        first.append(t)
-    return first + later
+        if enabled is None or t.id in enabled:
+            first.append(t)
+            if limit is not None and len(first) >= limit:
+                return first  # the themes waiting could only come after these
+    if enabled is not None:
+        later = [t for t in later if t.id in enabled]
+    out = first + later
+    return out if limit is None else out[:limit]
+
+
+def _turn_key(t: Theme) -> tuple[bool, int]:
+    return (not t.in_own_words, -len(t.questions))
 
 
 @cache
@@ -190,10 +225,23 @@ def _suggestion(
     )
 
 
+_THEME_ITEMS: dict[tuple[object, ...], tuple[Suggestion, Enabler, Text]] = {}
+
+
 def _theme_item(theme: Theme, enablers: Enablers) -> Suggestion:
     entry = enablers.themes[theme.id]
-    why = _theme_why(theme.in_own_words, theme.label.id, theme.label.en)
-    return _suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
+    # The same obstacle named in the same questions gets the same suggestion: it is made once (the
+    # entry and label by identity, kept beside it so that no identity is reused).
+    own = theme.in_own_words
+    key = (theme.id, own, theme.questions, id(entry), id(theme.label))
+    known = _THEME_ITEMS.get(key)
+    if known is None:
+        if len(_THEME_ITEMS) >= 4096:
+            _THEME_ITEMS.clear()
+        why = _theme_why(own, theme.label.id, theme.label.en)
+        made_now = _suggestion(None, None, entry.text, entry.first_step, "theme", theme.id, theme.questions, why)
+        known = _THEME_ITEMS[key] = (made_now, entry, theme.label)
+    return known[0]
 
 
 @lru_cache(maxsize=1024)

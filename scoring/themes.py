@@ -26,14 +26,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
-from scoring.values import made
 
 MIN_TYPO_LENGTH = 6
 """Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
@@ -46,10 +45,15 @@ NEAR_NEGATOR = 2
 cue says the thing is missing ("belum ada pelatihan")."""
 NEGATION_WINDOW = 4
 """A negator this many words before a cue (or after it) can turn it around."""
+_AHEAD = tuple(range(1, PHRASE_GAP + 2))  # where the next word of a phrase may be, from the last one
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
-_ASCII_WORD = re.compile(r"[a-z0-9]+|[.;!?]")
-"""What _WORD matches in lower-case ASCII text without an apostrophe."""
+_ASCII_TOKENS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32 for c in range(256)
+)
+"""Bytes of ASCII text without an apostrophe: letters lower-cased, digits and stops kept, every
+other byte a space. With a space each side of every stop, split() gives what _WORD finds in the
+lower-cased text."""
 _STOPS = frozenset(".;!?")
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
 _THEME_ID = r"^[a-z][a-z_]*$"
@@ -260,33 +264,73 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     # filter() walks the answers in C: most are choices the codebook does not map.
     for qid in filter(readers.__contains__, answers):
         value = answers[qid]
-        mapping = readers[qid]
-        if mapping is _FREE_TEXT:
-            for part, text in enumerate(text_parts(value)):
+        reader = readers[qid]
+        if reader is _FREE_TEXT:
+            parts = (value,) if type(value) is str else text_parts(value)
+            for part, text in enumerate(parts):
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
-                    source = made(
-                        Source, question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
+                    source = _new(Source)
+                    source.__dict__.update(
+                        question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
                     )
-                    found.setdefault(theme_id, []).append(source)
+                    if theme_id in found:
+                        found[theme_id].append(source)
+                    else:
+                        found[theme_id] = [source]
                     own.add(theme_id)
         else:
-            values = value if isinstance(value, list) else [value]
-            for v in values:
-                for theme_id in mapping.get(str(v), ()):
-                    found.setdefault(theme_id, []).append(_source(qid, None, None, None, 0, str(v)))
+            for theme_id, source in reader.read(value):
+                if theme_id in found:
+                    found[theme_id].append(source)
+                else:
+                    found[theme_id] = [source]
     if not found:
         return ()
-    return tuple(_theme(t.id, t.label, found[t.id], t.id in own) for t in codebook.themes if t.id in found)
+    order = matcher.order
+    themes = []
+    for theme_id in sorted(found, key=order.__getitem__):
+        sources = found[theme_id]
+        if theme_id in own:
+            themes.append(_theme(theme_id, matcher.labels[theme_id], sources, True))
+        else:
+            themes.append(_ticked_theme(theme_id, matcher.labels[theme_id], sources))
+    return tuple(themes)
+
+
+_new = object.__new__
+# Sources and themes are made as scoring.values.made makes them (every field at once into the
+# instance's __dict__), written out here: a session makes several, and the call cost a tenth.
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
-    theme = made(Theme, id=theme_id, label=label, sources=tuple(sources))
+    theme = _new(Theme)
     # The plan asks both at once for every theme; they are known here (a text source has a span),
     # so they are kept where the properties look, as the properties would keep them.
-    theme.__dict__["_in_own_words"] = in_own_words
-    theme.__dict__["_questions"] = tuple(dict.fromkeys([s.question for s in sources]))
+    theme.__dict__.update(
+        id=theme_id,
+        label=label,
+        sources=tuple(sources),
+        _in_own_words=in_own_words,
+        _questions=tuple(dict.fromkeys([s.question for s in sources])),
+    )
     return theme
+
+
+_TICKED: dict[tuple[Any, ...], Theme] = {}
+
+
+def _ticked_theme(theme_id: str, label: Text, sources: list[Source]) -> Theme:
+    # A theme found only in ticked options rests on sources that are made once per option
+    # (_ChoiceReader), so the same ticks give the same theme: it is made once. The key holds the
+    # sources and the label by identity; the theme it maps to keeps them alive, so no identity is reused.
+    key = (theme_id, id(label), *map(id, sources))
+    found = _TICKED.get(key)
+    if found is None:
+        if len(_TICKED) >= 4096:
+            _TICKED.clear()
+        found = _TICKED[key] = _theme(theme_id, label, sources, False)
+    return found
 
 
 def answer_themes(flow: Flow, question_id: str, value: Any, codebook: Codebook | None = None) -> tuple[str, ...]:
@@ -297,12 +341,13 @@ def answer_themes(flow: Flow, question_id: str, value: Any, codebook: Codebook |
     for exports that write a question's themes in its own cell.
     """
     codebook = codebook or load_codebook()
-    mapping = _readers(flow, codebook).get(question_id)
-    if mapping is None:
+    reader = _readers(flow, codebook).get(question_id)
+    if reader is None:
         return ()
     found: set[str] = set()
     matcher = _compiled(codebook)
-    if mapping is _FREE_TEXT:
+    mapping = reader.mapping
+    if reader is _FREE_TEXT:
         for text in text_parts(value):
             found.update(theme_id for theme_id, _, _ in matcher.match(text))
     else:
@@ -313,18 +358,63 @@ def answer_themes(flow: Flow, question_id: str, value: Any, codebook: Codebook |
     return tuple(t for t in matcher.theme_ids if t in found)
 
 
-_FREE_TEXT: Mapping[str, tuple[str, ...]] = {}
-_READERS: dict[tuple[int, int], tuple[Flow, Codebook, dict[str, Mapping[str, tuple[str, ...]]]]] = {}
+class _ChoiceReader:
+    """How the answer to one choice question the codebook maps gives themes: for each ticked
+    option, its themes, each with the option's source.
+
+    A choice question has few options and a respondent ticks few of them, so what an answer gives
+    is worked out the first time it is seen (at most ``_TICKS_LIMIT`` answers are kept)."""
+
+    __slots__ = ("question", "mapping", "_seen")
+
+    def __init__(self, question: str, mapping: Mapping[str, tuple[str, ...]]) -> None:
+        self.question = question
+        self.mapping = mapping
+        self._seen: dict[Any, tuple[tuple[str, Source], ...]] = {}
+
+    def read(self, value: Any) -> tuple[tuple[str, Source], ...]:
+        """(theme id, source) for each theme of each option in ``value`` (one value or a list)."""
+        if type(value) is list:
+            try:
+                "".join(value)  # options that are all strings; anything else (a damaged record) is read as it is
+            except TypeError:
+                return self._read(value)
+            key = tuple(value)
+        elif type(value) is str:
+            key = (value,)  # one option reads as a list of it
+        else:
+            return self._read(value)
+        seen = self._seen
+        found = seen.get(key)
+        if found is not None:
+            return found
+        found = self._read(value)
+        if len(seen) >= _TICKS_LIMIT:
+            seen.clear()
+        seen[key] = found
+        return found
+
+    def _read(self, value: Any) -> tuple[tuple[str, Source], ...]:
+        values = value if isinstance(value, list) else [value]
+        return tuple(
+            (theme_id, _source(self.question, None, None, None, 0, str(v)))
+            for v in values
+            for theme_id in self.mapping.get(str(v), ())
+        )
 
 
-def _readers(flow: Flow, codebook: Codebook) -> dict[str, Mapping[str, tuple[str, ...]]]:
+_TICKS_LIMIT = 1024
+_FREE_TEXT = _ChoiceReader("", {})
+"""The reader of a free-text question: its answer is matched, not looked up."""
+_READERS: dict[tuple[int, int], tuple[Flow, Codebook, dict[str, _ChoiceReader]]] = {}
+
+
+def _readers(flow: Flow, codebook: Codebook) -> dict[str, _ChoiceReader]:
     """Question id to how its answer is read: ``_FREE_TEXT``, or the codebook's option mapping."""
     known = _READERS.get((id(flow), id(codebook)))
     if known is None or known[0] is not flow or known[1] is not codebook:
         texts, choices = _flow_questions(flow)
-        readers: dict[str, Mapping[str, tuple[str, ...]]] = {
-            qid: codebook.choices[qid] for qid in choices if qid in codebook.choices
-        }
+        readers = {qid: _ChoiceReader(qid, codebook.choices[qid]) for qid in choices if qid in codebook.choices}
         readers.update({qid: _FREE_TEXT for qid in texts})  # a text question is read as text first
         if len(_READERS) > 64:
             _READERS.clear()
@@ -405,6 +495,7 @@ class _Word:
         "context",
         "punct",
         "filler",
+        "mark",
     )
 
     def __init__(self, word: str, keys: frozenset[tuple[str, str]], cues: tuple[_Cue, ...], flags: tuple[bool, ...]):
@@ -418,6 +509,7 @@ class _Word:
         self.phrases = tuple(c for c in distinct.values() if c.rest)
         self.seconds = frozenset(cue.keys[1] for cue in cues if len(cue.keys) > 1)  # of the phrases it starts
         self.neg, self.problem, self.enough, self.stop, self.context = flags
+        self.mark = any(flags)  # a word that can make a cue count, turn it around, or end a clause
         self.punct = word in _STOPS
         self.filler = word in _FILLERS
 
@@ -437,6 +529,8 @@ class _Matcher:
     def __init__(self, codebook: Codebook) -> None:
         self.codebook = codebook
         self.theme_ids = codebook.ids
+        self.order = {theme_id: k for k, theme_id in enumerate(self.theme_ids)}
+        self.labels = {t.id: t.label for t in codebook.themes}
         self.vocabulary: set[str] = set()
         self.by_first: dict[tuple[str, str], list[_Cue]] = {}
         for theme in codebook.themes:
@@ -451,6 +545,8 @@ class _Matcher:
         self.boundaries = self._word_keys(neg.boundaries)
         self.context = self.problems | self._word_keys(_OBSTACLE_WORDS)
         self._seen: dict[str, _Word] = {}
+        self._plain: set[str] = set()  # the words of _seen that carry no cue
+        self._cued: set[str] = set()  # and those that do
         self.neighbours: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) >= MIN_TYPO_LENGTH:
@@ -503,22 +599,54 @@ class _Matcher:
         entry = _Word(word, frozen, cues, flags)
         if len(self._seen) < _SEEN_LIMIT:
             self._seen[word] = entry
+            (self._cued if cues else self._plain).add(word)
         return entry
 
     def match(self, text: str) -> list[tuple[str, int, int]]:
-        seen = self._seen
-        if text.isascii():
-            # Lower-casing ASCII keeps every letter a letter, in its place: the words of the
-            # lower-cased text are the lower-cased words, at the same offsets.
-            lowered = text.lower()
-            # Without an apostrophe the words are the runs of letters and digits: a pattern
-            # without Unicode classes finds the same words and stops twice as fast.
-            pattern = _ASCII_WORD if "'" not in lowered else _WORD
-            words = [seen.get(w) or self._word(w) for w in pattern.findall(lowered)]
+        if text.isascii() and "'" not in text:
+            # Lower-casing ASCII keeps every letter a letter, in its place, and without an
+            # apostrophe the words are the runs of letters and digits: one translation (upper to
+            # lower case, stops set apart, everything else a space) and a split find them.
+            tokens = (
+                text.encode("ascii")
+                .translate(_ASCII_TOKENS)
+                .replace(b".", b" . ")
+                .replace(b";", b" ; ")
+                .replace(b"!", b" ! ")
+                .replace(b"?", b" ? ")
+                .decode("ascii")
+                .split()
+            )
+            # A cue word stops the first test at once; a text of known words without one is done.
+            if self._cued.isdisjoint(tokens) and self._plain.issuperset(tokens):
+                return []
+            known = list(map(self._seen.get, tokens))
+            if not all(known):
+                known = [w or self._word(t) for w, t in zip(known, tokens, strict=True)]
+            words = cast("list[_Word]", known)
             hits = self._hits(words)
             if not hits:
                 return []
-            spans = [m.span() for m in pattern.finditer(lowered)]
+            # Where each word is, up to the last word a hit needs: the gaps between words hold no
+            # letter, digit or stop, so each word is the next place its letters occur.
+            need = hits[0][2] if len(hits) == 1 else max([last for _, _, last in hits])
+            find = text.lower().find
+            spans = []
+            pos = 0
+            for token in tokens:
+                pos = find(token, pos)
+                end = pos + len(token)
+                spans.append((pos, end))
+                if len(spans) > need:
+                    break
+                pos = end
+        elif text.isascii():
+            lowered = text.lower()
+            words = [self._word(w) for w in _WORD.findall(lowered)]
+            hits = self._hits(words)
+            if not hits:
+                return []
+            spans = [m.span() for m in _WORD.finditer(lowered)]
         else:
             # Elsewhere lower-casing may change a text's length ("İ" becomes two characters), so
             # each word is lower-cased on its own and the offsets stay those of the text.
@@ -528,6 +656,9 @@ class _Matcher:
             if not hits:
                 return []
             spans = [m.span() for m in matches]
+        if len(hits) == 1:
+            theme, i, last = hits[0]
+            return [(theme, spans[i][0], spans[last][1])]
         by_theme: dict[str, list[tuple[int, int]]] = {}
         for theme, i, last in hits:
             by_theme.setdefault(theme, []).append((spans[i][0], spans[last][1]))
@@ -542,42 +673,125 @@ class _Matcher:
 
     def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
-        hits = []
-        stops = None  # the positions of the stops, found for the first cue that needs them
         n = len(words)
+        # First the cues the words start: (cue, first word, last word).
+        found = []
         for i, word in enumerate(words):
             if not word.cues:
                 continue
-            found = [(cue, i) for cue in word.singles]
+            for cue in word.singles:
+                found.append((cue, i, i))
             # A phrase goes on within the next PHRASE_GAP + 1 words: when none of them carries the
             # second word of a phrase this word starts, no such phrase can be complete.
             seconds = word.seconds
             if seconds:
-                for j in range(i + 1, min(n, i + PHRASE_GAP + 2)):
+                for step in _AHEAD:
+                    j = i + step
+                    if j >= n:
+                        break
                     if not seconds.isdisjoint(words[j].keys):
                         for cue in word.phrases:
                             last = self._phrase_end(words, i, cue)
                             if last is not None:
-                                found.append((cue, last))
+                                found.append((cue, i, last))
                         break
-            for cue, last in found:
-                if stops is None:
-                    stops = [k for k, w in enumerate(words) if w.stop]
-                # The clause around the cue: from after the last stop before it to before the
-                # first stop after it.
-                at = bisect_left(stops, i)
-                lo = stops[at - 1] + 1 if at else 0
-                at = bisect_right(stops, last, at)
-                hi = stops[at] - 1 if at < len(stops) else n - 1
-                if self._counts(words, i, last, cue, lo, hi):
-                    hits.append((cue.theme, i, last))
+        if not found:
+            return []
+        # Then whether each counts. Only a marked word (a negator, an obstacle or context word, a
+        # word of enough, a stop) can make it count or turn it around, and a text has few of them:
+        # each cue looks at those in its clause rather than at every word around it.
+        marked = [k for k, w in enumerate(words) if w.mark]
+        stops = [k for k in marked if words[k].stop]
+        hits = []
+        for cue, i, last in found:
+            # The clause around the cue: from after the last stop before it to before the first
+            # stop after it.
+            at = bisect_left(stops, i)
+            lo = stops[at - 1] + 1 if at else 0
+            at = bisect_right(stops, last, at)
+            hi = stops[at] - 1 if at < len(stops) else n - 1
+            if self._counts(words, i, last, cue.standalone, lo, hi, marked):
+                hits.append((cue.theme, i, last))
         return hits
+
+    def _counts(
+        self, tokens: Sequence[_Word], i: int, last: int, standalone: bool, lo: int, hi: int, marked: list[int]
+    ) -> bool:
+        """Whether the cue at tokens i..last counts, in the clause lo..hi around it, given the
+        positions of the marked words of the text (``_Word.mark``)."""
+        before = max(lo, i - NEGATION_WINDOW)  # a negator or obstacle word before: tokens before..i-1
+        after = min(hi, last + NEGATION_WINDOW)  # and after: tokens last+1..after
+        near_lo = max(lo, i - CONTEXT_WINDOW)
+        near_hi = min(hi, last + CONTEXT_WINDOW)
+        problem_before = negator_before = negator_after = problem_after = False
+        context = near_negator = False
+        n = len(tokens)
+        for k in marked:
+            if k < lo:
+                continue
+            if k > hi:
+                break
+            token = tokens[k]
+            if k < i:
+                if k >= before:
+                    if token.neg:
+                        negator_before = True
+                        nxt = k + 1
+                        while nxt < i and tokens[nxt].filler:
+                            nxt += 1
+                        # "tidak ada kendala anggaran", "tidak kekurangan staf", "no problems with
+                        # approval"; "tidak kewalahan" negates an obstacle cue itself, while "tidak
+                        # ada anggaran" is the obstacle (no budget) and still counts.
+                        if (nxt < i and tokens[nxt].problem) or (nxt == i and standalone):
+                            return False
+                    # "cukup staf", "enough staff" (but not "tidak cukup staf").
+                    if (
+                        token.enough
+                        and _only_fillers(tokens, k + 1, i)
+                        and not _neg_or_problem(tokens, max(0, k - 3), k)
+                    ):
+                        return False
+                    if token.problem:
+                        problem_before = True
+                if token.context and k >= near_lo:
+                    context = True
+                # A negator right by the cue says it is missing ("belum ada pelatihan", "data
+                # tidak lengkap"); one further off negates something else ("bukan pertanyaan
+                # tentang datanya").
+                if token.neg and not near_negator:
+                    near_negator = _fillers_but(tokens, k + 1, i, NEAR_NEGATOR - 1)
+            elif k > last:
+                if k <= after:
+                    # "anggaran bukan masalah", "budget is not an issue", "approval is not slow".
+                    if token.neg:
+                        negator_after = True
+                        for m in range(k + 1, min(k + 3, n)):
+                            if tokens[m].problem:
+                                return False
+                    # "anggaran sudah cukup", "staff is sufficient" (but not "tidak cukup", "kurang
+                    # memadai").
+                    if token.enough and not (tokens[k - 1].neg or tokens[k - 1].problem):
+                        return False
+                    if token.problem and k < last + 3:
+                        problem_after = True
+                if token.context and k <= near_hi:
+                    context = True
+                if token.neg and not near_negator:
+                    near_negator = _fillers_but(tokens, last + 1, k, NEAR_NEGATOR - 1)
+            elif k != i and token.context:
+                context = True  # a word of the phrase after its first
+        # "kendala anggaran tidak ada": an obstacle word before the cue, a negator after it; "no
+        # security problems", "tidak ada anggaran yang bermasalah": a negator before, an obstacle
+        # word after.
+        if (problem_before and negator_after) or (negator_before and problem_after):
+            return False
+        return standalone or context or near_negator
 
     def _phrase_end(self, tokens: Sequence[_Word], i: int, cue: _Cue) -> int | None:
         pos = i
         n = len(tokens)
         for key in cue.rest:
-            for step in range(1, PHRASE_GAP + 2):
+            for step in _AHEAD:
                 j = pos + step
                 if j >= n or tokens[j].punct:
                     return None
@@ -588,70 +802,6 @@ class _Matcher:
                 return None
         return pos
 
-    # _counts and _negated run for every cue found: plain loops rather than any() over
-    # generators, which cost more than the tests they make.
-    def _counts(self, tokens: Sequence[_Word], i: int, last: int, cue: _Cue, lo: int, hi: int) -> bool:
-        """Whether the cue at tokens i..last counts, in the clause lo..hi around it."""
-        before = range(max(lo, i - NEGATION_WINDOW), i)
-        after = range(last + 1, min(hi, last + NEGATION_WINDOW) + 1)
-        if self._negated(tokens, i, before, after, cue):
-            return False
-        if cue.standalone:
-            return True
-        for k in range(max(lo, i - CONTEXT_WINDOW), min(hi, last + CONTEXT_WINDOW) + 1):
-            if k != i and tokens[k].context:
-                return True
-        # A negator right by the cue says it is missing ("belum ada pelatihan", "data tidak
-        # lengkap"); one further off negates something else ("bukan pertanyaan tentang datanya").
-        for k in range(lo, hi + 1):
-            if i <= k <= last or not tokens[k].neg:
-                continue
-            others = 0
-            for m in range(k + 1, i) if k < i else range(last + 1, k):
-                if not tokens[m].filler:
-                    others += 1
-            if others <= NEAR_NEGATOR - 1:
-                return True
-        return False
-
-    def _negated(self, tokens: Sequence[_Word], i: int, before: range, after: range, cue: _Cue) -> bool:
-        problem_before = negator_before = False
-        for k in before:
-            token = tokens[k]
-            if token.neg:
-                negator_before = True
-                nxt = k + 1
-                while nxt < i and tokens[nxt].filler:
-                    nxt += 1
-                # "tidak ada kendala anggaran", "tidak kekurangan staf", "no problems with approval";
-                # "tidak kewalahan" negates an obstacle cue itself, while "tidak ada anggaran" is
-                # the obstacle (no budget) and still counts.
-                if (nxt < i and tokens[nxt].problem) or (nxt == i and cue.standalone):
-                    return True
-            # "cukup staf", "enough staff" (but not "tidak cukup staf").
-            if token.enough and _only_fillers(tokens, k + 1, i) and not _neg_or_problem(tokens, max(0, k - 3), k):
-                return True
-            if token.problem:
-                problem_before = True
-        n = len(tokens)
-        negator_after = problem_after = False
-        for k in after:
-            token = tokens[k]
-            # "anggaran bukan masalah", "budget is not an issue", "approval is not slow".
-            if token.neg:
-                negator_after = True
-                for m in range(k + 1, min(k + 3, n)):
-                    if tokens[m].problem:
-                        return True
-            # "anggaran sudah cukup", "staff is sufficient" (but not "tidak cukup", "kurang memadai").
-            if token.enough and not (tokens[k - 1].neg or tokens[k - 1].problem):
-                return True
-            if token.problem and k < after.start + 2:
-                problem_after = True
-        # "kendala anggaran tidak ada": an obstacle word before the cue, a negator after it;
-        # "no security problems", "tidak ada anggaran yang bermasalah": a negator before, an obstacle word after.
-        return (problem_before and negator_after) or (negator_before and problem_after)
-
 
 def _only_fillers(tokens: Sequence[_Word], start: int, stop: int) -> bool:
     return all(tokens[m].filler for m in range(start, stop))
@@ -659,6 +809,15 @@ def _only_fillers(tokens: Sequence[_Word], start: int, stop: int) -> bool:
 
 def _neg_or_problem(tokens: Sequence[_Word], start: int, stop: int) -> bool:
     return any(tokens[m].neg or tokens[m].problem for m in range(start, stop))
+
+
+def _fillers_but(tokens: Sequence[_Word], start: int, stop: int, most: int) -> bool:
+    """Whether tokens start..stop-1 hold at most ``most`` words that are no filler."""
+    others = 0
+    for m in range(start, stop):
+        if not tokens[m].filler:
+            others += 1
+    return others <= most
 
 
 _FILLERS = frozenset(
