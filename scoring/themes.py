@@ -346,13 +346,11 @@ def answer_themes(flow: Flow, question_id: str, value: Any, codebook: Codebook |
         return ()
     found: set[str] = set()
     matcher = _compiled(codebook)
-    mapping = reader.mapping
     if reader is _FREE_TEXT:
         for text in text_parts(value):
             found.update(theme_id for theme_id, _, _ in matcher.match(text))
     else:
-        for v in value if isinstance(value, list) else [value]:
-            found.update(mapping.get(str(v), ()))
+        found.update(theme_id for theme_id, _ in reader.read(value))
     if not found:
         return ()
     return tuple(t for t in matcher.theme_ids if t in found)

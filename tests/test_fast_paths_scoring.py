@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
 from scoring.assessment import assess
 from scoring.themes import (
-    _AHEAD,
     _ASCII_TOKENS,
     _WORD,
     CONTEXT_WINDOW,
@@ -137,27 +136,13 @@ def _counts(tokens: Sequence[_Word], i: int, last: int, standalone: bool, lo: in
     return False
 
 
-def _phrase_end(tokens: Sequence[_Word], i: int, rest: Sequence[tuple[str, str]]) -> int | None:
-    pos = i
-    for key in rest:
-        for step in _AHEAD:
-            j = pos + step
-            if j >= len(tokens) or tokens[j].punct:
-                return None
-            if key in tokens[j].keys:
-                pos = j
-                break
-        else:
-            return None
-    return pos
-
-
 def _plain_hits(tokens: Sequence[_Word]) -> set[tuple[str, int, int]]:
     hits = set()
     n = len(tokens)
     for i, word in enumerate(tokens):
         for cue in word.cues:
-            last = _phrase_end(tokens, i, cue.rest) if cue.rest else i
+            # Where a phrase ends is not what this judge is about: the matcher's own walk says.
+            last = MATCHER._phrase_end(tokens, i, cue) if cue.rest else i
             if last is None:
                 continue
             lo = max((k + 1 for k in range(i) if tokens[k].stop), default=0)
