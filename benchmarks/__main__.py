@@ -1,4 +1,4 @@
-"""Run benchmarks: ``python -m benchmarks [NAME…] [--quick]``.
+"""Run benchmarks: ``python -m benchmarks [NAME…] [--quick] [--compiled]``.
 
 Each benchmark module has ``run(quick: bool) -> dict``: it prints a table for people and returns
 its figures, every timing beside a floor measured in the same run. The runner prints, last, one
@@ -30,7 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help=f"default: {' '.join(DEFAULT)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="on the compiled build a wheel installs (built into a temporary folder first)",
+    )
     args = parser.parse_args(argv)
+    if args.compiled:
+        from benchmarks.compiled import rerun
+
+        return rerun([*args.names, *(["--quick"] if args.quick else [])])
     results = []
     for name in args.names or DEFAULT:
         module = importlib.import_module(BENCHMARKS[name])

@@ -23,7 +23,7 @@ _EXPORTS = {
     "rating_for": "scoring.ratings",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "build"])
 
 
 def __getattr__(name: str) -> Any:
@@ -31,3 +31,16 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'scoring' has no attribute {name!r}")
     return getattr(import_module(module), name)
+
+
+def build() -> str:
+    """How the assessment runs here: ``"mypyc"`` (compiled, as a wheel installs it) or ``"python"``.
+
+    ``pip install .`` and the Docker image compile the assessment's modules; an editable install
+    (``pip install -e .``) and a build without a C compiler keep them plain (setup.py).
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("scoring.assessment")
+    origin = spec.origin if spec is not None and spec.origin else ""
+    return "python" if origin.endswith(".py") else "mypyc"

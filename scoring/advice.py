@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 
+import pydantic.main  # noqa: F401 - mypyc needs the module BaseModel lives in imported by name
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -18,9 +18,9 @@ from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
 from interview_flows.texts import LANGS
 from scoring.advice import load_enablers
 from scoring.assessment import assess
+from scoring.catalogue import load_catalogue
 from scoring.criteria import load_model
 from scoring.narrative import render_text
-from scoring.suggestions import load_catalogue
 from scoring.themes import load_codebook
 
 CASES = Path(__file__).parent / "cases"

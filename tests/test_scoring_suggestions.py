@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 
 from interview_flows.texts import LANGS
 from scoring.assessment import assess
-from scoring.criteria import load_model
-from scoring.suggestions import (
+from scoring.catalogue import (
     PLACEHOLDERS,
     catalogue_problems,
     load_catalogue,
     parse_catalogue,
     placeholders,
 )
+from scoring.criteria import load_model
 from tests.test_scoring_support import RATING_VALUE, all_rated, answers_for, make_flow, question_id
 
 MODEL = load_model()
