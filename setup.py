@@ -30,6 +30,7 @@ COMPILED = [
     "scoring/consistency.py",
     "scoring/estimates.py",
     "scoring/levels.py",
+    "scoring/organisation.py",
     "scoring/ratings.py",
     "scoring/suggestions.py",
     "scoring/themes.py",

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
-from importlib import resources
-
-import pydantic.main  # noqa: F401 - mypyc needs the module BaseModel lives in imported by name
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
 
 from interview_flows.schema import Flow
 from interview_flows.texts import Text
 from scoring.criteria import Criterion, Model
+from scoring.enablers import MIN_UPKEEP, Enabler, Enablers, Upkeep, load_enablers
 from scoring.levels import Block
 from scoring.ratings import CriterionResult
 from scoring.suggestions import MAX_SUGGESTIONS, Suggestion, chosen_texts
@@ -32,40 +28,6 @@ from scoring.values import made
 
 MAX_THEME_ITEMS = 2
 """Named obstacles that get a suggestion of their own below the top level (the rest stay in the themes)."""
-MIN_UPKEEP = 2
-
-
-class Enabler(BaseModel):
-    """What helps with one obstacle, or keeps one practice: a text and a first step."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    text: Text
-    first_step: Text
-
-
-class Upkeep(Enabler):
-    """An upkeep suggestion for the top level, tied to the criterion it keeps."""
-
-    criterion: str = Field(pattern=r"^L[1-5]\.[a-z_]+$")
-
-
-class Enablers(BaseModel):
-    """The enabler catalogue: one entry per theme id, and the upkeep entries."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    themes: dict[str, Enabler]
-    upkeep: tuple[Upkeep, ...] = Field(min_length=MIN_UPKEEP)
-
-
-def parse_enablers(text: str) -> Enablers:
-    """Parse an enabler catalogue's YAML text."""
-    return Enablers.model_validate(yaml.safe_load(text))
-
-
-@cache
-def load_enablers() -> Enablers:
-    """The packaged enabler catalogue (read once)."""
-    return parse_enablers(resources.files("scoring.data").joinpath("enablers.yaml").read_text("utf-8"))
 
 
 _WHY = {

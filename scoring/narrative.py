@@ -112,8 +112,14 @@ _S = {
 }
 
 
-def render_short(assessment: Assessment, lang: str = "id", flow: Flow | None = None, model: Model | None = None,
-                 *, suggestions: int = SHORT_SUGGESTIONS) -> str:
+def render_short(
+    assessment: Assessment,
+    lang: str = "id",
+    flow: Flow | None = None,
+    model: Model | None = None,
+    *,
+    suggestions: int = SHORT_SUGGESTIONS,
+) -> str:
     """The result in brief, for a phone: the level, one sentence why, the first suggestions.
 
     The full explanation is :func:`render_text`; every suggestion with its first step is

@@ -72,11 +72,18 @@ def test_a_read_beside_the_checkout_fails_the_run_and_names_the_path(lone_copy):
     assert "test_reads_beside.py" in done.stdout
 
 
-def test_the_wheel_carries_the_product_and_no_development_tools(lone_copy, tmp_path):
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
-                           cwd=lone_copy, capture_output=True, text=True, timeout=600)
+@pytest.fixture(scope="module")
+def wheel(lone_copy, tmp_path_factory) -> Path:
+    """The wheel a fresh copy builds (scoring compiled with mypyc where a C compiler is at hand)."""
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), "."],
+                           cwd=lone_copy, capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr[-2000:]
-    (wheel,) = tmp_path.glob("matang-*.whl")
+    (found,) = out.glob("matang-*.whl")
+    return found
+
+
+def test_the_wheel_carries_the_product_and_no_development_tools(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == PRODUCT
@@ -85,3 +92,56 @@ def test_the_wheel_carries_the_product_and_no_development_tools(lone_copy, tmp_p
     assert any(n.startswith("interview_flows/flows/") and n.endswith(".yaml") for n in names)
     assert any(n.startswith("scoring/data/") and n.endswith(".yaml") for n in names)
     assert any(n.startswith("bot/fonts/") and n.endswith(".ttf") for n in names)
+
+
+# What setup.py compiles: the modules an assessment runs through.
+COMPILED = {"scoring/advice", "scoring/assessment", "scoring/consistency", "scoring/estimates", "scoring/levels",
+            "scoring/organisation", "scoring/ratings", "scoring/suggestions", "scoring/themes", "scoring/values"}
+SCORING_TESTS = ["tests/test_scoring_golden.py", "tests/test_fast_paths_scoring.py", "tests/test_fast_paths.py",
+                 "tests/test_scoring_themes.py", "tests/test_scoring_advice.py", "tests/test_scoring_values.py",
+                 "tests/test_scoring_ratings.py", "tests/test_scoring_assessment.py",
+                 "tests/test_scoring_suggestions.py", "tests/test_scoring_levels.py", "tests/test_scoring_organisation.py"]
+
+
+@pytest.mark.skipif(not shutil.which(os.environ.get("CC", "cc")) and not shutil.which("gcc"),
+                    reason="no C compiler here: the wheel is plain Python (setup.py)")
+def test_the_wheel_compiles_the_assessment_and_it_gives_what_the_plain_modules_give(wheel, lone_copy, tmp_path):
+    names = zipfile.ZipFile(wheel).namelist()
+    built = {n.split(".", 1)[0] for n in names if n.endswith(".so")}
+    assert built >= COMPILED, sorted(built)
+    assert {n.split(".", 1)[0] for n in names if n.endswith(".py")} >= COMPILED  # the source travels beside them
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    # -P: neither the working folder nor a script's folder comes first, so the product is the
+    # wheel's and only the tests come from the copy.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(lone_copy)])
+    where = subprocess.run([sys.executable, "-P", "-c", "import scoring, scoring.themes as t; print(scoring.build(), t.__file__)"],
+                           cwd=lone_copy, env=env, capture_output=True, text=True, timeout=120)
+    assert where.returncode == 0, where.stderr[-2000:]
+    build, path = where.stdout.split()
+    assert build == "mypyc" and path.startswith(str(site)) and path.endswith(".so")
+    # The plain build's own tests of scoring, golden assessments first, on the compiled modules.
+    done = subprocess.run([sys.executable, "-P", "-m", "pytest", "-p", "no:cacheprovider", "--import-mode=append",
+                           "-q", "-x", *SCORING_TESTS], cwd=lone_copy, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and " failed" not in done.stdout
+
+
+def test_without_a_c_compiler_the_wheel_is_plain_python_and_the_build_says_so(lone_copy, tmp_path):
+    env = {**os.environ, "CC": "/bin/false"}  # a compiler that fails every file
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp_path), "."],
+                           cwd=lone_copy, env=env, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert "matang build: compiling scoring failed" in built.stdout + built.stderr
+    (found,) = tmp_path.glob("matang-*.whl")
+    names = zipfile.ZipFile(found).namelist()
+    assert not [n for n in names if n.endswith(".so")]
+    site = tmp_path / "site"
+    zipfile.ZipFile(found).extractall(site)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["PYTHONPATH"] = str(site)
+    where = subprocess.run([sys.executable, "-P", "-c", "import scoring; from scoring import assess; print(scoring.build())"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert where.returncode == 0 and where.stdout.split() == ["python"], where.stderr[-2000:]

@@ -16,10 +16,10 @@ from benchmarks.scoring import make_sessions
 from benchmarks.themes import labelled
 from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
 from interview_flows.texts import LANGS
-from scoring.advice import load_enablers
 from scoring.assessment import assess
 from scoring.catalogue import load_catalogue
 from scoring.criteria import load_model
+from scoring.enablers import load_enablers
 from scoring.narrative import render_text
 from scoring.themes import load_codebook
 
