@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def unpacked_wheel(folder: Path) -> Path:
     """Build this checkout's wheel and unpack it into ``folder/site``; the folder to import from."""
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(folder), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--quiet", "-w", str(folder), str(ROOT)],
         capture_output=True,
         text=True,
     )

@@ -147,11 +147,13 @@ def rate_and_keep(
         if choices is not None and type(value) is str:
             triples = choices.get(value, ())
         elif ticked is not None and compiled is not None and type(value) is list:
-            # The options ticked, as a multiple choice question has seen them before.
+            # The options ticked, as a multiple choice question has seen them before. (A look-up,
+            # not an exception: sets of ticks are many, and raising one costs more than the rest.)
             try:
-                triples = ticked[tuple(value)]
-            except (KeyError, TypeError):
-                triples = compiled.weighted(value)
+                seen_ticks = ticked.get(tuple(value))
+            except TypeError:  # an option that is no string (a damaged record)
+                seen_ticks = None
+            triples = seen_ticks if seen_ticks is not None else compiled.weighted(value)
         elif compiled is not None:
             triples = compiled.weighted(value)
         else:
@@ -334,7 +336,15 @@ def _compile_question(q: Question, feeds_conditions: bool = True) -> _Compiled:
 # id(flow) -> (weak reference to the flow, its compiled questions). Flows are frozen, so a plan
 # never goes stale; the weak reference lets a discarded flow (and its plan) be collected.
 _PLANS: dict[int, tuple[weakref.ref[Flow], tuple[_Compiled, ...], tuple[_Row, ...]]] = {}
-_Row = tuple[str, Any, bool, Any, "_Compiled | None", Any]
+_Triples = tuple[tuple[str, float, float], ...]
+_Row = tuple[
+    str,
+    "Callable[[Mapping[str, Any]], bool] | None",
+    bool,
+    "Mapping[str, _Triples] | None",
+    "_Compiled | None",
+    "dict[tuple[Any, ...], _Triples] | None",
+]
 """A compiled question as the rating loop reads it: id, condition, whether a condition names it,
 the weighted evidence of its choices (single choice), the compiled question when it gives evidence,
 and its memo of ticked options (multiple choice; see _Compiled.weighted)."""

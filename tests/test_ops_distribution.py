@@ -76,7 +76,7 @@ def test_a_read_beside_the_checkout_fails_the_run_and_names_the_path(lone_copy):
 def wheel(lone_copy, tmp_path_factory) -> Path:
     """The wheel a fresh copy builds (scoring compiled with mypyc where a C compiler is at hand)."""
     out = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), "."],
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--quiet", "-w", str(out), "."],
                            cwd=lone_copy, capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr[-2000:]
     (found,) = out.glob("matang-*.whl")
@@ -131,7 +131,7 @@ def test_the_wheel_compiles_the_assessment_and_it_gives_what_the_plain_modules_g
 
 def test_without_a_c_compiler_the_wheel_is_plain_python_and_the_build_says_so(lone_copy, tmp_path):
     env = {**os.environ, "CC": "/bin/false"}  # a compiler that fails every file
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp_path), "."],
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-v", "-w", str(tmp_path), "."],
                            cwd=lone_copy, env=env, capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr[-2000:]
     assert "matang build: compiling scoring failed" in built.stdout + built.stderr
