@@ -111,24 +111,50 @@ def blocking(level: int, ratings: Mapping[str, Rating | None], criteria: Sequenc
     >>> [b.id for b in blocking(1, {"a": "P", "b": "L"}, [_C("a", 2), _C("b", 2)], "lenient")]
     ['a']
     """
+    return planned_blocking(level, ratings, blocking_plan(criteria, rule))
+
+
+BlockPlan = dict[int, tuple[tuple[str, int, int, Reason], ...]]
+"""Next level to (criterion id, its level, the rank of its bar, the reason when below the bar)."""
+
+
+def blocking_plan(criteria: Sequence[_HasLevel], rule: str) -> BlockPlan:
+    """What :func:`blocking` checks for each next level 2–5, worked out once for a model.
+
+    >>> blocking_plan([_C("a", 2), _C("b", 3)], "strict")[3]
+    (('a', 2, 3, 'below_F'), ('b', 3, 2, 'below_L'))
+    """
+    plan: BlockPlan = {}
+    for target in range(LOWEST + 1, HIGHEST + 1):
+        members: list[tuple[str, int, int, Reason]] = []
+        for c in criteria:
+            if 2 <= c.level <= target:
+                bar = bar_for(c.level, target, rule)
+                members.append((c.id, c.level, _RANK[bar], "below_F" if bar == "F" else "below_L"))
+        plan[target] = tuple(members)
+    return plan
+
+
+def planned_blocking(level: int, ratings: Mapping[str, Rating | None], plan: BlockPlan) -> list[Block]:
+    """:func:`blocking` on a plan from :func:`blocking_plan`."""
     if level >= HIGHEST:
         return []
-    target = level + 1
     found: list[Block] = []
-    for c in criteria:
-        c_level = c.level
-        if not 2 <= c_level <= target:
-            continue
-        rating = ratings.get(c.id)
-        bar = bar_for(c_level, target, rule)
-        if rating is not None and _RANK[rating] >= _RANK[bar]:  # at_least(rating, bar)
-            continue
-        reason: Reason = "no_evidence" if rating is None else ("below_F" if bar == "F" else "below_L")
-        found.append(_block(c.id, c_level, rating, reason))
-    # Lowest level first; within a level the weakest first (see severity), then file order.
-    order = {b.id: i for i, b in enumerate(found)}
-    found.sort(key=lambda b: (b.level, severity(b.rating), order[b.id]))
+    for cid, c_level, bar, below in plan.get(level + 1, ()):
+        rating = ratings.get(cid)
+        if rating is None:
+            found.append(_block(cid, c_level, None, "no_evidence"))
+        elif _RANK[rating] < bar:
+            found.append(_block(cid, c_level, rating, below))
+    # Lowest level first; within a level the weakest first (see severity). The sort is stable, so
+    # blocks of the same level and severity stay in file order.
+    if len(found) > 1:
+        found.sort(key=_urgency)
     return found
+
+
+def _urgency(block: Block) -> tuple[int, int]:
+    return (block.level, _SEVERITY[block.rating])
 
 
 def severity(rating: Rating | None) -> int:
