@@ -130,9 +130,12 @@ def test_the_wheel_compiles_the_assessment_and_it_gives_what_the_plain_modules_g
 
 
 def test_without_a_c_compiler_the_wheel_is_plain_python_and_the_build_says_so(lone_copy, tmp_path):
+    # A copy of its own: setuptools would reuse what another build left in the copy's build/.
+    source = tmp_path / "src"
+    shutil.copytree(lone_copy, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     env = {**os.environ, "CC": "/bin/false"}  # a compiler that fails every file
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-v", "-w", str(tmp_path), "."],
-                           cwd=lone_copy, env=env, capture_output=True, text=True, timeout=900)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-v", "-w",
+                            str(tmp_path), "."], cwd=source, env=env, capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr[-2000:]
     assert "matang build: compiling scoring failed" in built.stdout + built.stderr
     (found,) = tmp_path.glob("matang-*.whl")
