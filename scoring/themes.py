@@ -20,19 +20,27 @@ costs a few dictionary look-ups per word.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, cast
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
+
+# The codebook's models live apart, uncompiled (see scoring.codebook); all stay names of this module.
+from scoring.codebook import (  # noqa: F401
+    _STOPS,
+    _WORD,
+    Codebook,
+    Cues,
+    Negation,
+    ThemeDef,
+    _words_of,
+    load_codebook,
+    parse_codebook,
+)
 
 MIN_TYPO_LENGTH = 6
 """Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
@@ -47,100 +55,13 @@ NEGATION_WINDOW = 4
 """A negator this many words before a cue (or after it) can turn it around."""
 _AHEAD = tuple(range(1, PHRASE_GAP + 2))  # where the next word of a phrase may be, from the last one
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
 _ASCII_TOKENS = bytes(
     c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32 for c in range(256)
 )
 """Bytes of ASCII text without an apostrophe: letters lower-cased, digits and stops kept, every
 other byte a space. With a space each side of every stop, split() gives what _WORD finds in the
 lower-cased text."""
-_STOPS = frozenset(".;!?")
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
-_THEME_ID = r"^[a-z][a-z_]*$"
-
-
-# --- the codebook as data ------------------------------------------------------------------------
-
-
-class Cues(BaseModel):
-    """Cue words and phrases of one theme, per language."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: tuple[str, ...] = Field(min_length=1)
-    en: tuple[str, ...] = Field(min_length=1)
-
-    @field_validator("id", "en")
-    @classmethod
-    def _words(cls, cues: tuple[str, ...]) -> tuple[str, ...]:
-        for cue in cues:
-            if not _words_of(cue):
-                raise ValueError(f"cue {cue!r} has no words")
-        return cues
-
-
-class ThemeDef(BaseModel):
-    """One theme of the codebook."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=_THEME_ID)
-    label: Text
-    description: Text
-    cues: Cues
-
-
-class Negation(BaseModel):
-    """The words that turn a cue around, and the words that end a clause."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    negators: tuple[str, ...] = Field(min_length=1)
-    problems: tuple[str, ...] = Field(min_length=1)
-    enough: tuple[str, ...] = ()
-    boundaries: tuple[str, ...] = ()
-
-
-class Codebook(BaseModel):
-    """The whole codebook: themes, the choice mapping, negation words."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    themes: tuple[ThemeDef, ...] = Field(min_length=1)
-    choices: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
-    negation: Negation
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Codebook:
-        ids = [t.id for t in self.themes]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"themes listed twice: {dupes}")
-        for qid, options in self.choices.items():
-            for value, themes in options.items():
-                unknown = sorted(set(themes) - set(ids))
-                if unknown:
-                    raise ValueError(f"choices.{qid}.{value}: unknown theme(s) {unknown}")
-        return self
-
-    def theme(self, theme_id: str) -> ThemeDef:
-        """The theme with this id (KeyError when there is none)."""
-        for t in self.themes:
-            if t.id == theme_id:
-                return t
-        raise KeyError(theme_id)
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """Theme ids in codebook order."""
-        return tuple(t.id for t in self.themes)
-
-
-def parse_codebook(text: str) -> Codebook:
-    """Parse a codebook's YAML text (pydantic errors name the path of what is wrong)."""
-    return Codebook.model_validate(yaml.safe_load(text))
-
-
-@cache
-def load_codebook() -> Codebook:
-    """The packaged codebook (read once)."""
-    return parse_codebook(resources.files("scoring.data").joinpath("themes.yaml").read_text("utf-8"))
 
 
 def codebook_problems(codebook: Codebook, flow: Flow) -> list[str]:
@@ -202,25 +123,52 @@ class Theme:
 
     # Both are asked several times per theme by the plan; the fields are frozen, so each is worked
     # out once and kept beside them (functools.cached_property takes a lock on every first use).
+    # Compiled by mypyc, a theme is a native object without a __dict__: each is worked out anew.
     @property
     def in_own_words(self) -> bool:
         """Whether the respondent named it in free text (not only by ticking an option)."""
+        if not _FILLED:
+            return _in_own_words(self.sources)
         known = self.__dict__.get("_in_own_words")
         if known is None:
-            known = self.__dict__["_in_own_words"] = any(s.start is not None for s in self.sources)
+            known = self.__dict__["_in_own_words"] = _in_own_words(self.sources)
         return known
 
     @property
     def questions(self) -> tuple[str, ...]:
         """The question ids it rests on, each once, in order of the sources."""
+        if not _FILLED:
+            return _questions(self.sources)
         known = self.__dict__.get("_questions")
         if known is None:
-            known = self.__dict__["_questions"] = tuple(dict.fromkeys(s.question for s in self.sources))
+            known = self.__dict__["_questions"] = _questions(self.sources)
         return known
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``{id, label: {id, en}, sources: [...]}``."""
         return {"id": self.id, "label": self.label.model_dump(), "sources": [s.to_dict() for s in self.sources]}
+
+
+def _in_own_words(sources: Iterable[Source]) -> bool:
+    return any(s.start is not None for s in sources)
+
+
+def _questions(sources: Iterable[Source]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([s.question for s in sources]))
+
+
+def _fills_dict() -> bool:
+    # Pure Python, a source or theme is made as scoring.values.made makes it (every field at once
+    # into the instance's __dict__). Compiled by mypyc, both are native objects without a __dict__,
+    # and their own constructors are the quick way.
+    try:
+        object.__new__(Source).__dict__.update()
+    except (TypeError, AttributeError):
+        return False
+    return True
+
+
+_FILLED = _fills_dict()
 
 
 def text_parts(value: Any) -> list[str]:
@@ -270,10 +218,13 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
             for part, text in enumerate(parts):
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
-                    source = _new(Source)
-                    source.__dict__.update(
-                        question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
-                    )
+                    if _FILLED:
+                        source = _new(Source)
+                        source.__dict__.update(
+                            question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
+                        )
+                    else:
+                        source = Source(qid, start, end, text[start:end], part, None)
                     if theme_id in found:
                         found[theme_id].append(source)
                     else:
@@ -304,6 +255,8 @@ _new = object.__new__
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
+    if not _FILLED:
+        return Theme(theme_id, label, tuple(sources))
     theme = _new(Theme)
     # The plan asks both at once for every theme; they are known here (a text source has a span),
     # so they are kept where the properties look, as the properties would keep them.
@@ -312,7 +265,7 @@ def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool
         label=label,
         sources=tuple(sources),
         _in_own_words=in_own_words,
-        _questions=tuple(dict.fromkeys([s.question for s in sources])),
+        _questions=_questions(sources),
     )
     return theme
 
@@ -956,10 +909,6 @@ def _split_flags(raw: str) -> tuple[str, list[str]]:
         flags += raw[0]
         raw = raw[1:]
     return flags, _words_of(raw)
-
-
-def _words_of(text: str) -> list[str]:
-    return [m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text) if m.group(0) not in _STOPS]
 
 
 def _merge(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
