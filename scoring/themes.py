@@ -21,10 +21,10 @@ costs a few dictionary look-ups per word.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, cast
+from typing import Any, Final, TypeVar, cast
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
@@ -42,18 +42,20 @@ from scoring.codebook import (  # noqa: F401
     parse_codebook,
 )
 
-MIN_TYPO_LENGTH = 6
+_T = TypeVar("_T")
+
+# The constants are Final: compiled by mypyc, each is a number in the code rather than a look-up.
+MIN_TYPO_LENGTH: Final = 6
 """Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
-PHRASE_GAP = 1
+PHRASE_GAP: Final = 1
 """At most this many other words between two words of a phrase."""
-CONTEXT_WINDOW = 6
+CONTEXT_WINDOW: Final = 6
 """An obstacle word this many words before or after a topic cue makes it count."""
-NEAR_NEGATOR = 2
+NEAR_NEGATOR: Final = 2
 """A negator with fewer than this many other words (besides "ada", "untuk"…) between it and a topic
 cue says the thing is missing ("belum ada pelatihan")."""
-NEGATION_WINDOW = 4
+NEGATION_WINDOW: Final = 4
 """A negator this many words before a cue (or after it) can turn it around."""
-_AHEAD = tuple(range(1, PHRASE_GAP + 2))  # where the next word of a phrase may be, from the last one
 
 _ASCII_TOKENS = bytes(
     c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32 for c in range(256)
@@ -85,6 +87,14 @@ def codebook_problems(codebook: Codebook, flow: Flow) -> list[str]:
 # --- what a session's answers say ----------------------------------------------------------------
 
 
+def _python_class(cls: type[_T]) -> type[_T]:
+    """The class as it is. Decorated with this, a class compiled by mypyc stays a Python class (an
+    unknown decorator keeps it from being a native one): sources and themes are made by filling their
+    __dict__, pickled, and compared as the frozen dataclasses they are in pure Python."""
+    return cls
+
+
+@_python_class
 @dataclass(frozen=True)
 class Source:
     """Where a theme was found: a question, the part of its answer, and the span of the words.
@@ -113,6 +123,7 @@ class Source:
         return out
 
 
+@_python_class
 @dataclass(frozen=True)
 class Theme:
     """A theme found in a session's answers, with every place that gave it."""
@@ -123,52 +134,25 @@ class Theme:
 
     # Both are asked several times per theme by the plan; the fields are frozen, so each is worked
     # out once and kept beside them (functools.cached_property takes a lock on every first use).
-    # Compiled by mypyc, a theme is a native object without a __dict__: each is worked out anew.
     @property
     def in_own_words(self) -> bool:
         """Whether the respondent named it in free text (not only by ticking an option)."""
-        if not _FILLED:
-            return _in_own_words(self.sources)
         known = self.__dict__.get("_in_own_words")
         if known is None:
-            known = self.__dict__["_in_own_words"] = _in_own_words(self.sources)
+            known = self.__dict__["_in_own_words"] = any(s.start is not None for s in self.sources)
         return known
 
     @property
     def questions(self) -> tuple[str, ...]:
         """The question ids it rests on, each once, in order of the sources."""
-        if not _FILLED:
-            return _questions(self.sources)
         known = self.__dict__.get("_questions")
         if known is None:
-            known = self.__dict__["_questions"] = _questions(self.sources)
+            known = self.__dict__["_questions"] = tuple(dict.fromkeys(s.question for s in self.sources))
         return known
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``{id, label: {id, en}, sources: [...]}``."""
         return {"id": self.id, "label": self.label.model_dump(), "sources": [s.to_dict() for s in self.sources]}
-
-
-def _in_own_words(sources: Iterable[Source]) -> bool:
-    return any(s.start is not None for s in sources)
-
-
-def _questions(sources: Iterable[Source]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([s.question for s in sources]))
-
-
-def _fills_dict() -> bool:
-    # Pure Python, a source or theme is made as scoring.values.made makes it (every field at once
-    # into the instance's __dict__). Compiled by mypyc, both are native objects without a __dict__,
-    # and their own constructors are the quick way.
-    try:
-        object.__new__(Source).__dict__.update()
-    except (TypeError, AttributeError):
-        return False
-    return True
-
-
-_FILLED = _fills_dict()
 
 
 def text_parts(value: Any) -> list[str]:
@@ -218,13 +202,10 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
             for part, text in enumerate(parts):
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
-                    if _FILLED:
-                        source = _new(Source)
-                        source.__dict__.update(
-                            question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
-                        )
-                    else:
-                        source = Source(qid, start, end, text[start:end], part, None)
+                    source = _new(Source)
+                    source.__dict__.update(
+                        question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
+                    )
                     if theme_id in found:
                         found[theme_id].append(source)
                     else:
@@ -255,8 +236,6 @@ _new = object.__new__
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
-    if not _FILLED:
-        return Theme(theme_id, label, tuple(sources))
     theme = _new(Theme)
     # The plan asks both at once for every theme; they are known here (a text source has a span),
     # so they are kept where the properties look, as the properties would keep them.
@@ -265,7 +244,7 @@ def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool
         label=label,
         sources=tuple(sources),
         _in_own_words=in_own_words,
-        _questions=_questions(sources),
+        _questions=tuple(dict.fromkeys([s.question for s in sources])),
     )
     return theme
 
@@ -622,51 +601,58 @@ class _Matcher:
                 out.extend((theme, start, end) for start, end in _merge(found))
         return sorted(out, key=lambda t: (t[1], t[0]))
 
-    def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
+    def _hits(self, words: list[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
         n = len(words)
-        # First the cues the words start: (cue, first word, last word).
-        found = []
-        for i, word in enumerate(words):
+        hits: list[tuple[str, int, int]] = []
+        # Only a marked word (a negator, an obstacle or context word, a word of enough, a stop) can
+        # make a cue count or turn it around, and a text has few of them: each cue looks at those in
+        # its clause rather than at every word around it. Found at the first cue (most texts that
+        # come here have none).
+        marked: list[int] = []
+        stops: list[int] = []
+        unmarked = True
+        # Each cue is judged where it is found, in the order of its first word.
+        i = 0
+        while i < n:
+            word = words[i]
             if not word.cues:
+                i += 1
                 continue
+            if unmarked:
+                marked, stops = _marked(words)
+                unmarked = False
             for cue in word.singles:
-                found.append((cue, i, i))
+                if self._judged(words, cue, i, i, marked, stops):
+                    hits.append((cue.theme, i, i))
             # A phrase goes on within the next PHRASE_GAP + 1 words: when none of them carries the
             # second word of a phrase this word starts, no such phrase can be complete.
             seconds = word.seconds
             if seconds:
-                for step in _AHEAD:
-                    j = i + step
-                    if j >= n:
-                        break
+                j = i + 1
+                ahead = min(n, i + PHRASE_GAP + 2)
+                while j < ahead:
                     if not seconds.isdisjoint(words[j].keys):
                         for cue in word.phrases:
-                            last = self._phrase_end(words, i, cue)
-                            if last is not None:
-                                found.append((cue, i, last))
+                            last = self._phrase_last(words, i, cue)
+                            if last >= 0 and self._judged(words, cue, i, last, marked, stops):
+                                hits.append((cue.theme, i, last))
                         break
-        if not found:
-            return []
-        # Then whether each counts. Only a marked word (a negator, an obstacle or context word, a
-        # word of enough, a stop) can make it count or turn it around, and a text has few of them:
-        # each cue looks at those in its clause rather than at every word around it.
-        marked = [k for k, w in enumerate(words) if w.mark]
-        stops = [k for k in marked if words[k].stop]
-        hits = []
-        for cue, i, last in found:
-            # The clause around the cue: from after the last stop before it to before the first
-            # stop after it.
-            at = bisect_left(stops, i)
-            lo = stops[at - 1] + 1 if at else 0
-            at = bisect_right(stops, last, at)
-            hi = stops[at] - 1 if at < len(stops) else n - 1
-            if self._counts(words, i, last, cue.standalone, lo, hi, marked):
-                hits.append((cue.theme, i, last))
+                    j += 1
+            i += 1
         return hits
 
+    def _judged(self, words: list[_Word], cue: _Cue, i: int, last: int, marked: list[int], stops: list[int]) -> bool:
+        """Whether the cue at words i..last counts, in its clause: from after the last stop before
+        it to before the first stop after it."""
+        at = bisect_left(stops, i)
+        lo = stops[at - 1] + 1 if at else 0
+        at = bisect_right(stops, last, at)
+        hi = stops[at] - 1 if at < len(stops) else len(words) - 1
+        return self._counts(words, i, last, cue.standalone, lo, hi, marked)
+
     def _counts(
-        self, tokens: Sequence[_Word], i: int, last: int, standalone: bool, lo: int, hi: int, marked: list[int]
+        self, tokens: list[_Word], i: int, last: int, standalone: bool, lo: int, hi: int, marked: list[int]
     ) -> bool:
         """Whether the cue at tokens i..last counts, in the clause lo..hi around it, given the
         positions of the marked words of the text (``_Word.mark``)."""
@@ -738,31 +724,43 @@ class _Matcher:
             return False
         return standalone or context or near_negator
 
-    def _phrase_end(self, tokens: Sequence[_Word], i: int, cue: _Cue) -> int | None:
+    def _phrase_end(self, tokens: list[_Word], i: int, cue: _Cue) -> int | None:
+        """Where the phrase ``cue`` that starts at tokens[i] ends, or None when it is not there."""
+        last = self._phrase_last(tokens, i, cue)
+        return last if last >= 0 else None
+
+    def _phrase_last(self, tokens: list[_Word], i: int, cue: _Cue) -> int:
+        # _phrase_end with -1 for none: compiled, a plain int is no object to make.
         pos = i
         n = len(tokens)
         for key in cue.rest:
-            for step in _AHEAD:
-                j = pos + step
-                if j >= n or tokens[j].punct:
-                    return None
+            j = pos + 1
+            ahead = pos + PHRASE_GAP + 2
+            while True:
+                if j >= ahead or j >= n or tokens[j].punct:
+                    return -1
                 if key in tokens[j].keys:
                     pos = j
                     break
-            else:
-                return None
+                j += 1
         return pos
 
 
-def _only_fillers(tokens: Sequence[_Word], start: int, stop: int) -> bool:
+def _marked(words: list[_Word]) -> tuple[list[int], list[int]]:
+    """The positions of the marked words (``_Word.mark``), and of the stops among them."""
+    marked = [k for k in range(len(words)) if words[k].mark]
+    return marked, [k for k in marked if words[k].stop]
+
+
+def _only_fillers(tokens: list[_Word], start: int, stop: int) -> bool:
     return all(tokens[m].filler for m in range(start, stop))
 
 
-def _neg_or_problem(tokens: Sequence[_Word], start: int, stop: int) -> bool:
+def _neg_or_problem(tokens: list[_Word], start: int, stop: int) -> bool:
     return any(tokens[m].neg or tokens[m].problem for m in range(start, stop))
 
 
-def _fillers_but(tokens: Sequence[_Word], start: int, stop: int, most: int) -> bool:
+def _fillers_but(tokens: list[_Word], start: int, stop: int, most: int) -> bool:
     """Whether tokens start..stop-1 hold at most ``most`` words that are no filler."""
     others = 0
     for m in range(start, stop):
