@@ -147,7 +147,7 @@ class Theme:
         """The question ids it rests on, each once, in order of the sources."""
         known = self.__dict__.get("_questions")
         if known is None:
-            known = self.__dict__["_questions"] = tuple(dict.fromkeys(s.question for s in self.sources))
+            known = self.__dict__["_questions"] = _questions(self.sources)
         return known
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,9 +203,13 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
                 for theme_id, start, end in matcher.match(text):
                     # Words in a text are the respondent's own: each source is made anew.
                     source = _new(Source)
-                    source.__dict__.update(
-                        question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
-                    )
+                    fields = source.__dict__
+                    fields["question"] = qid
+                    fields["start"] = start
+                    fields["end"] = end
+                    fields["text"] = text[start:end]
+                    fields["part"] = part
+                    fields["choice"] = None
                     if theme_id in found:
                         found[theme_id].append(source)
                     else:
@@ -231,22 +235,27 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
 
 
 _new = object.__new__
-# Sources and themes are made as scoring.values.made makes them (every field at once into the
+# Sources and themes are made as scoring.values.made makes them (the fields straight into the
 # instance's __dict__), written out here: a session makes several, and the call cost a tenth.
+# (Item by item: compiled by mypyc, each is a plain dict store, where update() takes keywords.)
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
     theme = _new(Theme)
     # The plan asks both at once for every theme; they are known here (a text source has a span),
     # so they are kept where the properties look, as the properties would keep them.
-    theme.__dict__.update(
-        id=theme_id,
-        label=label,
-        sources=tuple(sources),
-        _in_own_words=in_own_words,
-        _questions=tuple(dict.fromkeys([s.question for s in sources])),
-    )
+    fields = theme.__dict__
+    fields["id"] = theme_id
+    fields["label"] = label
+    fields["sources"] = tuple(sources)
+    fields["_in_own_words"] = in_own_words
+    # Most themes rest on one source.
+    fields["_questions"] = (sources[0].question,) if len(sources) == 1 else _questions(sources)
     return theme
+
+
+def _questions(sources: Iterable[Source]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([s.question for s in sources]))
 
 
 _TICKED: dict[tuple[Any, ...], Theme] = {}
