@@ -21,7 +21,7 @@ costs a few dictionary look-ups per word.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Final, TypeVar, cast
@@ -569,14 +569,16 @@ class _Matcher:
             # Where each word is, up to the last word a hit needs: the gaps between words hold no
             # letter, digit or stop, so each word is the next place its letters occur.
             need = hits[0][2] if len(hits) == 1 else max([last for _, _, last in hits])
-            find = text.lower().find
-            spans = []
+            lowered = text.lower()
+            starts: list[int] = []
+            ends: list[int] = []
             pos = 0
             for token in tokens:
-                pos = find(token, pos)
+                pos = lowered.find(token, pos)
                 end = pos + len(token)
-                spans.append((pos, end))
-                if len(spans) > need:
+                starts.append(pos)
+                ends.append(end)
+                if len(starts) > need:
                     break
                 pos = end
         elif text.isascii():
@@ -585,7 +587,9 @@ class _Matcher:
             hits = self._hits(words)
             if not hits:
                 return []
-            spans = [m.span() for m in _WORD.finditer(lowered)]
+            found = list(_WORD.finditer(lowered))
+            starts = [m.start() for m in found]
+            ends = [m.end() for m in found]
         else:
             # Elsewhere lower-casing may change a text's length ("İ" becomes two characters), so
             # each word is lower-cased on its own and the offsets stay those of the text.
@@ -594,21 +598,9 @@ class _Matcher:
             hits = self._hits(words)
             if not hits:
                 return []
-            spans = [m.span() for m in matches]
-        if len(hits) == 1:
-            theme, i, last = hits[0]
-            return [(theme, spans[i][0], spans[last][1])]
-        by_theme: dict[str, list[tuple[int, int]]] = {}
-        for theme, i, last in hits:
-            by_theme.setdefault(theme, []).append((spans[i][0], spans[last][1]))
-        # Only the themes found (the sort below puts them in order); one span needs no merging.
-        out = []
-        for theme, found in by_theme.items():
-            if len(found) == 1:
-                out.append((theme, *found[0]))
-            else:
-                out.extend((theme, start, end) for start, end in _merge(found))
-        return sorted(out, key=lambda t: (t[1], t[0]))
+            starts = [m.start() for m in matches]
+            ends = [m.end() for m in matches]
+        return _placed(hits, starts, ends)
 
     def _hits(self, words: list[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
@@ -918,18 +910,42 @@ def _split_flags(raw: str) -> tuple[str, list[str]]:
     return flags, _words_of(raw)
 
 
-def _merge(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+def _placed(hits: list[tuple[str, int, int]], starts: list[int], ends: list[int]) -> list[tuple[str, int, int]]:
+    """The hits (theme, first word, last word) as ``(theme, start, end)`` in the text, given where
+    each word starts and ends: one span per piece of evidence, in order of start, then theme."""
+    if len(hits) == 1:
+        theme, i, last = hits[0]
+        return [(theme, starts[i], ends[last])]
+    by_theme: dict[str, list[tuple[int, int]]] = {}
+    for theme, i, last in hits:
+        spans = by_theme.get(theme)
+        if spans is None:
+            by_theme[theme] = [(starts[i], ends[last])]
+        else:
+            spans.append((starts[i], ends[last]))
+    # Only the themes found; one span needs no merging. Sorted as (start, theme, end): the spans of
+    # one theme, merged, start apart, so this is the order of start, then theme.
+    placed: list[tuple[int, str, int]] = []
+    for theme, spans in by_theme.items():
+        if len(spans) == 1:
+            start, end = spans[0]
+            placed.append((start, theme, end))
+        else:
+            for start, end in _merge(spans):
+                placed.append((start, theme, end))
+    placed.sort()
+    return [(theme, start, end) for start, theme, end in placed]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping spans of one theme, merged (two cues in the same words are one piece of evidence)."""
-    current: tuple[int, int] | None = None
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if current is not None and start <= current[1]:
-            current = (current[0], max(current[1], end))
-            continue
-        if current is not None:
-            yield current
-        current = (start, end)
-    if current is not None:
-        yield current
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 @lru_cache(maxsize=65536)
