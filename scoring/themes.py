@@ -265,7 +265,8 @@ def _ticked_theme(theme_id: str, label: Text, sources: list[Source]) -> Theme:
     # A theme found only in ticked options rests on sources that are made once per option
     # (_ChoiceReader), so the same ticks give the same theme: it is made once. The key holds the
     # sources and the label by identity; the theme it maps to keeps them alive, so no identity is reused.
-    key = (theme_id, id(label), *map(id, sources))
+    # (Most rest on one option; a tuple display is quicker to make than one from an iterator.)
+    key = (theme_id, id(label), id(sources[0])) if len(sources) == 1 else (theme_id, id(label), *map(id, sources))
     found = _TICKED.get(key)
     if found is None:
         if len(_TICKED) >= 4096:
