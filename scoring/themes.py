@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
@@ -560,10 +560,12 @@ class _Matcher:
             # A cue word stops the first test at once; a text of known words without one is done.
             if self._cued.isdisjoint(tokens) and self._plain.issuperset(tokens):
                 return []
-            known = list(map(self._seen.get, tokens))
-            if not all(known):
-                known = [w or self._word(t) for w, t in zip(known, tokens, strict=True)]
-            words = cast("list[_Word]", known)
+            # Each token's word, as the matcher knows it (or works it out the first time).
+            seen = self._seen
+            words: list[_Word] = []
+            for token in tokens:
+                known = seen.get(token)
+                words.append(known if known is not None else self._word(token))
             hits = self._hits(words)
             if not hits:
                 return []
