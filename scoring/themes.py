@@ -20,7 +20,6 @@ costs a few dictionary look-ups per word.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -198,23 +197,11 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
         value = answers[qid]
         reader = readers[qid]
         if reader is _FREE_TEXT:
-            parts = (value,) if type(value) is str else text_parts(value)
-            for part, text in enumerate(parts):
-                for theme_id, start, end in matcher.match(text):
-                    # Words in a text are the respondent's own: each source is made anew.
-                    source = _new(Source)
-                    fields = source.__dict__
-                    fields["question"] = qid
-                    fields["start"] = start
-                    fields["end"] = end
-                    fields["text"] = text[start:end]
-                    fields["part"] = part
-                    fields["choice"] = None
-                    if theme_id in found:
-                        found[theme_id].append(source)
-                    else:
-                        found[theme_id] = [source]
-                    own.add(theme_id)
+            if type(value) is str:
+                _text_sources(found, own, matcher, qid, value, 0)
+            else:
+                for part, text in enumerate(text_parts(value)):
+                    _text_sources(found, own, matcher, qid, text, part)
         else:
             for theme_id, source in reader.read(value):
                 if theme_id in found:
@@ -232,6 +219,28 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
         else:
             themes.append(_ticked_theme(theme_id, matcher.labels[theme_id], sources))
     return tuple(themes)
+
+
+def _text_sources(
+    found: dict[str, list[Source]], own: set[str], matcher: _Matcher, qid: str, text: str, part: int
+) -> None:
+    """Add the sources of the themes one text (a part of an answer) names to ``found``, and the
+    themes to ``own``."""
+    for theme_id, start, end in matcher.match(text):
+        # Words in a text are the respondent's own: each source is made anew.
+        source = _new(Source)
+        fields = source.__dict__
+        fields["question"] = qid
+        fields["start"] = start
+        fields["end"] = end
+        fields["text"] = text[start:end]
+        fields["part"] = part
+        fields["choice"] = None
+        if theme_id in found:
+            found[theme_id].append(source)
+        else:
+            found[theme_id] = [source]
+        own.add(theme_id)
 
 
 _new = object.__new__
@@ -649,10 +658,14 @@ class _Matcher:
     def _judged(self, words: list[_Word], cue: _Cue, i: int, last: int, marked: list[int], stops: list[int]) -> bool:
         """Whether the cue at words i..last counts, in its clause: from after the last stop before
         it to before the first stop after it."""
-        at = bisect_left(stops, i)
-        lo = stops[at - 1] + 1 if at else 0
-        at = bisect_right(stops, last, at)
-        hi = stops[at] - 1 if at < len(stops) else len(words) - 1
+        lo = 0
+        hi = len(words) - 1
+        for k in stops:  # a text has few: a walk is quicker than two searches
+            if k < i:
+                lo = k + 1
+            elif k > last:
+                hi = k - 1
+                break
         return self._counts(words, i, last, cue.standalone, lo, hi, marked)
 
     def _counts(
