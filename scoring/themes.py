@@ -164,7 +164,8 @@ def text_parts(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, Mapping):
+    # A dict or a list, as stored answers are, is told at once (isinstance of an ABC costs more).
+    if type(value) is not list and (type(value) is dict or isinstance(value, Mapping)):
         if "parts" in value:
             return text_parts(value["parts"])
         text = value.get("text")
@@ -174,7 +175,7 @@ def text_parts(value: Any) -> list[str]:
         for item in value:
             if isinstance(item, str):
                 out.append(item)
-            elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+            elif (type(item) is dict or isinstance(item, Mapping)) and isinstance(item.get("text"), str):
                 out.append(item["text"])
         return out
     return []
