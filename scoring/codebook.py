@@ -1,10 +1,9 @@
-"""The themes codebook as data (``data/themes.yaml``): themes, cues, the choice mapping, negation.
+"""The themes codebook as data: its pydantic models, parsed and validated from ``data/themes.yaml``.
 
-Each theme has an id, a label and a description in both languages and its cue words and phrases
-per language; the challenges options are mapped onto themes; the negation words say what turns a
-cue around. The codebook is validated as it is read, so a wrong file is refused with the path of
-what is wrong; :mod:`scoring.themes` compiles it for matching. (A module of its own: pydantic
-reads its validators' signatures, which a compiled module's functions do not have; see setup.py.)
+Kept apart from :mod:`scoring.themes` (which imports and re-exports every name here) so that the
+matcher can be compiled with mypyc while these models stay plain Python: compiled, a class keeps
+only the outer type of each annotation (``tuple`` for ``tuple[ThemeDef, ...]``), so pydantic would
+no longer validate what is inside, and its validators and methods are no Python functions.
 """
 
 from __future__ import annotations
@@ -16,11 +15,15 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from interview_flows.schema import Flow
 from interview_flows.texts import Text
 
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
+_STOPS = frozenset(".;!?")
 _THEME_ID = r"^[a-z][a-z_]*$"
-_LETTER = re.compile(r"[^\W_]")  # a cue has a word when it has a letter or digit (scoring.themes)
+
+
+def _words_of(text: str) -> list[str]:
+    return [m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text) if m.group(0) not in _STOPS]
 
 
 # --- the codebook as data ------------------------------------------------------------------------
@@ -37,7 +40,7 @@ class Cues(BaseModel):
     @classmethod
     def _words(cls, cues: tuple[str, ...]) -> tuple[str, ...]:
         for cue in cues:
-            if not _LETTER.search(cue):
+            if not _words_of(cue):
                 raise ValueError(f"cue {cue!r} has no words")
         return cues
 
@@ -105,21 +108,3 @@ def parse_codebook(text: str) -> Codebook:
 def load_codebook() -> Codebook:
     """The packaged codebook (read once)."""
     return parse_codebook(resources.files("scoring.data").joinpath("themes.yaml").read_text("utf-8"))
-
-
-def codebook_problems(codebook: Codebook, flow: Flow) -> list[str]:
-    """What in the codebook's choice mapping does not fit ``flow`` (empty when all fits).
-
-    A mapped question the flow does not have is fine (another flow may have it); a mapped option
-    the flow's question lacks, or a question whose options are not all mapped, is a mistake.
-    """
-    problems: list[str] = []
-    for qid, options in codebook.choices.items():
-        try:
-            question = flow.question(qid)
-        except KeyError:
-            continue
-        values = {c.value for c in question.choices}
-        problems += [f"choices.{qid}.{v}: no such option in {flow.id}" for v in options if v not in values]
-        problems += [f"choices.{qid}: option {v!r} of {flow.id} is not mapped" for v in sorted(values - set(options))]
-    return problems

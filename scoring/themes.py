@@ -20,46 +20,80 @@ costs a few dictionary look-ups per word.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, cast
+from typing import Any, Final, TypeVar
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
-from scoring.codebook import Codebook, load_codebook
-from scoring.codebook import codebook_problems as codebook_problems  # where they were first read
-from scoring.codebook import parse_codebook as parse_codebook
 
-MIN_TYPO_LENGTH = 6
+# The codebook's models live apart, uncompiled (see scoring.codebook); all stay names of this module.
+from scoring.codebook import (  # noqa: F401
+    _STOPS,
+    _WORD,
+    Codebook,
+    Cues,
+    Negation,
+    ThemeDef,
+    _words_of,
+    load_codebook,
+    parse_codebook,
+)
+
+_T = TypeVar("_T")
+
+# The constants are Final: compiled by mypyc, each is a number in the code rather than a look-up.
+MIN_TYPO_LENGTH: Final = 6
 """Words at least this long also match with one letter wrong (shorter words are too ambiguous)."""
-PHRASE_GAP = 1
+PHRASE_GAP: Final = 1
 """At most this many other words between two words of a phrase."""
-CONTEXT_WINDOW = 6
+CONTEXT_WINDOW: Final = 6
 """An obstacle word this many words before or after a topic cue makes it count."""
-NEAR_NEGATOR = 2
+NEAR_NEGATOR: Final = 2
 """A negator with fewer than this many other words (besides "ada", "untuk"…) between it and a topic
 cue says the thing is missing ("belum ada pelatihan")."""
-NEGATION_WINDOW = 4
+NEGATION_WINDOW: Final = 4
 """A negator this many words before a cue (or after it) can turn it around."""
-_AHEAD = tuple(range(1, PHRASE_GAP + 2))  # where the next word of a phrase may be, from the last one
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.;!?]")
 _ASCII_TOKENS = bytes(
     c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32 for c in range(256)
 )
 """Bytes of ASCII text without an apostrophe: letters lower-cased, digits and stops kept, every
 other byte a space. With a space each side of every stop, split() gives what _WORD finds in the
 lower-cased text."""
-_STOPS = frozenset(".;!?")
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
+
+
+def codebook_problems(codebook: Codebook, flow: Flow) -> list[str]:
+    """What in the codebook's choice mapping does not fit ``flow`` (empty when all fits).
+
+    A mapped question the flow does not have is fine (another flow may have it); a mapped option
+    the flow's question lacks, or a question whose options are not all mapped, is a mistake.
+    """
+    problems: list[str] = []
+    for qid, options in codebook.choices.items():
+        try:
+            question = flow.question(qid)
+        except KeyError:
+            continue
+        values = {c.value for c in question.choices}
+        problems += [f"choices.{qid}.{v}: no such option in {flow.id}" for v in options if v not in values]
+        problems += [f"choices.{qid}: option {v!r} of {flow.id} is not mapped" for v in sorted(values - set(options))]
+    return problems
 
 
 # --- what a session's answers say ----------------------------------------------------------------
 
 
+def _python_class(cls: type[_T]) -> type[_T]:
+    """The class as it is. Decorated with this, a class compiled by mypyc stays a Python class (an
+    unknown decorator keeps it from being a native one): sources and themes are made by filling their
+    __dict__, pickled, and compared as the frozen dataclasses they are in pure Python."""
+    return cls
+
+
+@_python_class
 @dataclass(frozen=True)
 class Source:
     """Where a theme was found: a question, the part of its answer, and the span of the words.
@@ -88,6 +122,7 @@ class Source:
         return out
 
 
+@_python_class
 @dataclass(frozen=True)
 class Theme:
     """A theme found in a session's answers, with every place that gave it."""
@@ -111,7 +146,7 @@ class Theme:
         """The question ids it rests on, each once, in order of the sources."""
         known = self.__dict__.get("_questions")
         if known is None:
-            known = self.__dict__["_questions"] = tuple(dict.fromkeys(s.question for s in self.sources))
+            known = self.__dict__["_questions"] = _questions(self.sources)
         return known
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,7 +164,8 @@ def text_parts(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, Mapping):
+    # A dict or a list, as stored answers are, is told at once (isinstance of an ABC costs more).
+    if type(value) is not list and (type(value) is dict or isinstance(value, Mapping)):
         if "parts" in value:
             return text_parts(value["parts"])
         text = value.get("text")
@@ -139,7 +175,7 @@ def text_parts(value: Any) -> list[str]:
         for item in value:
             if isinstance(item, str):
                 out.append(item)
-            elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+            elif (type(item) is dict or isinstance(item, Mapping)) and isinstance(item.get("text"), str):
                 out.append(item["text"])
         return out
     return []
@@ -162,19 +198,11 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
         value = answers[qid]
         reader = readers[qid]
         if reader is _FREE_TEXT:
-            parts = (value,) if type(value) is str else text_parts(value)
-            for part, text in enumerate(parts):
-                for theme_id, start, end in matcher.match(text):
-                    # Words in a text are the respondent's own: each source is made anew.
-                    source = _new(Source)
-                    source.__dict__.update(
-                        question=qid, start=start, end=end, text=text[start:end], part=part, choice=None
-                    )
-                    if theme_id in found:
-                        found[theme_id].append(source)
-                    else:
-                        found[theme_id] = [source]
-                    own.add(theme_id)
+            if type(value) is str:
+                _text_sources(found, own, matcher, qid, value, 0)
+            else:
+                for part, text in enumerate(text_parts(value)):
+                    _text_sources(found, own, matcher, qid, text, part)
         else:
             for theme_id, source in reader.read(value):
                 if theme_id in found:
@@ -194,23 +222,50 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     return tuple(themes)
 
 
+def _text_sources(
+    found: dict[str, list[Source]], own: set[str], matcher: _Matcher, qid: str, text: str, part: int
+) -> None:
+    """Add the sources of the themes one text (a part of an answer) names to ``found``, and the
+    themes to ``own``."""
+    for theme_id, start, end in matcher.match(text):
+        # Words in a text are the respondent's own: each source is made anew.
+        source = _new(Source)
+        fields = source.__dict__
+        fields["question"] = qid
+        fields["start"] = start
+        fields["end"] = end
+        fields["text"] = text[start:end]
+        fields["part"] = part
+        fields["choice"] = None
+        if theme_id in found:
+            found[theme_id].append(source)
+        else:
+            found[theme_id] = [source]
+        own.add(theme_id)
+
+
 _new = object.__new__
-# Sources and themes are made as scoring.values.made makes them (every field at once into the
+# Sources and themes are made as scoring.values.made makes them (the fields straight into the
 # instance's __dict__), written out here: a session makes several, and the call cost a tenth.
+# (Item by item: compiled by mypyc, each is a plain dict store, where update() takes keywords.)
 
 
 def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool) -> Theme:
     theme = _new(Theme)
     # The plan asks both at once for every theme; they are known here (a text source has a span),
     # so they are kept where the properties look, as the properties would keep them.
-    theme.__dict__.update(
-        id=theme_id,
-        label=label,
-        sources=tuple(sources),
-        _in_own_words=in_own_words,
-        _questions=tuple(dict.fromkeys([s.question for s in sources])),
-    )
+    fields = theme.__dict__
+    fields["id"] = theme_id
+    fields["label"] = label
+    fields["sources"] = tuple(sources)
+    fields["_in_own_words"] = in_own_words
+    # Most themes rest on one source.
+    fields["_questions"] = (sources[0].question,) if len(sources) == 1 else _questions(sources)
     return theme
+
+
+def _questions(sources: Iterable[Source]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([s.question for s in sources]))
 
 
 _TICKED: dict[tuple[Any, ...], Theme] = {}
@@ -220,7 +275,8 @@ def _ticked_theme(theme_id: str, label: Text, sources: list[Source]) -> Theme:
     # A theme found only in ticked options rests on sources that are made once per option
     # (_ChoiceReader), so the same ticks give the same theme: it is made once. The key holds the
     # sources and the label by identity; the theme it maps to keeps them alive, so no identity is reused.
-    key = (theme_id, id(label), *map(id, sources))
+    # (Most rest on one option; a tuple display is quicker to make than one from an iterator.)
+    key = (theme_id, id(label), id(sources[0])) if len(sources) == 1 else (theme_id, id(label), *map(id, sources))
     found = _TICKED.get(key)
     if found is None:
         if len(_TICKED) >= 4096:
@@ -514,24 +570,28 @@ class _Matcher:
             # A cue word stops the first test at once; a text of known words without one is done.
             if self._cued.isdisjoint(tokens) and self._plain.issuperset(tokens):
                 return []
-            known = list(map(self._seen.get, tokens))
-            if not all(known):
-                known = [w or self._word(t) for w, t in zip(known, tokens, strict=True)]
-            words = cast("list[_Word]", known)
+            # Each token's word, as the matcher knows it (or works it out the first time).
+            seen = self._seen
+            words: list[_Word] = []
+            for token in tokens:
+                known = seen.get(token)
+                words.append(known if known is not None else self._word(token))
             hits = self._hits(words)
             if not hits:
                 return []
             # Where each word is, up to the last word a hit needs: the gaps between words hold no
             # letter, digit or stop, so each word is the next place its letters occur.
             need = hits[0][2] if len(hits) == 1 else max([last for _, _, last in hits])
-            find = text.lower().find
-            spans = []
+            lowered = text.lower()
+            starts: list[int] = []
+            ends: list[int] = []
             pos = 0
             for token in tokens:
-                pos = find(token, pos)
+                pos = lowered.find(token, pos)
                 end = pos + len(token)
-                spans.append((pos, end))
-                if len(spans) > need:
+                starts.append(pos)
+                ends.append(end)
+                if len(starts) > need:
                     break
                 pos = end
         elif text.isascii():
@@ -540,7 +600,9 @@ class _Matcher:
             hits = self._hits(words)
             if not hits:
                 return []
-            spans = [m.span() for m in _WORD.finditer(lowered)]
+            found = list(_WORD.finditer(lowered))
+            starts = [m.start() for m in found]
+            ends = [m.end() for m in found]
         else:
             # Elsewhere lower-casing may change a text's length ("İ" becomes two characters), so
             # each word is lower-cased on its own and the offsets stay those of the text.
@@ -549,67 +611,66 @@ class _Matcher:
             hits = self._hits(words)
             if not hits:
                 return []
-            spans = [m.span() for m in matches]
-        if len(hits) == 1:
-            theme, i, last = hits[0]
-            return [(theme, spans[i][0], spans[last][1])]
-        by_theme: dict[str, list[tuple[int, int]]] = {}
-        for theme, i, last in hits:
-            by_theme.setdefault(theme, []).append((spans[i][0], spans[last][1]))
-        # Only the themes found (the sort below puts them in order); one span needs no merging.
-        out = []
-        for theme, found in by_theme.items():
-            if len(found) == 1:
-                out.append((theme, *found[0]))
-            else:
-                out.extend((theme, start, end) for start, end in _merge(found))
-        return sorted(out, key=lambda t: (t[1], t[0]))
+            starts = [m.start() for m in matches]
+            ends = [m.end() for m in matches]
+        return _placed(hits, starts, ends)
 
-    def _hits(self, words: Sequence[_Word]) -> list[tuple[str, int, int]]:
+    def _hits(self, words: list[_Word]) -> list[tuple[str, int, int]]:
         """Each cue that counts: its theme and the positions of its first and last word."""
         n = len(words)
-        # First the cues the words start: (cue, first word, last word).
-        found = []
-        for i, word in enumerate(words):
+        hits: list[tuple[str, int, int]] = []
+        # Only a marked word (a negator, an obstacle or context word, a word of enough, a stop) can
+        # make a cue count or turn it around, and a text has few of them: each cue looks at those in
+        # its clause rather than at every word around it. Found at the first cue (most texts that
+        # come here have none).
+        marked: list[int] = []
+        stops: list[int] = []
+        unmarked = True
+        # Each cue is judged where it is found, in the order of its first word.
+        i = 0
+        while i < n:
+            word = words[i]
             if not word.cues:
+                i += 1
                 continue
+            if unmarked:
+                marked, stops = _marked(words)
+                unmarked = False
             for cue in word.singles:
-                found.append((cue, i, i))
+                if self._judged(words, cue, i, i, marked, stops):
+                    hits.append((cue.theme, i, i))
             # A phrase goes on within the next PHRASE_GAP + 1 words: when none of them carries the
             # second word of a phrase this word starts, no such phrase can be complete.
             seconds = word.seconds
             if seconds:
-                for step in _AHEAD:
-                    j = i + step
-                    if j >= n:
-                        break
+                j = i + 1
+                ahead = min(n, i + PHRASE_GAP + 2)
+                while j < ahead:
                     if not seconds.isdisjoint(words[j].keys):
                         for cue in word.phrases:
-                            last = self._phrase_end(words, i, cue)
-                            if last is not None:
-                                found.append((cue, i, last))
+                            last = self._phrase_last(words, i, cue)
+                            if last >= 0 and self._judged(words, cue, i, last, marked, stops):
+                                hits.append((cue.theme, i, last))
                         break
-        if not found:
-            return []
-        # Then whether each counts. Only a marked word (a negator, an obstacle or context word, a
-        # word of enough, a stop) can make it count or turn it around, and a text has few of them:
-        # each cue looks at those in its clause rather than at every word around it.
-        marked = [k for k, w in enumerate(words) if w.mark]
-        stops = [k for k in marked if words[k].stop]
-        hits = []
-        for cue, i, last in found:
-            # The clause around the cue: from after the last stop before it to before the first
-            # stop after it.
-            at = bisect_left(stops, i)
-            lo = stops[at - 1] + 1 if at else 0
-            at = bisect_right(stops, last, at)
-            hi = stops[at] - 1 if at < len(stops) else n - 1
-            if self._counts(words, i, last, cue.standalone, lo, hi, marked):
-                hits.append((cue.theme, i, last))
+                    j += 1
+            i += 1
         return hits
 
+    def _judged(self, words: list[_Word], cue: _Cue, i: int, last: int, marked: list[int], stops: list[int]) -> bool:
+        """Whether the cue at words i..last counts, in its clause: from after the last stop before
+        it to before the first stop after it."""
+        lo = 0
+        hi = len(words) - 1
+        for k in stops:  # a text has few: a walk is quicker than two searches
+            if k < i:
+                lo = k + 1
+            elif k > last:
+                hi = k - 1
+                break
+        return self._counts(words, i, last, cue.standalone, lo, hi, marked)
+
     def _counts(
-        self, tokens: Sequence[_Word], i: int, last: int, standalone: bool, lo: int, hi: int, marked: list[int]
+        self, tokens: list[_Word], i: int, last: int, standalone: bool, lo: int, hi: int, marked: list[int]
     ) -> bool:
         """Whether the cue at tokens i..last counts, in the clause lo..hi around it, given the
         positions of the marked words of the text (``_Word.mark``)."""
@@ -681,31 +742,43 @@ class _Matcher:
             return False
         return standalone or context or near_negator
 
-    def _phrase_end(self, tokens: Sequence[_Word], i: int, cue: _Cue) -> int | None:
+    def _phrase_end(self, tokens: list[_Word], i: int, cue: _Cue) -> int | None:
+        """Where the phrase ``cue`` that starts at tokens[i] ends, or None when it is not there."""
+        last = self._phrase_last(tokens, i, cue)
+        return last if last >= 0 else None
+
+    def _phrase_last(self, tokens: list[_Word], i: int, cue: _Cue) -> int:
+        # _phrase_end with -1 for none: compiled, a plain int is no object to make.
         pos = i
         n = len(tokens)
         for key in cue.rest:
-            for step in _AHEAD:
-                j = pos + step
-                if j >= n or tokens[j].punct:
-                    return None
+            j = pos + 1
+            ahead = pos + PHRASE_GAP + 2
+            while True:
+                if j >= ahead or j >= n or tokens[j].punct:
+                    return -1
                 if key in tokens[j].keys:
                     pos = j
                     break
-            else:
-                return None
+                j += 1
         return pos
 
 
-def _only_fillers(tokens: Sequence[_Word], start: int, stop: int) -> bool:
+def _marked(words: list[_Word]) -> tuple[list[int], list[int]]:
+    """The positions of the marked words (``_Word.mark``), and of the stops among them."""
+    marked = [k for k in range(len(words)) if words[k].mark]
+    return marked, [k for k in marked if words[k].stop]
+
+
+def _only_fillers(tokens: list[_Word], start: int, stop: int) -> bool:
     return all(tokens[m].filler for m in range(start, stop))
 
 
-def _neg_or_problem(tokens: Sequence[_Word], start: int, stop: int) -> bool:
+def _neg_or_problem(tokens: list[_Word], start: int, stop: int) -> bool:
     return any(tokens[m].neg or tokens[m].problem for m in range(start, stop))
 
 
-def _fillers_but(tokens: Sequence[_Word], start: int, stop: int, most: int) -> bool:
+def _fillers_but(tokens: list[_Word], start: int, stop: int, most: int) -> bool:
     """Whether tokens start..stop-1 hold at most ``most`` words that are no filler."""
     others = 0
     for m in range(start, stop):
@@ -854,22 +927,42 @@ def _split_flags(raw: str) -> tuple[str, list[str]]:
     return flags, _words_of(raw)
 
 
-def _words_of(text: str) -> list[str]:
-    return [m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text) if m.group(0) not in _STOPS]
+def _placed(hits: list[tuple[str, int, int]], starts: list[int], ends: list[int]) -> list[tuple[str, int, int]]:
+    """The hits (theme, first word, last word) as ``(theme, start, end)`` in the text, given where
+    each word starts and ends: one span per piece of evidence, in order of start, then theme."""
+    if len(hits) == 1:
+        theme, i, last = hits[0]
+        return [(theme, starts[i], ends[last])]
+    by_theme: dict[str, list[tuple[int, int]]] = {}
+    for theme, i, last in hits:
+        spans = by_theme.get(theme)
+        if spans is None:
+            by_theme[theme] = [(starts[i], ends[last])]
+        else:
+            spans.append((starts[i], ends[last]))
+    # Only the themes found; one span needs no merging. Sorted as (start, theme, end): the spans of
+    # one theme, merged, start apart, so this is the order of start, then theme.
+    placed: list[tuple[int, str, int]] = []
+    for theme, spans in by_theme.items():
+        if len(spans) == 1:
+            start, end = spans[0]
+            placed.append((start, theme, end))
+        else:
+            for start, end in _merge(spans):
+                placed.append((start, theme, end))
+    placed.sort()
+    return [(theme, start, end) for start, theme, end in placed]
 
 
-def _merge(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping spans of one theme, merged (two cues in the same words are one piece of evidence)."""
-    current: tuple[int, int] | None = None
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if current is not None and start <= current[1]:
-            current = (current[0], max(current[1], end))
-            continue
-        if current is not None:
-            yield current
-        current = (start, end)
-    if current is not None:
-        yield current
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 @lru_cache(maxsize=65536)
