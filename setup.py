@@ -25,6 +25,7 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 COMPILED = [
+    "interview_flows/expressions.py",
     "scoring/advice.py",
     "scoring/assessment.py",
     "scoring/consistency.py",
@@ -36,7 +37,7 @@ COMPILED = [
     "scoring/themes.py",
     "scoring/values.py",
 ]
-"""What ``scoring.assessment.assess`` runs through, in the package it belongs to."""
+"""What ``scoring.assessment.assess`` runs through: the assessment and the conditions it evaluates."""
 
 # The commands of a build that makes modules; metadata (dist_info, egg_info) and editable
 # installs (editable_wheel, develop) need none, and mypyc's analysis takes a while.

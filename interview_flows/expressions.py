@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 FUNCTIONS = {"answered", "selected", "count"}
 _TOKEN = re.compile(
@@ -36,12 +36,20 @@ _TOKEN = re.compile(
 )
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
 MAX_LENGTH = 500
+_T = TypeVar("_T")
+
+
+def _python_class(cls: type[_T]) -> type[_T]:
+    # Compiled by mypyc (a wheel's build, see setup.py), an unknown decorator keeps a class a
+    # Python one: expressions keep their __dict__ (they pickle without their compiled function).
+    return cls
 
 
 class ExpressionError(ValueError):
     """A ``relevant`` condition that cannot be parsed; the message says where."""
 
 
+@_python_class
 @dataclass(frozen=True)
 class Node:
     """One node of a parsed expression: ``kind`` and its parts."""
@@ -51,6 +59,7 @@ class Node:
     parts: tuple[Node, ...] = ()
 
 
+@_python_class
 @dataclass(frozen=True)
 class Expression:
     """A parsed condition: its source, its tree and the question ids it names."""

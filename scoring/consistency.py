@@ -16,6 +16,7 @@ from typing import Any
 from interview_flows.expressions import Expression, compile_condition, parse
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import Text
+from scoring.values import python_class
 
 CONFIDENCE_PENALTY = 0.1
 """How much each contradiction lowers the assessment's confidence (never below zero)."""
@@ -33,6 +34,7 @@ RESPONDENT_SENTENCE = Text(
 """What the respondent is told when any rule holds: neutral, naming no answer as wrong."""
 
 
+@python_class
 @dataclass(frozen=True)
 class ConsistencyNote:
     """One rule that holds: its id, the questions it names, and what does not fit."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from scoring.ratings import RATINGS, Rating, at_least
+from scoring.values import python_class
 
 Reason = Literal["no_evidence", "below_L", "below_F"]
 LOWEST, HIGHEST = 1, 5
@@ -92,6 +93,7 @@ def own_criteria_met(level: int, ratings: Mapping[str, Rating | None], criteria:
     return all(at_least(ratings.get(c.id), "L") for c in criteria if c.level == level)
 
 
+@python_class
 @dataclass(frozen=True)
 class Block:
     """A criterion that keeps the next level out of reach, and why."""

@@ -20,10 +20,12 @@ from interview_flows.texts import Text
 from scoring.assessment import Assessment, assess, from_results
 from scoring.criteria import Model, load_model
 from scoring.ratings import CriterionResult, rank, rating_for
+from scoring.values import python_class
 
 DISAGREEMENT_BANDS = 2
 
 
+@python_class
 @dataclass(frozen=True)
 class OrganisationAssessment(Assessment):
     """An :class:`~scoring.assessment.Assessment` of an organisation from several respondents.

@@ -23,6 +23,7 @@ from interview_flows.answers import answer_text
 from interview_flows.expressions import Expression, compile_condition, parse
 from interview_flows.schema import DONT_KNOW, Flow, Question
 from scoring.criteria import Model, load_model
+from scoring.values import python_class
 
 Rating = Literal["N", "P", "L", "F"]
 RATINGS: tuple[Rating, ...] = ("N", "P", "L", "F")
@@ -67,6 +68,7 @@ def at_least(rating: Rating | None, bar: Rating) -> bool:
     return rating is not None and RATINGS.index(rating) >= RATINGS.index(bar)
 
 
+@python_class
 @dataclass(frozen=True, slots=True)
 class CriterionResult:
     """One criterion's result: its fulfilment (``None`` without evidence), rating and evidence.

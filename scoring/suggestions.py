@@ -31,10 +31,12 @@ from scoring.catalogue import (
 )
 from scoring.levels import Block, severity
 from scoring.ratings import CriterionResult
+from scoring.values import python_class
 
 MAX_SUGGESTIONS = 5
 
 
+@python_class
 @dataclass(frozen=True)
 class Suggestion:
     """A suggestion, filled in both languages, with what it addresses and why.

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from interview_flows.schema import DONT_KNOW, Flow
 from interview_flows.texts import LANGS, Text
@@ -40,8 +40,7 @@ from scoring.codebook import (  # noqa: F401
     load_codebook,
     parse_codebook,
 )
-
-_T = TypeVar("_T")
+from scoring.values import python_class
 
 # The constants are Final: compiled by mypyc, each is a number in the code rather than a look-up.
 MIN_TYPO_LENGTH: Final = 6
@@ -86,14 +85,7 @@ def codebook_problems(codebook: Codebook, flow: Flow) -> list[str]:
 # --- what a session's answers say ----------------------------------------------------------------
 
 
-def _python_class(cls: type[_T]) -> type[_T]:
-    """The class as it is. Decorated with this, a class compiled by mypyc stays a Python class (an
-    unknown decorator keeps it from being a native one): sources and themes are made by filling their
-    __dict__, pickled, and compared as the frozen dataclasses they are in pure Python."""
-    return cls
-
-
-@_python_class
+@python_class
 @dataclass(frozen=True)
 class Source:
     """Where a theme was found: a question, the part of its answer, and the span of the words.
@@ -122,7 +114,7 @@ class Source:
         return out
 
 
-@_python_class
+@python_class
 @dataclass(frozen=True)
 class Theme:
     """A theme found in a session's answers, with every place that gave it."""

@@ -16,6 +16,18 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+
+def python_class(cls: type[T]) -> type[T]:
+    """The class as it is. Compiled by mypyc (a wheel's build, see setup.py) a decorated class stays
+    a Python class: an unknown decorator keeps it from being made a native one.
+
+    The values an assessment hands out are kept Python classes so that they behave the same in both
+    builds: frozen, compared, hashed and pickled as dataclasses, made by :func:`made` (a native
+    frozen dataclass is built through a Python ``__init__``, twice as slow, and cannot be unpickled).
+    """
+    return cls
+
+
 _NATIVE: set[type] = set()
 """Classes whose instances have no ``__dict__`` to fill (mypyc's native classes)."""
 

@@ -96,11 +96,13 @@ def test_the_wheel_carries_the_product_and_no_development_tools(wheel):
 
 # What setup.py compiles: the modules an assessment runs through.
 COMPILED = {"scoring/advice", "scoring/assessment", "scoring/consistency", "scoring/estimates", "scoring/levels",
-            "scoring/organisation", "scoring/ratings", "scoring/suggestions", "scoring/themes", "scoring/values"}
+            "scoring/organisation", "scoring/ratings", "scoring/suggestions", "scoring/themes", "scoring/values",
+            "interview_flows/expressions"}
 SCORING_TESTS = ["tests/test_scoring_golden.py", "tests/test_fast_paths_scoring.py", "tests/test_fast_paths.py",
                  "tests/test_scoring_themes.py", "tests/test_scoring_advice.py", "tests/test_scoring_values.py",
                  "tests/test_scoring_ratings.py", "tests/test_scoring_assessment.py",
-                 "tests/test_scoring_suggestions.py", "tests/test_scoring_levels.py", "tests/test_scoring_organisation.py"]
+                 "tests/test_scoring_suggestions.py", "tests/test_scoring_levels.py", "tests/test_scoring_organisation.py",
+                 "tests/test_fast_paths_themes.py", "tests/test_flow_schema.py", "tests/test_engine.py"]
 
 
 @pytest.mark.skipif(not shutil.which(os.environ.get("CC", "cc")) and not shutil.which("gcc"),
