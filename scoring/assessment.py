@@ -191,10 +191,7 @@ def from_results(
     ratings = {cid: r.rating for cid, r in results.items()}
     rule = ix.rule
     level = _climb(ratings, ix.climb_all, rule)
-    levels = tuple(
-        _level_result(number, _mean([results[cid].fulfilment for cid in ids]), _own_met(number, ratings, ids))
-        for number, ids in ix.level_ids
-    )
+    levels = _levels(results, ix)
     profile = _profile(_climb(ratings, ix.climb_capability, rule), _climb(ratings, ix.climb_outcome, rule))
     scored = ix.scored
     coverage = sum(results[cid].fulfilment is not None for cid in scored) / len(scored) if scored else 0.0
@@ -296,15 +293,24 @@ def _climb(ratings: Mapping[str, Rating | None], plan: _Climb, rule: str) -> int
     return level
 
 
-def _own_met(number: int, ratings: Mapping[str, Rating | None], ids: Sequence[str]) -> bool:
-    """:func:`scoring.levels.own_criteria_met` for one level's criterion ids."""
-    if number <= 1:
-        return True
-    for cid in ids:
-        rating = ratings.get(cid)
-        if rating is None or _RANK[rating] < 2:
-            return False
-    return True
+def _levels(results: Mapping[str, CriterionResult], ix: _ModelIndex) -> tuple[LevelResult, ...]:
+    """Each level's mean fulfilment (of its criteria with evidence; ``math.fsum``, so exact) and
+    whether its own criteria are all at least L (:func:`scoring.levels.own_criteria_met`; level 1's
+    always are), in one pass over each level's criteria."""
+    out = []
+    for number, ids in ix.level_ids:
+        known: list[float] = []
+        met = True
+        for cid in ids:
+            result = results[cid]
+            fulfilment = result.fulfilment
+            if fulfilment is not None:
+                known.append(fulfilment)
+            if met and number > 1:
+                rating = result.rating
+                met = rating is not None and _RANK[rating] >= 2
+        out.append(_level_result(number, fsum(known) / len(known) if known else None, met))
+    return tuple(out)
 
 
 _INDEXES: dict[int, _ModelIndex] = {}
@@ -433,11 +439,6 @@ def elements_above(
         if (h >= level + 2 and met * 2 > len(own)) or (h == level + 1 and met == len(own)):
             return h, met, len(own)
     return None
-
-
-def _mean(values: Sequence[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return fsum(known) / len(known) if known else None  # statistics.fmean, without its checks
 
 
 def _round(value: float | None) -> float | None:

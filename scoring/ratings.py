@@ -23,7 +23,6 @@ from interview_flows.answers import answer_text
 from interview_flows.expressions import Expression, compile_condition, parse
 from interview_flows.schema import DONT_KNOW, Flow, Question
 from scoring.criteria import Model, load_model
-from scoring.values import python_class
 
 Rating = Literal["N", "P", "L", "F"]
 RATINGS: tuple[Rating, ...] = ("N", "P", "L", "F")
@@ -68,13 +67,16 @@ def at_least(rating: Rating | None, bar: Rating) -> bool:
     return rating is not None and RATINGS.index(rating) >= RATINGS.index(bar)
 
 
-@python_class
 @dataclass(frozen=True, slots=True)
 class CriterionResult:
     """One criterion's result: its fulfilment (``None`` without evidence), rating and evidence.
 
     ``evidence`` lists the ids of the questions whose answers gave evidence, in flow order.
     """
+
+    # Compiled by mypyc this stays a native class (unlike the other values, see
+    # scoring.values.python_class): the plan reads its fields many times over, and each distinct
+    # result is made once (_result). __reduce__ keeps it picklable there, as it is in plain Python.
 
     id: str
     level: int
@@ -87,6 +89,10 @@ class CriterionResult:
     def known(self) -> bool:
         """Whether any answer gave evidence for this criterion."""
         return self.fulfilment is not None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its constructor and fields (a native frozen class cannot be unpickled field by field)."""
+        return (CriterionResult, (self.id, self.level, self.facet, self.fulfilment, self.rating, self.evidence))
 
 
 def answer_evidence(question: Question, value: Any) -> dict[str, float]:

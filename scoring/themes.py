@@ -56,11 +56,13 @@ NEGATION_WINDOW: Final = 4
 """A negator this many words before a cue (or after it) can turn it around."""
 
 _ASCII_TOKENS = bytes(
-    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or chr(c) in ".;!?" else 32 for c in range(256)
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 46 if chr(c) in ".;!?" else 32
+    for c in range(256)
 )
-"""Bytes of ASCII text without an apostrophe: letters lower-cased, digits and stops kept, every
-other byte a space. With a space each side of every stop, split() gives what _WORD finds in the
-lower-cased text."""
+"""Bytes of ASCII text without an apostrophe: letters lower-cased, digits kept, every stop a full
+stop, every other byte a space. With a space each side of every stop, split() gives what _WORD
+finds in the lower-cased text, each stop as ".": the four end a clause alike, and no cue or
+negation word holds one (tests/test_fast_paths_scoring.py holds the tokens to _WORD's)."""
 _SEEN_LIMIT = 100_000  # words whose keys a matcher remembers
 
 
@@ -549,16 +551,7 @@ class _Matcher:
             # Lower-casing ASCII keeps every letter a letter, in its place, and without an
             # apostrophe the words are the runs of letters and digits: one translation (upper to
             # lower case, stops set apart, everything else a space) and a split find them.
-            tokens = (
-                text.encode("ascii")
-                .translate(_ASCII_TOKENS)
-                .replace(b".", b" . ")
-                .replace(b";", b" ; ")
-                .replace(b"!", b" ! ")
-                .replace(b"?", b" ? ")
-                .decode("ascii")
-                .split()
-            )
+            tokens = text.encode("ascii").translate(_ASCII_TOKENS).replace(b".", b" . ").decode("ascii").split()
             # A cue word stops the first test at once; a text of known words without one is done.
             if self._cued.isdisjoint(tokens) and self._plain.issuperset(tokens):
                 return []
@@ -579,13 +572,19 @@ class _Matcher:
             ends: list[int] = []
             pos = 0
             for token in tokens:
-                pos = lowered.find(token, pos)
-                end = pos + len(token)
-                starts.append(pos)
-                ends.append(end)
+                if token == ".":
+                    # Any of the four stops, and never the end of a hit: it holds no letter, so the
+                    # next word is still the next place its letters occur.
+                    starts.append(pos)
+                    ends.append(pos)
+                else:
+                    pos = lowered.find(token, pos)
+                    end = pos + len(token)
+                    starts.append(pos)
+                    ends.append(end)
+                    pos = end
                 if len(starts) > need:
                     break
-                pos = end
         elif text.isascii():
             lowered = text.lower()
             words = [self._word(w) for w in _WORD.findall(lowered)]

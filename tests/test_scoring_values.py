@@ -9,6 +9,7 @@ import pytest
 
 from interview_flows.texts import Text
 from scoring.assessment import Assessment, LevelResult, Profile
+from scoring.ratings import CriterionResult
 from scoring.suggestions import Suggestion
 from scoring.themes import Source, Theme
 from scoring.values import made
@@ -52,3 +53,32 @@ def test_made_is_the_constructor_without_its_setattr_calls(cls: type, fields: di
     assert pickle.loads(pickle.dumps(value)) == built
     with pytest.raises(dataclasses.FrozenInstanceError):
         value.__setattr__(next(iter(fields)), None)
+
+
+def test_a_criterion_result_pickles_as_itself() -> None:
+    # It defines its own __reduce__ (it stays a native class when compiled, see scoring.ratings).
+    result = CriterionResult("L2.x", 2, "C", 0.5, "P", ("q1", "q2"))
+    copy = pickle.loads(pickle.dumps(result))
+    assert copy == result and type(copy) is CriterionResult and copy.evidence == ("q1", "q2")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        copy.__setattr__("rating", "F")
+
+
+def test_a_whole_assessment_pickles_as_it_is() -> None:
+    # Every value in it (criteria, themes and their sources, suggestions, notes) comes back equal,
+    # in the plain build and the compiled one (tests/test_ops_distribution.py runs this file there).
+    from interview_flows.loader import DEFAULT_FLOW_ID, load_flow
+    from scoring.assessment import assess
+
+    flow = load_flow(DEFAULT_FLOW_ID)
+    answers = {
+        "l3_answering": "most",
+        "l3_response_sop": "full",
+        "response_time_hours": 240,
+        "challenges": ["people", "money"],
+        "l1_how": "Belum ada pelatihan untuk admin, anggaran juga kurang.",
+    }
+    a = assess(flow, answers)
+    assert a.themes and a.suggestions and a.consistency  # the parts worth carrying
+    copy = pickle.loads(pickle.dumps(a))
+    assert copy == a and copy.to_dict() == a.to_dict()
