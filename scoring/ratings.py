@@ -134,21 +134,21 @@ def rate_and_keep(
 ) -> tuple[dict[str, CriterionResult], dict[str, Any]]:
     """:func:`rate` and :func:`effective_answers` in one pass over the answers."""
     model = model or load_model()
-    kept: dict[str, Any] = {}
+    table: dict[str, Any] = answers if isinstance(answers, dict) else dict(answers)
+    order: list[str] = []  # the questions whose answers count, in the flow's order
     # What a condition sees. A "don't know" answer has no value there, as the expression language
     # says (interview_flows.expressions: unanswered, skipped or don't-know questions have none).
     # Only the questions some condition names need to be in it.
     seen: dict[str, Any] = {}
     sums: dict[str, list[Any]] = {}  # criterion -> [weighted sum, total weight, question ids]
-    get = answers.get
     for qid, holds, feeds, choices, compiled, ticked in _rows(flow):
-        value = get(qid)
+        value = table.get(qid)
         if value is None:
             continue
         if holds is not None and not holds(seen):
             continue
-        kept[qid] = value
-        if value == DONT_KNOW:
+        order.append(qid)
+        if type(value) is str and value == DONT_KNOW:
             continue  # an answer, but no evidence
         if feeds:
             seen[qid] = value
@@ -190,7 +190,11 @@ def rate_and_keep(
         key = (cid, level, facet, fulfilment, tuple(acc[2]))
         found = made.get(key)
         results[cid] = found if found is not None else _result(*key)
-    return results, kept
+    # A session usually holds only answers that count, already in the flow's order (the interview
+    # stores them as it asks): the answers that count are then a copy, made in one go.
+    if len(order) == len(table) and order == list(table):
+        return results, dict(table)
+    return results, {qid: table[qid] for qid in order}
 
 
 # Criterion results are immutable values and, answers being choices, the same few recur across

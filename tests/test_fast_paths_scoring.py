@@ -241,3 +241,39 @@ def test_a_second_assessment_of_the_same_answers_is_the_same(seed: int) -> None:
     again = assess(FLOW, dict(answers))
     assert first == again
     assert first.to_dict() == again.to_dict()
+
+
+def _sessions() -> list[dict]:
+    from benchmarks.scoring import make_sessions, with_open_answers
+
+    flow = load_flow(DEFAULT_FLOW_ID)
+    return with_open_answers(flow, make_sessions(flow, 60, seed=7))
+
+
+SESSIONS = _sessions()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(SESSIONS),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["as stored", "shuffled", "extras", "a skip"]),
+)
+def test_the_answers_that_count_are_those_of_effective_answers_in_the_flows_order(session, rng, how) -> None:
+    # rate_and_keep copies a session that holds only answers that count, in the flow's order, in
+    # one go; anything else is read answer by answer. Either way: effective_answers, in its order.
+    from scoring.ratings import effective_answers, rate_and_keep
+
+    flow = load_flow(DEFAULT_FLOW_ID)
+    answers = dict(session)
+    if how == "shuffled":
+        items = list(answers.items())
+        rng.shuffle(items)
+        answers = dict(items)
+    elif how == "extras":
+        answers["no_such_question"] = "x"
+        answers["l3_escalation"] = answers.get("l3_escalation", "yes")  # may be one a condition rules out
+    elif how == "a skip":
+        answers[rng.choice(list(answers))] = None
+    kept = rate_and_keep(flow, answers)[1]
+    assert list(kept.items()) == list(effective_answers(flow, answers).items())
