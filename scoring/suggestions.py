@@ -137,7 +137,10 @@ def _tailor(cid: str, rating: str | None, entry: Entry, variables: Mapping[str, 
 def _tailored(entry: Entry, variables: Mapping[str, Text]) -> tuple[Text, Text]:
     """The entry's text and first step: the first variant whose variables were all given, filled."""
     for variant in entry.variants:
-        if all(name in variables for name in variant.when_variable):
+        for name in variant.when_variable:
+            if name not in variables:
+                break
+        else:  # every variable it names was given
             first = variant.first_step or entry.first_step
             return _fill(variant.text, variables), _fill(first, variables)
     return entry.text, entry.first_step
@@ -151,10 +154,13 @@ def _fill(text: Text, variables: Mapping[str, Text]) -> Text:
     if not names:
         return text
     # The same sentence with the same figures recurs: each filled text is written once.
-    try:
-        key = (text.id, text.en, *((variables[n].id, variables[n].en) for n in names))
-    except KeyError:
-        key = None  # a placeholder not given: the substitution below says so, as it always did
+    parts = [text.id, text.en]
+    for n in names:
+        given = variables.get(n)
+        if given is None:
+            break  # a placeholder not given: the substitution below says so, as it always did
+        parts += (given.id, given.en)
+    key = tuple(parts) if len(parts) == 2 + 2 * len(names) else None
     if key is not None and (found := _FILLED.get(key)) is not None:
         return found
     # One pass with re.sub: braces in a respondent's answer are never read as a placeholder.

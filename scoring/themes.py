@@ -187,10 +187,11 @@ def find_themes(flow: Flow, answers: Mapping[str, Any], codebook: Codebook | Non
     readers = _readers(flow, codebook)
     found: dict[str, list[Source]] = {}
     own: set[str] = set()  # the themes named in free text
-    # filter() walks the answers in C: most are choices the codebook does not map.
-    for qid in filter(readers.__contains__, answers):
-        value = answers[qid]
-        reader = readers[qid]
+    # Most answers are choices the codebook does not map: one look-up each.
+    for qid, value in answers.items():
+        reader = readers.get(qid)
+        if reader is None:
+            continue
         if reader is _FREE_TEXT:
             if type(value) is str:
                 _text_sources(found, own, matcher, qid, value, 0)
