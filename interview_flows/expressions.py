@@ -306,7 +306,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
             # A number or a list of numbers is never inside a text (Python would raise).
             lefts = left if isinstance(left, list) else [left]
             inside = any(isinstance(x, str) and x in right for x in lefts)
-        elif isinstance(right, list | tuple):
+        elif isinstance(right, (list, tuple)):
             inside = left in right if not isinstance(left, list) else any(x in right for x in left)
         else:
             inside = left == right

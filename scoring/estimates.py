@@ -48,7 +48,7 @@ def response_time_note(flow: Flow, answers: Mapping[str, Any]) -> Text | None:
     """
     qid, basis_q = _questions(flow)
     hours = answers.get(qid) if qid else None
-    if isinstance(hours, bool) or not isinstance(hours, int | float):
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)):
         return None
     basis = answers.get(basis_q) if basis_q else None
     if basis in MEASURED:

@@ -290,13 +290,13 @@ class _Compiled:
         if kind == "multiple_choice":
             return self._multiple(value)
         if kind in ("number", "scale"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return {}
             for low, high, _, ev in self.rules:
                 if (low is None or value >= low) and (high is None or value <= high):
                     return dict(ev)
             return {}
-        if kind == "text" and isinstance(value, str | dict):
+        if kind == "text" and isinstance(value, (str, dict)):
             # Every part counts: what was said after the probe is evidence as much as the first words.
             folded = answer_text(value).casefold()
             for _, _, keywords, ev in self.rules:
@@ -306,7 +306,7 @@ class _Compiled:
 
     def _multiple(self, value: Any) -> dict[str, float]:
         selected = [value] if isinstance(value, str) else value
-        if not isinstance(selected, list | tuple) or DONT_KNOW in selected:
+        if not isinstance(selected, (list, tuple)) or DONT_KNOW in selected:
             return {}
         per_criterion: dict[str, list[float]] = {}
         for v in selected:

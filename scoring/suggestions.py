@@ -234,7 +234,7 @@ def _rendered(name: str, question: Question, value: Any) -> Text | None:
 
 def _render(name: str, question: Question, value: Any) -> Text | None:
     if name in NUMERIC:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         if name in ESTIMATES:
             return estimated_hours(value)

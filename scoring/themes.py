@@ -164,7 +164,7 @@ def text_parts(value: Any) -> list[str]:
             return text_parts(value["parts"])
         text = value.get("text")
         return [text] if isinstance(text, str) else []
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         out: list[str] = []
         for item in value:
             if isinstance(item, str):
