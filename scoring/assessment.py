@@ -309,7 +309,9 @@ def _levels(results: Mapping[str, CriterionResult], ix: _ModelIndex) -> tuple[Le
             if met and number > 1:
                 rating = result.rating
                 met = rating is not None and _RANK[rating] >= 2
-        out.append(_level_result(number, fsum(known) / len(known) if known else None, met))
+        # Made anew: a mean of fulfilments seldom recurs, so a cache of them would mostly miss.
+        mean = fsum(known) / len(known) if known else None
+        out.append(made(LevelResult, level=number, fulfilment=mean, achieved=met))
     return tuple(out)
 
 
@@ -326,16 +328,6 @@ def _index(model: Model) -> _ModelIndex:
 
 
 _SMALL: dict[tuple[Any, ...], Any] = {}
-
-
-def _level_result(number: int, fulfilment: float | None, achieved: bool) -> LevelResult:
-    key = ("level", number, fulfilment, achieved)
-    found = _SMALL.get(key)
-    if found is None:
-        if len(_SMALL) > 8192:
-            _SMALL.clear()
-        found = _SMALL[key] = LevelResult(number, fulfilment, achieved)
-    return found
 
 
 def _profile(capability: int, outcome: int) -> Profile:
