@@ -222,6 +222,9 @@ def run(quick: bool = False) -> dict:
         ("assess / copy floor", f"{figures['ratio_assess_to_copy_floor']}×"),
     ]
     print_rows(rows)
+    if figures["build"] == "python":
+        print("(plain Python, as an editable install runs it; a wheel and the Docker image compile scoring:")
+        print(" python -m benchmarks scoring --compiled measures that build)")
     return figures
 
 
