@@ -44,6 +44,13 @@ echo "installing Matang from $src into $MATANG_VENV"
 "$MATANG_VENV/bin/python" -m pip install --quiet --require-hashes -r "$src/requirements/lock.txt"
 "$MATANG_VENV/bin/python" -m pip install --quiet --upgrade --no-deps "$src"
 "$MATANG_VENV/bin/matang" --version
+# The build compiles the scoring modules when a C compiler is here, else keeps them plain Python
+# (slower scoring, the same results; docs/operators.md): say which this install has.
+if [ "$("$MATANG_VENV/bin/python" -c 'import scoring; print(scoring.build())')" = mypyc ]; then
+    echo "scoring: compiled (mypyc)"
+else
+    echo "scoring: plain Python (no C compiler found: apt install gcc python3-dev, then run this again)"
+fi
 
 install -d -m 0750 -o root -g "$MATANG_USER" "$MATANG_ETC"
 if [ ! -e "$MATANG_ETC/matang.env" ]; then
