@@ -140,7 +140,7 @@ def rate_and_keep(
     # says (interview_flows.expressions: unanswered, skipped or don't-know questions have none).
     # Only the questions some condition names need to be in it.
     seen: dict[str, Any] = {}
-    sums: dict[str, list[Any]] = {}  # criterion -> [weighted sum, total weight, question ids]
+    sums: dict[str, _Sum] = {}
     for qid, holds, feeds, choices, compiled, ticked in _rows(flow):
         value = table.get(qid)
         if value is None:
@@ -169,11 +169,11 @@ def rate_and_keep(
         for cid, weighted, weight in triples:
             acc = sums.get(cid)
             if acc is None:
-                sums[cid] = [weighted, weight, [qid]]
+                sums[cid] = _Sum(weighted, weight, qid)
             else:
-                acc[0] += weighted
-                acc[1] += weight
-                acc[2].append(qid)
+                acc.weighted += weighted
+                acc.weight += weight
+                acc.questions.append(qid)
     results: dict[str, CriterionResult] = {}
     made = _RESULTS
     for cid, level, facet, unknown in _unknown_results(model):
@@ -182,12 +182,12 @@ def rate_and_keep(
             results[cid] = unknown
             continue
         # min(1.0, max(0.0, …)) without the two calls; -0.0 and NaN become 0.0 as there.
-        fulfilment = acc[0] / acc[1]
+        fulfilment = acc.weighted / acc.weight
         if not fulfilment > 0.0:
             fulfilment = 0.0
         elif fulfilment > 1.0:
             fulfilment = 1.0
-        key = (cid, level, facet, fulfilment, tuple(acc[2]))
+        key = (cid, level, facet, fulfilment, tuple(acc.questions))
         found = made.get(key)
         results[cid] = found if found is not None else _result(*key)
     # A session usually holds only answers that count, already in the flow's order (the interview
@@ -195,6 +195,18 @@ def rate_and_keep(
     if len(order) == len(table) and order == list(table):
         return results, dict(table)
     return results, {qid: table[qid] for qid in order}
+
+
+class _Sum:
+    """What the answers so far give one criterion: the weighted sum of their evidence, the total
+    weight, and the questions. (A class of its own: compiled, its two numbers are plain doubles.)"""
+
+    __slots__ = ("weighted", "weight", "questions")
+
+    def __init__(self, weighted: float, weight: float, question: str) -> None:
+        self.weighted = weighted
+        self.weight = weight
+        self.questions = [question]
 
 
 # Criterion results are immutable values and, answers being choices, the same few recur across

@@ -260,7 +260,13 @@ def _theme(theme_id: str, label: Text, sources: list[Source], in_own_words: bool
 
 
 def _questions(sources: Iterable[Source]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([s.question for s in sources]))
+    # Each question once, in the order of the sources (a theme has a few: a list is the quickest set).
+    found: list[str] = []
+    for source in sources:
+        question = source.question
+        if question not in found:
+            found.append(question)
+    return tuple(found)
 
 
 _TICKED: dict[tuple[Any, ...], Theme] = {}
