@@ -6,8 +6,8 @@ call per field; an assessment makes a few dozen such values, and that was a tent
 instance's ``__dict__`` at once. Only for dataclasses without ``__slots__`` or ``__post_init__``,
 and every field must be given (tests/test_scoring_values.py holds both).
 
-Compiled with mypyc (a wheel's build, see setup.py) a dataclass is a native class with neither a
-``__dict__`` nor a slow ``__init__``: there the constructor itself is the cheap way.
+The classes it makes stay Python classes in the compiled build too (:func:`python_class`), so it
+works the same there.
 """
 
 from __future__ import annotations
@@ -28,18 +28,8 @@ def python_class(cls: type[T]) -> type[T]:
     return cls
 
 
-_NATIVE: set[type] = set()
-"""Classes whose instances have no ``__dict__`` to fill (mypyc's native classes)."""
-
-
 def made(cls: type[T], **fields: Any) -> T:
     """``cls(**fields)`` for a frozen dataclass, without its per-field ``__setattr__`` calls."""
-    if cls not in _NATIVE:
-        try:
-            value = object.__new__(cls)
-        except TypeError:  # "object.__new__(X) is not safe": a compiled class, asked once
-            _NATIVE.add(cls)
-        else:
-            value.__dict__.update(fields)
-            return value
-    return cls(**fields)
+    value = object.__new__(cls)
+    value.__dict__.update(fields)
+    return value
