@@ -12,8 +12,9 @@ is what handling a stored session costs anyway: decoding its answers from JSON (
 keeps them) and, cheaper still, copying the answer dicts. ``assess`` does the whole job:
 relevance, evidence, ratings, level rule, profile, blockers, suggestions and notes.
 
-Run: ``python -m benchmarks scoring [--quick] [--compiled]``: the build it measured (plain Python in
-an editable install, mypyc-compiled in a wheel; see setup.py) is the first row.
+Run: ``python -m benchmarks scoring [--quick] [--compiled | --installed]``: the build it measured
+(plain Python in an editable install, mypyc-compiled in a wheel; see setup.py) is the first row.
+From an editable install it measures the plain build, then the wheel's compiled one.
 """
 
 from __future__ import annotations
@@ -223,8 +224,7 @@ def run(quick: bool = False) -> dict:
     ]
     print_rows(rows)
     if figures["build"] == "python":
-        print("(plain Python, as an editable install runs it; a wheel and the Docker image compile scoring:")
-        print(" python -m benchmarks scoring --compiled measures that build)")
+        print("(plain Python, as an editable install runs it; a wheel and the Docker image compile scoring)")
     return figures
 
 

@@ -3,6 +3,7 @@ whole test suite, nothing reads beside the checkout, and the wheel carries only 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -165,3 +166,24 @@ def test_the_compiled_modules_ask_isinstance_with_a_tuple_not_a_union():
                     and len(node.args) == 2 and isinstance(node.args[1], ast.BinOp)):
                 unions.append(f"{module}.py:{node.lineno}")
     assert not unions, unions
+
+
+def test_the_scoring_benchmark_from_a_plain_install_measures_the_wheels_build_too(lone_copy):
+    # Operators run the wheel's build, so `python -m benchmarks scoring` in a checkout measures
+    # that one as well, in the same command: plain first, then compiled, each with its own floor.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "scoring", "--quick"], cwd=lone_copy, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    runs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"benchmark": "scoring"')]
+    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    assert [r["build"] for r in runs] == ["python", "mypyc" if compiler else "python"], done.stdout[-3000:]
+    for figures in runs:
+        assert figures["sessions"] == 1_000 and figures["assess_us_per_session"] > 0
+        assert figures["floor_json_decode_per_s"] > 0 and figures["ratio_assess_to_json_floor"] > 0
+    assert "on the compiled build a wheel and the Docker image install" in done.stdout
+    # --installed keeps to the build installed here.
+    only = subprocess.run([sys.executable, "-m", "benchmarks", "scoring", "--quick", "--installed"], cwd=lone_copy,
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert only.returncode == 0, only.stderr[-2000:]
+    assert [json.loads(line)["build"] for line in only.stdout.splitlines() if line.startswith("{")] == ["python"]
