@@ -11,6 +11,9 @@ the latency from an answer to the bot's next question or, after the last answer,
 bot with the library's default HTTP client (the floor) and for the echo bot on Matang's transport.
 Matang runs without the flood limiter (a local server has none) and logs as `matang run` does
 (into /dev/null). The chart is drawn in Matang's worker process: its CPU is shown apart.
+Each echo user sends as many texts as a respondent gives answers. The small concurrencies are
+short, so each is measured in rounds (1 respondent 5 times, 10 four times, 50 twice, 100 once),
+the three bots taking turns within a round; a row pools its rounds.
 
     python -m benchmarks telegram [--quick]
 """
@@ -25,12 +28,13 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from benchmarks.echo import build_echo_application, polling
-from benchmarks.load import drive
+from benchmarks.load import drive, percentile
 from fakebotapi import BotMessage, FakeBotApi, SimUser
 
 FLOW = "ogmm-social-media"
@@ -112,7 +116,11 @@ async def start_interviews(api: FakeBotApi, n_users: int, first_id: int) -> None
 
 
 ROOT = Path(__file__).resolve().parents[1]
-ECHO_TURNS = 40
+# Each echo user sends as many texts as a respondent gives answers in one interview (73).
+ECHO_TURNS = 73
+# Concurrency → rounds: the small ones are short, so they are measured more than once.
+ROUNDS = {1: 5, 10: 4, 50: 2, 100: 1}
+QUICK_ROUNDS = {1: 1, 10: 1}
 _CLOCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -138,7 +146,8 @@ class Load:
     async def __aenter__(self) -> Load:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "benchmarks.telegram_load", cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=1 << 24)  # a line carries every latency of a run (100 respondents: 7,300)
         hello = await self.read()
         self.base_url, self.token = hello["base_url"], hello["token"]
         return self
@@ -202,7 +211,8 @@ async def measure_echo(load: Load, users: int, turns: int, first: int, transport
         return await load.measure(run="echo", users=users, turns=turns, first=first)
 
 
-def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: dict[str, Any]) -> dict[str, Any]:
+def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: dict[str, Any],
+         rounds: int = 1) -> dict[str, Any]:
     def rate(f: dict[str, Any]) -> float:
         return round(f["answers"] / f["seconds"], 1) if f["seconds"] else 0.0
 
@@ -214,6 +224,7 @@ def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: di
 
     row = {
         "users": users,
+        "rounds": rounds,
         "answers": matang["answers"],
         "presses": matang["kinds"]["press"]["count"],
         "typed": matang["kinds"]["typed"]["count"],
@@ -232,7 +243,7 @@ def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: di
         "cpu_ms_per_answer": per_answer(matang, matang["cpu_s"] * 1000),
         "echo_cpu_ms_per_reply": per_answer(echo, echo["cpu_s"] * 1000),
         "echo_fast_cpu_ms_per_reply": per_answer(fast_echo, fast_echo["cpu_s"] * 1000),
-        "chart_cpu_ms_per_interview": round(matang["chart_cpu_s"] * 1000 / users, 1),
+        "chart_cpu_ms_per_interview": round(matang["chart_cpu_s"] * 1000 / (users * rounds), 1),
         "charts": matang["charts"]["count"],
         "chart_p50_ms": matang["charts"]["p50_ms"],
         "chart_max_ms": matang["charts"]["max_ms"],
@@ -249,19 +260,53 @@ def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: di
     return row
 
 
+def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs' figures as one: counts, seconds and CPU added up, latencies pooled and their
+    percentiles taken again (so a rate is all the answers over all the seconds)."""
+    out: dict[str, Any] = {"errors": sum(r["errors"] for r in runs),
+                           "first_error": next((r["first_error"] for r in runs if r["first_error"]), None)}
+    for key in ("answers", "seconds", "cpu_s", "chart_cpu_s", "load_cpu_s", "whole_seconds"):
+        if key in runs[0]:
+            out[key] = round(sum(r[key] for r in runs), 4)
+    calls: Counter[str] = Counter()
+    for r in runs:
+        calls.update(r["calls"])
+    out["calls"] = dict(calls)
+    every: list[float] = []
+    out["kinds"] = {}
+    for kind in runs[0]["samples"]:
+        ordered = sorted(x for r in runs for x in r["samples"][kind])
+        every += ordered
+        out["kinds"][kind] = {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 2),
+                              "p99_ms": round(percentile(ordered, 99), 2)}
+    every.sort()
+    out["p50_ms"], out["p99_ms"] = round(percentile(every, 50), 3), round(percentile(every, 99), 3)
+    if "charts" in runs[0]:
+        ordered = sorted(x for r in runs for x in r["charts"]["samples"])
+        out["charts"] = {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 1),
+                         "max_ms": round(ordered[-1], 1) if ordered else 0.0}
+    return out
+
+
 async def _run(quick: bool) -> dict[str, Any]:
-    sizes = [1, 10] if quick else [1, 10, 50, 100]
+    sizes = QUICK_ROUNDS if quick else ROUNDS
     turns = 15 if quick else ECHO_TURNS
     rows: list[dict[str, Any]] = []
     async with Load() as load:
         await measure_matang(load, 1, 10_000)  # warm-up: imports, the flow, the first connections
         first = 100_000
-        for users in sizes:
-            echo = await measure_echo(load, users, turns, first, None)
-            fast_echo = await measure_echo(load, users, turns, first + 1000, "aiohttp")
-            matang = await measure_matang(load, users, first + 2000)
-            first += 3000
-            rows.append(_row(users, matang, echo, fast_echo))
+        for users, rounds in sizes.items():
+            # Rounds interleaved (echo, echo on our transport, Matang; again): a few quiet or busy
+            # seconds on the machine fall on all three, and a small concurrency is measured for
+            # long enough to mean something (one interview of one respondent is a fifth of a second).
+            runs: dict[str, list[dict[str, Any]]] = {"echo": [], "fast": [], "matang": []}
+            for _ in range(rounds):
+                runs["echo"].append(await measure_echo(load, users, turns, first, None))
+                runs["fast"].append(await measure_echo(load, users, turns, first + 1000, "aiohttp"))
+                runs["matang"].append(await measure_matang(load, users, first + 2000))
+                first += 3000
+            row = _row(users, pooled(runs["matang"]), pooled(runs["echo"]), pooled(runs["fast"]), rounds)
+            rows.append(row)
     return {"rows": rows}
 
 
@@ -286,7 +331,7 @@ def run(quick: bool = False) -> dict[str, Any]:
               f"{r['echo_p99_ms']:>7.1f} {r['p99_vs_echo']:>5.2f} {r['calls_per_answer']:>5.2f} "
               f"{r['cpu_ms_per_answer']:>6.2f} {r['echo_cpu_ms_per_reply']:>5.2f} "
               f"{r['echo_fast_cpu_ms_per_reply']:>5.2f} {r['chart_cpu_ms_per_interview']:>8.0f}")
-        print(f"      {r['presses']} presses (p99 {r['press_p99_ms']:.1f} ms), {r['typed']} typed "
+        print(f"      {r['rounds']} round(s); {r['presses']} presses (p99 {r['press_p99_ms']:.1f} ms), {r['typed']} typed "
               f"(p99 {r['typed_p99_ms']:.1f} ms); {r['charts']} charts, last answer to chart p50 "
               f"{r['chart_p50_ms']:.0f} ms, max {r['chart_max_ms']:.0f} ms, the last {r['charts_done_s']:.1f} s after the last "
               f"answer's reply; load process busy {r['load_busy']:.0%} "

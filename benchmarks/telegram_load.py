@@ -14,7 +14,8 @@ standard input and answers each with JSON lines:
 
 Before the timed part it prints ``{"timed": "start"}`` (the bot's process starts its CPU clock);
 after it, once the server is idle, the figures: answers, seconds, p50/p99 in ms, presses and typed
-answers apart, and the Bot API calls by method.
+answers apart, the Bot API calls by method, and the latencies themselves (``samples``), so that the
+bot's process can pool several runs.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def figures(result: LoadResult, calls: Counter[str], kinds: dict[str, list[float
                          "p99_ms": round(percentile(ordered, 99), 2)}
     return {"answers": result.count, "errors": result.errors, "first_error": result.first_error,
             "seconds": result.elapsed, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
-            "kinds": by_kind, "calls": dict(calls)}
+            "kinds": by_kind, "calls": dict(calls), "samples": {k: list(v) for k, v in kinds.items()}}
 
 
 def api_calls(api: FakeBotApi, since: int) -> Counter[str]:
@@ -121,7 +122,7 @@ async def run_matang(api: FakeBotApi, users: int, first: int) -> dict[str, Any]:
     out["whole_seconds"] = round(whole, 4)
     ordered = sorted(charts)
     out["charts"] = {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 1),
-                     "max_ms": round(ordered[-1], 1) if ordered else 0.0}
+                     "max_ms": round(ordered[-1], 1) if ordered else 0.0, "samples": ordered}
     return out
 
 
