@@ -35,19 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help=f"default: {' '.join(DEFAULT)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
-    parser.add_argument(
+    build = parser.add_mutually_exclusive_group()
+    build.add_argument(
         "--compiled",
         action="store_true",
         help="on the compiled build a wheel installs (built into a temporary folder first)",
     )
-    parser.add_argument(
+    build.add_argument(
         "--installed",
         action="store_true",
         help="only the build installed here (scoring: not also the wheel's compiled build)",
     )
     args = parser.parse_args(argv)
-    if args.compiled and args.installed:
-        parser.error("--compiled and --installed exclude each other")
     if args.compiled:
         from benchmarks.compiled import rerun
 

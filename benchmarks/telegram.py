@@ -116,8 +116,6 @@ async def start_interviews(api: FakeBotApi, n_users: int, first_id: int) -> None
 
 
 ROOT = Path(__file__).resolve().parents[1]
-# Each echo user sends as many texts as a respondent gives answers in one interview (73).
-ECHO_TURNS = 73
 # Concurrency → rounds: the small ones are short, so they are measured more than once.
 ROUNDS = {1: 5, 10: 4, 50: 2, 100: 1}
 QUICK_ROUNDS = {1: 1, 10: 1}
@@ -212,7 +210,7 @@ async def measure_echo(load: Load, users: int, turns: int, first: int, transport
 
 
 def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: dict[str, Any],
-         rounds: int = 1) -> dict[str, Any]:
+         rounds: int) -> dict[str, Any]:
     def rate(f: dict[str, Any]) -> float:
         return round(f["answers"] / f["seconds"], 1) if f["seconds"] else 0.0
 
@@ -261,8 +259,8 @@ def _row(users: int, matang: dict[str, Any], echo: dict[str, Any], fast_echo: di
 
 
 def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Several runs' figures as one: counts, seconds and CPU added up, latencies pooled and their
-    percentiles taken again (so a rate is all the answers over all the seconds)."""
+    """One or several runs' figures as one: counts, seconds and CPU added up, latencies pooled and
+    their percentiles taken (so a rate is all the answers over all the seconds)."""
     out: dict[str, Any] = {"errors": sum(r["errors"] for r in runs),
                            "first_error": next((r["first_error"] for r in runs if r["first_error"]), None)}
     for key in ("answers", "seconds", "cpu_s", "chart_cpu_s", "load_cpu_s", "whole_seconds"):
@@ -281,8 +279,8 @@ def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
                               "p99_ms": round(percentile(ordered, 99), 2)}
     every.sort()
     out["p50_ms"], out["p99_ms"] = round(percentile(every, 50), 3), round(percentile(every, 99), 3)
-    if "charts" in runs[0]:
-        ordered = sorted(x for r in runs for x in r["charts"]["samples"])
+    if "chart_samples" in runs[0]:
+        ordered = sorted(x for r in runs for x in r["chart_samples"])
         out["charts"] = {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 1),
                          "max_ms": round(ordered[-1], 1) if ordered else 0.0}
     return out
@@ -290,10 +288,11 @@ def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def _run(quick: bool) -> dict[str, Any]:
     sizes = QUICK_ROUNDS if quick else ROUNDS
-    turns = 15 if quick else ECHO_TURNS
     rows: list[dict[str, Any]] = []
     async with Load() as load:
-        await measure_matang(load, 1, 10_000)  # warm-up: imports, the flow, the first connections
+        warm_up = await measure_matang(load, 1, 10_000)  # imports, the flow, the first connections
+        # Each echo user sends as many texts as a respondent gives answers in one interview.
+        turns = 15 if quick else warm_up["answers"]
         first = 100_000
         for users, rounds in sizes.items():
             # Rounds interleaved (echo, echo on our transport, Matang; again): a few quiet or busy

@@ -13,9 +13,9 @@ standard input and answers each with JSON lines:
 - ``{"quit": true}``.
 
 Before the timed part it prints ``{"timed": "start"}`` (the bot's process starts its CPU clock);
-after it, once the server is idle, the figures: answers, seconds, p50/p99 in ms, presses and typed
-answers apart, the Bot API calls by method, and the latencies themselves (``samples``), so that the
-bot's process can pool several runs.
+after it, once the server is idle, what it measured: answers, errors, seconds, the Bot API calls by
+method and the latencies themselves in ms (``samples``: presses and typed answers apart;
+``chart_samples``), from which the bot's process takes the percentiles of one run or of several.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.load import LoadResult, drive, percentile, perform
+from benchmarks.load import drive, perform
 from fakebotapi import BotMessage, ChatEvent, FakeBotApi, SimUser
 
 
@@ -38,16 +38,11 @@ def emit(**figures: Any) -> None:
     sys.stdout.flush()
 
 
-def figures(result: LoadResult, calls: Counter[str], kinds: dict[str, list[float]]) -> dict[str, Any]:
-    """What one timed run measured, as the bot's process reads it."""
-    by_kind = {}
-    for kind, latencies in kinds.items():
-        ordered = sorted(latencies)
-        by_kind[kind] = {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 2),
-                         "p99_ms": round(percentile(ordered, 99), 2)}
-    return {"answers": result.count, "errors": result.errors, "first_error": result.first_error,
-            "seconds": result.elapsed, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
-            "kinds": by_kind, "calls": dict(calls), "samples": {k: list(v) for k, v in kinds.items()}}
+def figures(seconds: float, errors: int, first_error: str | None, calls: Counter[str],
+            kinds: dict[str, list[float]]) -> dict[str, Any]:
+    """What one timed run measured, as the bot's process reads it (the summaries are its job)."""
+    return {"answers": sum(len(v) for v in kinds.values()), "errors": errors, "first_error": first_error,
+            "seconds": round(seconds, 4), "calls": dict(calls), "samples": kinds}
 
 
 def api_calls(api: FakeBotApi, since: int) -> Counter[str]:
@@ -112,17 +107,10 @@ async def run_matang(api: FakeBotApi, users: int, first: int) -> dict[str, Any]:
     # Answers a second count the time the answers took, as the echo bot's replies a second do:
     # to the last reply. The charts still being drawn after it are timed apart (``charts``).
     elapsed = (max(replies) - started) if replies else whole
-    ordered = sorted(kinds["press"] + kinds["typed"])
-    result = LoadResult(users, 0, len(ordered), len(errors), round(elapsed, 4), round(len(ordered) / elapsed, 1),
-                        round(percentile(ordered, 50), 3), round(percentile(ordered, 90), 3),
-                        round(percentile(ordered, 99), 3), round(ordered[-1], 3) if ordered else 0.0,
-                        errors[0] if errors else None)
-    out = figures(result, api_calls(api, since), kinds)
+    out = figures(elapsed, len(errors), errors[0] if errors else None, api_calls(api, since), kinds)
     out["load_cpu_s"] = round(time.process_time() - cpu, 3)
     out["whole_seconds"] = round(whole, 4)
-    ordered = sorted(charts)
-    out["charts"] = {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 1),
-                     "max_ms": round(ordered[-1], 1) if ordered else 0.0, "samples": ordered}
+    out["chart_samples"] = charts
     return out
 
 
@@ -135,7 +123,8 @@ async def run_echo(api: FakeBotApi, users: int, turns: int, first: int) -> dict[
     cpu = time.process_time()
     result = await drive(api, users, turns, first_user_id=first, timeout=30)
     await api.wait_idle(timeout=30)
-    out = figures(result, api_calls(api, since), {"typed": list(result.latencies_ms)})
+    out = figures(result.elapsed, result.errors, result.first_error, api_calls(api, since),
+                  {"typed": list(result.latencies_ms)})
     out["load_cpu_s"] = round(time.process_time() - cpu, 3)
     return out
 

@@ -37,7 +37,7 @@ def test_the_quick_telegram_benchmark_measures_matang_beside_both_echo_bots():
 def _run(answers: int, seconds: float, presses: list[float], typed: list[float], charts: list[float]) -> dict:
     return {"answers": answers, "errors": 0, "first_error": None, "seconds": seconds, "cpu_s": seconds / 2,
             "calls": {"sendMessage": answers}, "samples": {"press": presses, "typed": typed},
-            "charts": {"samples": charts}}
+            "chart_samples": charts}
 
 
 def test_rounds_pool_into_one_row_with_percentiles_taken_again():
